@@ -1,0 +1,33 @@
+import type { Readable, Writable } from "node:stream";
+
+/** What a command may touch: passed in so tests can run commands in-process. */
+export interface CommandIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** One `hacrm` subcommand. `run` returns the process exit status. */
+export interface Command {
+  name: string;
+  /** One line for `hacrm --help`. */
+  summary: string;
+  /** Full usage text for `hacrm NAME --help`. */
+  usage: string;
+  run(args: string[], io: CommandIo): Promise<number>;
+}
+
+/** Exit statuses shared by all commands. */
+export const ExitStatus = {
+  ok: 0,
+  /** The input was read and found wrong (invalid CIB, rejected script). */
+  invalid: 1,
+  /** The command line itself was wrong. */
+  usage: 2,
+} as const;
+
+export function writeLine(stream: Writable, line: string): void {
+  stream.write(line.endsWith("\n") ? line : `${line}\n`);
+}

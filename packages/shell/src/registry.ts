@@ -1,0 +1,8 @@
+import type { Command } from "./command.js";
+
+/**
+ * Every `hacrm` subcommand, loaded lazily so `hacrm --help` stays fast. One
+ * file per command under `commands/`; add a line here when one lands.
+ */
+export const commandLoaders: Record<string, () => Promise<Command>> = {
+};

@@ -1,0 +1,42 @@
+import { readdirSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// Tests import workspace packages by name; resolve them to their TypeScript
+// sources so `vitest` never needs a prior build.
+const packagesDir = fileURLToPath(new URL("./packages", import.meta.url));
+const alias = Object.fromEntries(
+  readdirSync(packagesDir)
+    .filter((name) => existsSync(`${packagesDir}/${name}/src/index.ts`))
+    .map((name) => [`@hacrm/${name}`, `${packagesDir}/${name}/src/index.ts`]),
+);
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["test/**/*.e2e.test.ts", "**/node_modules/**"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // End-to-end tests start real processes, sockets and network
+        // namespaces; they run one file at a time so they do not compete for
+        // the two cores and make timing assertions flaky.
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/**/*.e2e.test.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
