@@ -1,1 +1,12 @@
-export {};
+export * from "./codes.js";
+export * from "./agent-spec.js";
+export * from "./duration.js";
+export * from "./metadata.js";
+export * from "./paths.js";
+export * from "./classes.js";
+export * from "./runner.js";
+export * from "./agents.js";
+export * from "./journal.js";
+export * from "./attributes.js";
+export * from "./core/types.js";
+export * from "./core/executor-core.js";

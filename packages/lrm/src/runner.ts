@@ -1,0 +1,171 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import type { Clock, TimerHost } from "@hacrm/common";
+import { canExecute, type AgentInvocation } from "./classes.js";
+
+export interface RunLimits {
+  readonly timeoutMs: number;
+  /** After SIGTERM to the process group, how long before SIGKILL. */
+  readonly killGraceMs: number;
+  /** Bytes kept of each of stdout and stderr; the rest is read and dropped. */
+  readonly outputBytesMax: number;
+}
+
+export type RunStatus = "done" | "timeout" | "not-found" | "not-executable" | "error";
+
+export interface RunOutcome {
+  readonly status: RunStatus;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputTruncated: boolean;
+  readonly durationMs: number;
+  readonly reason?: string;
+  readonly pid?: number;
+}
+
+/** Runs one agent process; injectable so the executor can be tested without processes. */
+export type ProcessRunner = (inv: AgentInvocation, limits: RunLimits) => Promise<RunOutcome>;
+
+class Capture {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  truncated = false;
+  constructor(private readonly bytesMax: number) {}
+  push(chunk: Buffer): void {
+    const room = this.bytesMax - this.kept;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    if (part.length < chunk.length) this.truncated = true;
+    this.chunks.push(part);
+    this.kept += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+}
+
+/** Pids of live (not zombie) processes in process group `pgid`, from /proc. */
+export function liveGroupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[0] = state, fields[2] = pgrp
+      if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") out.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+function notRunnable(file: string): RunOutcome | undefined {
+  const base = { exitCode: null, signal: null, stdout: "", stderr: "", outputTruncated: false, durationMs: 0 };
+  if (!existsSync(file)) return { ...base, status: "not-found", reason: `${file} does not exist` };
+  if (!canExecute(file)) return { ...base, status: "not-executable", reason: `${file} is not executable` };
+  return undefined;
+}
+
+export interface ProcessRunnerDeps {
+  readonly clock: Clock;
+  readonly timers: TimerHost;
+  /** Program the agent is started through (a reaper that ends and waits for the whole group). */
+  readonly launcher?: readonly string[];
+}
+
+/**
+ * The real runner: the agent leads its own process group (detached), so a
+ * timeout can end it and everything it started: SIGTERM to the group, then
+ * SIGKILL after `killGraceMs`, then wait until /proc shows none of the group
+ * alive. Output is captured up to a limit.
+ */
+export function createProcessRunner(deps: ProcessRunnerDeps): ProcessRunner {
+  return (inv, limits) => {
+    const early = notRunnable(inv.file);
+    if (early) return Promise.resolve(early);
+    return new Promise((resolve) => runOne(inv, limits, deps, resolve));
+  };
+}
+
+function runOne(inv: AgentInvocation, limits: RunLimits, deps: ProcessRunnerDeps, resolve: (o: RunOutcome) => void): void {
+  const started = deps.clock.nowMs();
+  const out = new Capture(limits.outputBytesMax);
+  const err = new Capture(limits.outputBytesMax);
+  const launcher = deps.launcher ?? [];
+  const [cmd, ...pre] = launcher.length > 0 ? launcher : [inv.file];
+  const args = launcher.length > 0 ? [...pre, inv.file, ...inv.argv] : [...inv.argv];
+  const child = spawn(cmd as string, args, { detached: true, env: { ...inv.env }, stdio: ["pipe", "pipe", "pipe"] });
+  let timedOut = false;
+  let killTimer: { id: number } | undefined;
+  let finished = false;
+  const timeoutTimer = deps.timers.setTimer(limits.timeoutMs, () => {
+    timedOut = true;
+    if (child.pid !== undefined) signalGroup(child.pid, "SIGTERM");
+    killTimer = deps.timers.setTimer(limits.killGraceMs, () => {
+      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+    });
+  });
+  const finish = (o: Omit<RunOutcome, "stdout" | "stderr" | "outputTruncated" | "durationMs">): void => {
+    if (finished) return;
+    finished = true;
+    deps.timers.clearTimer(timeoutTimer);
+    if (killTimer) deps.timers.clearTimer(killTimer);
+    const pid = child.pid;
+    const done = (): void =>
+      resolve({ ...o, stdout: out.text(), stderr: err.text(), outputTruncated: out.truncated || err.truncated, durationMs: deps.clock.nowMs() - started, pid });
+    if (timedOut && pid !== undefined) sweepGroup(pid, deps.timers, done);
+    else done();
+  };
+  child.stdout.on("data", (c: Buffer) => out.push(c));
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  child.stdin.on("error", () => undefined);
+  child.stdin.end(inv.stdin);
+  child.on("error", (e: NodeJS.ErrnoException) => {
+    const status = e.code === "EACCES" ? "not-executable" : e.code === "ENOENT" ? "not-found" : "error";
+    finish({ status, exitCode: null, signal: null, reason: `${inv.file}: ${e.message}` });
+  });
+  child.on("exit", (code, signal) => {
+    // Output may still sit in the pipes (or a background process may hold them
+    // open): wait for the pipes to close, at most a short while.
+    const settle = (): void => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      if (timedOut) finish({ status: "timeout", exitCode: code, signal, reason: `ended after its ${limits.timeoutMs} ms timeout` });
+      else finish({ status: "done", exitCode: code, signal, ...(signal ? { reason: `killed by ${signal}` } : {}) });
+    };
+    if (child.stdout.closed && child.stderr.closed) return settle();
+    const t = deps.timers.setTimer(200, settle);
+    let open = 2;
+    const onClose = (): void => {
+      open -= 1;
+      if (open === 0) {
+        deps.timers.clearTimer(t);
+        settle();
+      }
+    };
+    child.stdout.once("close", onClose);
+    child.stderr.once("close", onClose);
+  });
+}
+
+/** After a timeout: SIGKILL what is left of the group until /proc shows none of it alive. */
+function sweepGroup(pgid: number, timers: TimerHost, done: () => void, triesLeft = 200): void {
+  signalGroup(pgid, "SIGKILL");
+  if (liveGroupMembers(pgid).length === 0 || triesLeft <= 0) return done();
+  timers.setTimer(10, () => sweepGroup(pgid, timers, done, triesLeft - 1));
+}
