@@ -14,6 +14,7 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ["default", fileURLToPath(new URL("./test/summary-reporter.ts", import.meta.url))],
     projects: [
       {
         extends: true,
