@@ -10,3 +10,4 @@ export * from "./journal.js";
 export * from "./attributes.js";
 export * from "./core/types.js";
 export * from "./core/executor-core.js";
+export * from "./executor.js";
