@@ -31,8 +31,32 @@ const parser = new XMLParser({
   ignorePiTags: true,
 });
 
-/** Parse XML text into a tree; malformed input is a HacrmError naming line and column. */
-export function parseXml(text: string, source = "<input>"): XmlElement {
+/** Bounds on what `parseXml` accepts (style.md habit 7). */
+export interface ParseLimits {
+  /** Longest text accepted, in UTF-16 code units (about bytes for CIBs). Default 512 Mi. */
+  textCharsMax?: number;
+  /** Deepest element nesting accepted. Default 256 (real CIBs stay under 15). */
+  depthMax?: number;
+}
+
+export const defaultParseLimits: Required<ParseLimits> = { textCharsMax: 512 * 1024 * 1024, depthMax: 256 };
+
+/**
+ * Parse XML text into a tree; malformed input is a HacrmError naming line and
+ * column (code XML_MALFORMED), input over the limits is XML_TOO_LARGE or
+ * XML_TOO_DEEP (checked before any tree is built).
+ */
+export function parseXml(text: string, source = "<input>", limits: ParseLimits = {}): XmlElement {
+  const { textCharsMax, depthMax } = { ...defaultParseLimits, ...limits };
+  if (text.length > textCharsMax) {
+    throw new HacrmError({
+      code: "XML_TOO_LARGE",
+      where: source,
+      message: `document is ${text.length} characters, over the limit of ${textCharsMax}`,
+      hint: "raise textCharsMax if this CIB is really that large",
+    });
+  }
+  checkDepth(text, depthMax, source);
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { line, col, msg } = valid.err;
@@ -52,6 +76,57 @@ export function parseXml(text: string, source = "<input>"): XmlElement {
     });
   }
   return roots[0];
+}
+
+/**
+ * Reject nesting deeper than depthMax before the recursive parsers see it.
+ * A light scan: tags, quoted attribute values, comments, CDATA and PIs.
+ */
+function checkDepth(text: string, depthMax: number, source: string): void {
+  let depth = 0;
+  let i = text.indexOf("<");
+  while (i !== -1) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 33 /* ! */ || next === 63 /* ? */) {
+      const close = text.startsWith("<!--", i) ? "-->" : text.startsWith("<![CDATA[", i) ? "]]>" : ">";
+      const end = text.indexOf(close, i + 2);
+      if (end === -1) return; // unterminated: the validator reports it
+      i = text.indexOf("<", end + close.length);
+      continue;
+    }
+    const end = tagEnd(text, i + 1);
+    if (end === -1) return;
+    if (next === 47 /* / */) depth--;
+    else if (text.charCodeAt(end - 1) !== 47) depth++;
+    if (depth > depthMax) {
+      throw new HacrmError({
+        code: "XML_TOO_DEEP",
+        where: `${source}:${lineOf(text, i)}`,
+        message: `elements nested deeper than ${depthMax} levels`,
+        hint: "a CIB is at most a few levels deep; this input is not a CIB",
+      });
+    }
+    i = text.indexOf("<", end + 1);
+  }
+}
+
+/** Index of the `>` that closes the tag starting before `from`, skipping quoted values. */
+function tagEnd(text: string, from: number): number {
+  let quote = 0;
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 62) return j;
+  }
+  return -1;
+}
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 
 function toElement(node: OrderedNode): XmlElement | undefined {

@@ -5,4 +5,6 @@ import type { Command } from "./command.js";
  * file per command under `commands/`; add a line here when one lands.
  */
 export const commandLoaders: Record<string, () => Promise<Command>> = {
+  cib: async () => (await import("./commands/cib.js")).command,
+  verify: async () => (await import("./commands/verify.js")).command,
 };

@@ -1,0 +1,56 @@
+import { isHacrmError } from "@hacrm/common";
+import { checkSemantics } from "./core/semantic.js";
+import { problem, type CibProblem } from "./core/problems.js";
+import { createSchemaChecker, type SchemaChecker } from "./schema.js";
+import { parseXml, type ParseLimits, type XmlElement } from "./xml.js";
+
+export interface ValidateOptions {
+  /** A compiled schema to reuse across calls; compiled on first use otherwise. */
+  schema?: SchemaChecker;
+}
+
+let defaultChecker: SchemaChecker | undefined; // memoised compiled schema (read-only after creation)
+
+function checker(opts: ValidateOptions): SchemaChecker {
+  if (opts.schema) return opts.schema;
+  defaultChecker ??= createSchemaChecker();
+  return defaultChecker;
+}
+
+/**
+ * Every problem of a CIB tree: the JSON Schema first (structure, required
+ * attributes, enumerations), then the semantic checks. An empty list means
+ * valid. Semantic checks are skipped when the root is not even a `cib`.
+ */
+export function validateCib(tree: XmlElement, opts: ValidateOptions = {}): CibProblem[] {
+  if (tree.name !== "cib") {
+    return [problem("SCHEMA", [tree], `root element <${tree.name}>`, "a CIB document's root element is <cib>")];
+  }
+  const schemaProblems = checker(opts).check(tree);
+  return [...schemaProblems, ...checkSemantics(tree)];
+}
+
+export interface TextValidation {
+  /** The parsed tree, when the text was well-formed XML within limits. */
+  tree?: XmlElement;
+  problems: CibProblem[];
+}
+
+/** Parse then validate; malformed, oversized or too deep input is one problem. */
+export function validateCibText(
+  text: string,
+  source: string,
+  opts: ValidateOptions & { limits?: ParseLimits } = {},
+): TextValidation {
+  let tree: XmlElement;
+  try {
+    tree = parseXml(text, source, opts.limits);
+  } catch (err) {
+    if (!isHacrmError(err)) throw err;
+    const code = err.code === "XML_TOO_LARGE" ? "TOO_LARGE" : err.code === "XML_TOO_DEEP" ? "TOO_DEEP" : "XML_MALFORMED";
+    return {
+      problems: [{ code, element: "document", where: err.where ?? source, what: err.message, why: err.hint ?? "not a well-formed XML document" }],
+    };
+  }
+  return { tree, problems: validateCib(tree, opts) };
+}

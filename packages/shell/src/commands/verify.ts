@@ -1,0 +1,50 @@
+import { parseArgs } from "node:util";
+import { problemLine, readCib, validateCibFile } from "@hacrm/cib";
+import { ExitStatus, writeLine, type Command } from "../command.js";
+
+const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE] [-q]
+
+Check a CIB like crm_verify: the JSON Schemas of cib-schemas/ (structure,
+required attributes, allowed values) and the checks a schema cannot express
+(duplicate ids, references to resources that do not exist, scores, agent
+classes, roles, rules that cannot be evaluated).
+
+Without --xml-file, checks the file named by the CIB_file environment variable.
+Exit 0 and one OK line when valid; exit 1 and one line per problem
+("where: what: why") on stderr otherwise; exit 2 on a usage error.
+
+Options:
+  -x, --xml-file FILE   the CIB to check
+  -q, --quiet           print nothing when valid`;
+
+export const command: Command = {
+  name: "verify",
+  summary: "check a CIB for errors (like crm_verify)",
+  usage,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { "xml-file": { type: "string", short: "x" }, quiet: { type: "boolean", short: "q" } },
+      strict: true,
+    });
+    const file = values["xml-file"] ?? io.env["CIB_file"];
+    if (file === undefined || file === "") {
+      writeLine(io.stderr, "hacrm verify: no CIB given: use --xml-file FILE or set CIB_file");
+      return ExitStatus.usage;
+    }
+    const { tree, problems } = validateCibFile(file);
+    if (problems.length > 0 || !tree) {
+      for (const p of problems) writeLine(io.stderr, problemLine(p));
+      const n = problems.length;
+      writeLine(io.stderr, `hacrm verify: ${file}: ${n} problem${n === 1 ? "" : "s"}, CIB not valid`);
+      return ExitStatus.invalid;
+    }
+    if (!values.quiet) {
+      const cib = readCib(tree);
+      const v = cib.version;
+      const counts = `${cib.configuration.resources.length} resources, ${cib.configuration.constraints.length} constraints`;
+      writeLine(io.stdout, `${file}: OK (version ${v.admin_epoch}.${v.epoch}.${v.num_updates}, ${counts})`);
+    }
+    return ExitStatus.ok;
+  },
+};
