@@ -109,7 +109,10 @@ function firstExisting(dirs: readonly string[], rel: string): string | undefined
 
 /** OCF_RESKEY_* and OCF_RESKEY_CRM_meta_* for one operation. */
 export function ocfOperationEnv(op: OperationRequest): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = {
+    OCF_RESKEY_CRM_meta_interval: String(op.intervalMs),
+    OCF_RESKEY_CRM_meta_timeout: String(op.timeoutMs),
+  };
   for (const [k, v] of Object.entries(op.params)) {
     checkEnvName("parameter", k, op.agent);
     checkValue(k, v, op.agent);
@@ -121,8 +124,6 @@ export function ocfOperationEnv(op: OperationRequest): Record<string, string> {
     checkValue(k, v, op.agent);
     env[`OCF_RESKEY_CRM_meta_${name}`] = v;
   }
-  env["OCF_RESKEY_CRM_meta_interval"] = String(op.intervalMs);
-  env["OCF_RESKEY_CRM_meta_timeout"] = String(op.timeoutMs);
   if (op.checkLevel !== undefined) env["OCF_CHECK_LEVEL"] = String(op.checkLevel);
   return env;
 }

@@ -6,7 +6,7 @@ import type { BaseEnvironment, OperationRequest } from "./classes.js";
 import { ExecutorCore } from "./core/executor-core.js";
 import type { CoreEffect, OpOutcome, OpResult } from "./core/types.js";
 import { checkParameters, parseAgentMetadata, type AgentMetadata } from "./metadata.js";
-import { resolveAgentPaths, type AgentPaths } from "./paths.js";
+import { projectAgentsDir, resolveAgentPaths, type AgentPaths } from "./paths.js";
 import { StartJournal, type JournalEntry } from "./journal.js";
 import { createProcessRunner, type ProcessRunner } from "./runner.js";
 
@@ -22,7 +22,7 @@ export interface ExecutorOptions {
   readonly killGraceMs?: number;
   /** Check instance attributes against the agent's meta-data before running it. */
   readonly checkParams?: boolean;
-  /** Executable agents call to set node attributes (HACRM_ATTRIBUTE_TOOL). */
+  /** Executable agents call to set node attributes (HACRM_ATTRIBUTE_TOOL); default agents/bin/hacrm-attribute. */
   readonly attributeTool?: string;
   /** Folder of the local attribute store (HACRM_ATTR_DIR). */
   readonly attributeDir?: string;
@@ -119,13 +119,7 @@ export class Executor {
 
   /** Cancel every recurring monitor, wait for running operations, close the journal. */
   async close(): Promise<void> {
-    for (const r of this.core.lastResults()) {
-      if (r.intervalMs > 0) this.cancel(r.resource, r.action, r.intervalMs);
-    }
-    for (const key of this.core.recurringKeys()) {
-      const m = /^(.*)_([^_]+)_(\d+)$/.exec(key);
-      if (m) this.cancel(m[1] as string, m[2] as string, Number(m[3]));
-    }
+    for (const op of this.core.recurringOps()) this.cancel(op.resource, op.action, op.intervalMs);
     this.closed = true;
     while (this.running.size > 0) await Promise.all([...this.running]);
     this.journal.close();
@@ -203,7 +197,7 @@ export class Executor {
     }
     if ((this.opts.checkParams ?? true) && op.action !== "meta-data") {
       const problems = await this.paramProblems(op, located.spec.cls);
-      if (problems) return { ...noOutput, status: "invalid-params", rc: 2, reason: problems };
+      if (problems) return { ...noOutput, status: "invalid-params", rc: 6, reason: problems };
     }
     const inv = located.cls.invocation(located.file, located.spec, op, this.baseEnvironment(), this.paths);
     const out = await this.runner(inv, {
@@ -243,7 +237,7 @@ export function executorBaseEnv(opts: ExecutorOptions): BaseEnvironment {
     HACRM_NODE: opts.nodeName,
     HACRM_STATE_DIR: opts.stateDir,
     HACRM_ATTR_DIR: opts.attributeDir ?? `${opts.stateDir}/attributes`,
-    ...(opts.attributeTool ? { HACRM_ATTRIBUTE_TOOL: opts.attributeTool } : {}),
+    HACRM_ATTRIBUTE_TOOL: opts.attributeTool ?? `${projectAgentsDir()}/bin/hacrm-attribute`,
     ...(opts.extraEnv ?? {}),
   };
   return env as BaseEnvironment;

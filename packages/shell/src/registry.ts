@@ -7,4 +7,6 @@ import type { Command } from "./command.js";
 export const commandLoaders: Record<string, () => Promise<Command>> = {
   cib: async () => (await import("./commands/cib.js")).command,
   verify: async () => (await import("./commands/verify.js")).command,
+  attribute: async () => (await import("./commands/attribute.js")).command,
+  ra: async () => (await import("./commands/ra.js")).command,
 };

@@ -62,8 +62,12 @@ export class ExecutorCore {
     return [...this.last.values()];
   }
 
-  recurringKeys(): string[] {
-    return [...this.recurring.keys()];
+  /** The recurring operations scheduled now. */
+  recurringOps(): OperationRequest[] {
+    return [...this.recurring.values()].flatMap((id) => {
+      const op = this.calls.get(id)?.op;
+      return op ? [op] : [];
+    });
   }
 
   /** A new operation. Returns its call id with the effects. */
