@@ -196,7 +196,7 @@ export function stonithStdin(op: OperationRequest): string {
   const action = op.action === "meta-data" ? "metadata" : op.action === "start" ? "monitor" : op.action;
   const lines = [`action=${action}`];
   for (const [k, v] of Object.entries(op.params)) {
-    if (k.startsWith("pcmk_")) continue;
+    if (k.startsWith("pcmk_") || k === "action") continue;
     if (/[\n\r]/.test(v)) {
       throw new HacrmError({ code: "PARAM_VALUE", where: op.agent, message: `value of '${k}' has a line break, which a fence agent's standard input cannot carry` });
     }

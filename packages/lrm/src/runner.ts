@@ -51,6 +51,11 @@ class Capture {
 
 /** Pids of live (not zombie) processes in process group `pgid`, from /proc. */
 export function liveGroupMembers(pgid: number): number[] {
+  return groupMembers(pgid, false);
+}
+
+/** Pids of the processes in group `pgid`; with `zombies`, also those that ended and wait to be reaped. */
+export function groupMembers(pgid: number, zombies: boolean): number[] {
   const out: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -58,7 +63,8 @@ export function liveGroupMembers(pgid: number): number[] {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       // fields[0] = state, fields[2] = pgrp
-      if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") out.push(Number(name));
+      const dead = fields[0] === "Z" || fields[0] === "X";
+      if (Number(fields[2]) === pgid && (zombies || !dead)) out.push(Number(name));
     } catch {
       // the process ended while we looked
     }
@@ -163,9 +169,14 @@ function runOne(inv: AgentInvocation, limits: RunLimits, deps: ProcessRunnerDeps
   });
 }
 
-/** After a timeout: SIGKILL what is left of the group until /proc shows none of it alive. */
+/**
+ * After a timeout: SIGKILL what is left of the group until /proc shows none
+ * of it alive, then wait (bounded) until the orphans init adopted are reaped
+ * too, so the result is reported only when nothing of the operation is left.
+ */
 function sweepGroup(pgid: number, timers: TimerHost, done: () => void, triesLeft = 200): void {
   signalGroup(pgid, "SIGKILL");
-  if (liveGroupMembers(pgid).length === 0 || triesLeft <= 0) return done();
-  timers.setTimer(10, () => sweepGroup(pgid, timers, done, triesLeft - 1));
+  const live = liveGroupMembers(pgid).length;
+  if ((live === 0 && groupMembers(pgid, true).length === 0) || triesLeft <= 0) return done();
+  timers.setTimer(live > 0 ? 10 : 50, () => sweepGroup(pgid, timers, done, triesLeft - 1));
 }
