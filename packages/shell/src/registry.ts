@@ -9,4 +9,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   verify: async () => (await import("./commands/verify.js")).command,
   attribute: async () => (await import("./commands/attribute.js")).command,
   ra: async () => (await import("./commands/ra.js")).command,
+  configure: async () => (await import("./commands/configure.js")).command,
 };

@@ -1,0 +1,277 @@
+import { element, type XmlElement } from "@hacrm/cib";
+import type { AgentCatalog } from "./agents.js";
+import type * as A from "./ast.js";
+import {
+  IdAllocator, crmKind, findById, findResource, section, semanticError, setChild,
+} from "./doc.js";
+import type { Pos } from "./lexer.js";
+
+/** Everything a configure command may touch while it builds XML. */
+export interface BuildContext {
+  cib: XmlElement;
+  source: string;
+  agents: AgentCatalog;
+  /** Where each reference was typed: key `OWNER\0REF` (for errors found at commit). */
+  refPos: Map<string, Pos>;
+}
+
+export function refKey(owner: string, ref: string): string {
+  return `${owner}\u0000${ref}`;
+}
+
+function noteRef(ctx: BuildContext, owner: string, w: A.Word): void {
+  ctx.refPos.set(refKey(owner, w.text), w.pos);
+}
+
+/** A new object's id must be free. */
+export function claimId(ctx: BuildContext, ids: IdAllocator, w: A.Word, kind: string): void {
+  const existing = findById(ctx.cib, w.text);
+  if (existing || ids.has(w.text)) {
+    const what = existing ? crmKind(existing.el) : "object";
+    throw semanticError(ctx.source, w.pos, `Cannot create ${kind} with ID '${w.text}': Found existing ${what} with same ID.`, `pick another id, or 'delete ${w.text}' first`);
+  }
+  ids.take(w.text);
+}
+
+const SET_SUFFIX: Record<A.SetElement, string> = {
+  instance_attributes: "instance_attributes",
+  meta_attributes: "meta_attributes",
+  utilization: "utilization",
+};
+
+/** Reserve the `$id=` ids typed in sets and rules before generating any. */
+function reserveSetIds(ctx: BuildContext, ids: IdAllocator, sets: A.AttrSet[]): void {
+  for (const s of sets) {
+    if (s.id) claimId(ctx, ids, s.id, s.element);
+    for (const r of s.rules) if (r.id) claimId(ctx, ids, r.id, "rule");
+  }
+}
+
+function resolveSetRef(ctx: BuildContext, set: A.AttrSet, ref: A.Word, elementName: string): string {
+  const found = findById(ctx.cib, ref.text);
+  if (!found) throw semanticError(ctx.source, ref.pos, `$id-ref: no object or set has id '${ref.text}'`);
+  if (found.el.name === elementName) return ref.text;
+  const own = found.el.children.find((c) => c.name === elementName && c.attrs["id"] !== undefined);
+  if (!own) throw semanticError(ctx.source, ref.pos, `$id-ref: '${ref.text}' has no ${elementName} set`);
+  void set;
+  return own.attrs["id"] as string;
+}
+
+export function buildSet(ctx: BuildContext, ids: IdAllocator, set: A.AttrSet, owner: string, elementName?: string): XmlElement {
+  const name = elementName ?? set.element;
+  if (set.idRef) return element(name, { "id-ref": resolveSetRef(ctx, set, set.idRef, name) });
+  const id = set.id ? set.id.text : ids.fresh(`${owner}-${SET_SUFFIX[set.element]}`);
+  const el = element(name, { id });
+  if (set.score !== undefined) el.attrs["score"] = set.score;
+  for (const r of set.rules) el.children.push(buildRule(ids, r, id));
+  for (const p of set.pairs) el.children.push(nvpair(ids, id, p.name, p.value));
+  return el;
+}
+
+export function nvpair(ids: IdAllocator, setId: string, name: string, value: string): XmlElement {
+  return element("nvpair", { id: ids.fresh(`${setId}-${name}`), name, value });
+}
+
+export function buildRule(ids: IdAllocator, r: A.Rule, parent: string): XmlElement {
+  const id = r.id ? r.id.text : ids.fresh(`${parent}-rule`);
+  const el = element("rule", { id });
+  if (r.scoreAttribute !== undefined) el.attrs["score-attribute"] = r.scoreAttribute;
+  else el.attrs["score"] = r.score ?? "INFINITY";
+  if (r.booleanOp === "or") el.attrs["boolean-op"] = "or";
+  if (r.role !== undefined) el.attrs["role"] = r.role;
+  for (const e of r.exprs) el.children.push(buildExpr(ids, e, id));
+  return el;
+}
+
+function buildExpr(ids: IdAllocator, e: A.Expr, ruleId: string): XmlElement {
+  const id = ids.fresh(`${ruleId}-expression`);
+  switch (e.kind) {
+    case "attr": {
+      const el = element("expression", { attribute: e.attribute, id, operation: e.operation, value: e.value });
+      if (e.type !== undefined) el.attrs["type"] = e.type;
+      return el;
+    }
+    case "defined":
+    case "not_defined":
+      return element("expression", { attribute: e.attribute, id, operation: e.kind });
+    case "date":
+      return element("date_expression", { id, operation: e.operation, [e.operation === "lt" ? "end" : "start"]: e.value });
+    case "in_range": {
+      const el = element("date_expression", { id, operation: "in_range" });
+      if (e.start !== undefined) el.attrs["start"] = e.start;
+      if (e.end !== undefined) el.attrs["end"] = e.end;
+      if (e.duration.length > 0) el.children.push(fieldsElement("duration", ids.fresh(`${id}-duration`), e.duration));
+      return el;
+    }
+    case "date_spec":
+      return element("date_expression", { id, operation: "date_spec" }, [fieldsElement("date_spec", ids.fresh(`${id}-date_spec`), e.fields)]);
+  }
+}
+
+function fieldsElement(name: string, id: string, fields: A.NvPair[]): XmlElement {
+  const el = element(name, { id });
+  for (const f of fields) el.attrs[f.name] = f.value;
+  return el;
+}
+
+// ---------------------------------------------------------------- resources
+
+async function resolveAgent(ctx: BuildContext, agent: A.Agent): Promise<{ attrs: Record<string, string>; name: string }> {
+  let { cls, provider, type } = agent;
+  if (cls === "") {
+    const found = ctx.agents.resolveType(type);
+    if (!found) {
+      throw semanticError(ctx.source, agent.pos, `no resource agent '${type}' is installed`, "write the full name, CLASS:PROVIDER:TYPE (e.g. ocf:heartbeat:IPaddr2)");
+    }
+    const parts = found.split(":");
+    cls = parts[0] ?? "";
+    provider = parts.length === 3 ? parts[1] : undefined;
+    type = parts[parts.length - 1] ?? type;
+  }
+  const attrs: Record<string, string> = { class: cls };
+  if (provider !== undefined) attrs["provider"] = provider;
+  attrs["type"] = type;
+  return { attrs, name: provider !== undefined ? `${cls}:${provider}:${type}` : `${cls}:${type}` };
+}
+
+async function checkParams(ctx: BuildContext, id: string, agent: string, sets: A.AttrSet[]): Promise<void> {
+  const params = await ctx.agents.parameters(agent);
+  if (!params) return;
+  for (const s of sets) {
+    if (s.element !== "instance_attributes") continue;
+    for (const p of s.pairs) {
+      if (params.has(p.name) || ctx.agents.implicit(agent, p.name)) continue;
+      const known = [...params];
+      const close = known.find((k) => k.toLowerCase() === p.name.toLowerCase());
+      throw semanticError(ctx.source, p.pos, `${id}: parameter "${p.name}" is not known to ${agent}`, close ? `did you mean '${close}'?` : `its parameters: ${known.join(", ")}`);
+    }
+  }
+}
+
+function buildOp(ctx: BuildContext, ids: IdAllocator, op: A.Op, base: string): XmlElement {
+  const interval = op.attrs.find((a) => a.name === "interval")?.value ?? "0";
+  const id = op.id ? op.id.text : ids.fresh(`${base}-${op.name.text}-${interval}`);
+  const el = element("op", { id, name: op.name.text, interval });
+  for (const a of op.attrs) if (a.name !== "interval") el.attrs[a.name] = a.value;
+  if (op.extra.length > 0) {
+    const set = element("instance_attributes", { id: ids.fresh(`${id}-instance_attributes`) });
+    for (const p of op.extra) set.children.push(nvpair(ids, set.attrs["id"] as string, p.name, p.value));
+    el.children.push(set);
+  }
+  for (const s of op.sets) el.children.push(buildSet(ctx, ids, s, id));
+  return el;
+}
+
+function buildOperations(ctx: BuildContext, ids: IdAllocator, p: A.PrimitiveCmd): XmlElement | undefined {
+  if (p.opsIdRef) {
+    if (p.ops.length > 0) throw semanticError(ctx.source, p.opsIdRef.pos, "operations $id-ref= cannot be combined with op");
+    const found = findById(ctx.cib, p.opsIdRef.text);
+    let ref: string | undefined;
+    if (found?.el.name === "operations") ref = p.opsIdRef.text;
+    else ref = found?.el.children.find((c) => c.name === "operations")?.attrs["id"];
+    if (ref === undefined) throw semanticError(ctx.source, p.opsIdRef.pos, `operations $id-ref: no operations set '${p.opsIdRef.text}'`);
+    return element("operations", { "id-ref": ref });
+  }
+  if (p.ops.length === 0 && !p.opsId) return undefined;
+  const ops = element("operations", p.opsId ? { id: p.opsId.text } : {});
+  for (const op of p.ops) if (op.id) claimId(ctx, ids, op.id, "op");
+  for (const op of p.ops) ops.children.push(buildOp(ctx, ids, op, p.opsId?.text ?? p.id.text));
+  return ops;
+}
+
+export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Promise<void> {
+  const ids = new IdAllocator(ctx.cib);
+  claimId(ctx, ids, p.id, p.cmd);
+  const el = element(p.cmd === "rsc_template" ? "template" : "primitive", { id: p.id.text });
+  if (p.template) {
+    const t = findResource(ctx.cib, p.template.text);
+    if (!t || t.el.name !== "template") throw semanticError(ctx.source, p.template.pos, `no rsc_template '${p.template.text}'`, "define it with rsc_template first");
+    el.attrs["template"] = p.template.text;
+  } else if (p.agent) {
+    const agent = await resolveAgent(ctx, p.agent);
+    Object.assign(el.attrs, agent.attrs);
+    await checkParams(ctx, p.id.text, agent.name, p.sets);
+  }
+  if (p.description !== undefined) el.attrs["description"] = p.description;
+  if (p.opsId) claimId(ctx, ids, p.opsId, "operations");
+  reserveSetIds(ctx, ids, p.sets);
+  for (const s of p.sets) el.children.push(buildSet(ctx, ids, s, p.id.text));
+  const ops = buildOperations(ctx, ids, p);
+  if (ops) el.children.push(ops);
+  section(ctx.cib, "resources").children.push(el);
+}
+
+/** Take a top-level resource out of <resources> to put it in a container. */
+function detachTopLevel(ctx: BuildContext, w: A.Word, owner: string, allowed: string[]): XmlElement {
+  const resources = section(ctx.cib, "resources");
+  const found = findResource(ctx.cib, w.text);
+  if (!found) throw semanticError(ctx.source, w.pos, `${owner} refers to missing object ${w.text}`, "create the resource first");
+  if (found.parent !== resources) {
+    throw semanticError(ctx.source, w.pos, `${w.text} is already in ${crmKind(found.parent)} ${found.parent.attrs["id"] ?? ""}`, "a resource belongs to one container");
+  }
+  if (!allowed.includes(found.el.name)) throw semanticError(ctx.source, w.pos, `${w.text} is a ${crmKind(found.el)}; ${owner} takes ${allowed.join(" or ")}`);
+  resources.children.splice(resources.children.indexOf(found.el), 1);
+  return found.el;
+}
+
+export function applyContainer(ctx: BuildContext, c: A.ContainerCmd): void {
+  const ids = new IdAllocator(ctx.cib);
+  claimId(ctx, ids, c.id, c.cmd);
+  const name = c.cmd === "ms" ? "master" : c.cmd;
+  const el = element(name, { id: c.id.text });
+  if (c.description !== undefined) el.attrs["description"] = c.description;
+  reserveSetIds(ctx, ids, c.sets);
+  for (const s of c.sets) el.children.push(buildSet(ctx, ids, s, c.id.text));
+  const seen = new Set<string>();
+  for (const m of c.members) {
+    if (seen.has(m.text)) throw semanticError(ctx.source, m.pos, `${m.text} is listed twice`);
+    seen.add(m.text);
+  }
+  const allowed = c.cmd === "group" ? ["primitive"] : ["primitive", "group"];
+  for (const m of c.members) el.children.push(detachTopLevel(ctx, m, c.id.text, allowed));
+  section(ctx.cib, "resources").children.push(el);
+}
+
+export function applyBundle(ctx: BuildContext, b: A.BundleCmd): void {
+  const ids = new IdAllocator(ctx.cib);
+  claimId(ctx, ids, b.id, "bundle");
+  const el = element("bundle", { id: b.id.text });
+  reserveSetIds(ctx, ids, b.sets);
+  for (const s of b.sets) el.children.push(buildSet(ctx, ids, s, b.id.text));
+  const attrs = (pairs: A.NvPair[]): Record<string, string> => Object.fromEntries(pairs.map((p) => [p.name, p.value]));
+  el.children.push(element(b.runtime.name, attrs(b.runtime.attrs)));
+  let k = 0;
+  const mapping = (name: string, pairs: A.NvPair[]): XmlElement => element(name, { id: ids.fresh(`${b.id.text}-${k++}`), ...attrs(pairs) });
+  if (b.network || b.portMappings.length > 0) {
+    const net = element("network", attrs(b.network ?? []));
+    for (const m of b.portMappings) net.children.push(mapping("port-mapping", m));
+    el.children.push(net);
+  }
+  if (b.storage || b.storageMappings.length > 0) {
+    const st = element("storage");
+    for (const m of b.storageMappings) st.children.push(mapping("storage-mapping", m));
+    el.children.push(st);
+  }
+  if (b.primitive) el.children.push(detachTopLevel(ctx, b.primitive, b.id.text, ["primitive"]));
+  section(ctx.cib, "resources").children.push(el);
+}
+
+export function applyMonitor(ctx: BuildContext, m: A.MonitorCmd): void {
+  const found = findResource(ctx.cib, m.rsc.text);
+  if (!found || (found.el.name !== "primitive" && found.el.name !== "template")) {
+    throw semanticError(ctx.source, m.rsc.pos, `no primitive '${m.rsc.text}'`);
+  }
+  const ids = new IdAllocator(ctx.cib);
+  let ops = found.el.children.find((c) => c.name === "operations");
+  if (ops?.attrs["id-ref"] !== undefined) throw semanticError(ctx.source, m.rsc.pos, `${m.rsc.text} uses shared operations ${ops.attrs["id-ref"]}`);
+  if (!ops) {
+    ops = element("operations");
+    found.el.children.push(ops);
+  }
+  const op = element("op", { id: ids.fresh(`${m.rsc.text}-monitor-${m.interval}`), name: "monitor", interval: m.interval });
+  if (m.role !== undefined) op.attrs["role"] = m.role;
+  if (m.timeout !== undefined) op.attrs["timeout"] = m.timeout;
+  ops.children.push(op);
+}
+
+export { setChild };

@@ -1,0 +1,136 @@
+import { HacrmError } from "@hacrm/common";
+import { element, walk, type XmlElement } from "@hacrm/cib";
+import type { Pos } from "./lexer.js";
+
+/** Where the optional sections go, in the order hacrm writes them. */
+export const SECTION_ORDER = [
+  "crm_config", "nodes", "resources", "constraints", "fencing-topology", "rsc_defaults", "op_defaults",
+  "alerts", "acls", "tags",
+];
+export const RESOURCE_ELEMENTS = new Set(["primitive", "group", "clone", "master", "bundle", "template"]);
+export const CONSTRAINT_ELEMENTS = new Set(["rsc_location", "rsc_colocation", "rsc_order", "rsc_ticket"]);
+
+export function configuration(cib: XmlElement): XmlElement {
+  let conf = cib.children.find((c) => c.name === "configuration");
+  if (!conf) {
+    conf = element("configuration");
+    cib.children.unshift(conf);
+  }
+  return conf;
+}
+
+/** A section of <configuration>, created in its place when missing. */
+export function section(cib: XmlElement, name: string): XmlElement {
+  const conf = configuration(cib);
+  const found = conf.children.find((c) => c.name === name);
+  if (found) return found;
+  const el = element(name);
+  const rank = (n: string): number => {
+    const r = SECTION_ORDER.indexOf(n);
+    return r < 0 ? SECTION_ORDER.length : r;
+  };
+  const at = conf.children.findIndex((c) => rank(c.name) > rank(name));
+  if (at < 0) conf.children.push(el);
+  else conf.children.splice(at, 0, el);
+  return el;
+}
+
+export function findSection(cib: XmlElement, name: string): XmlElement | undefined {
+  return configuration(cib).children.find((c) => c.name === name);
+}
+
+/** The element with this id anywhere in <configuration>, and its parent. */
+export function findById(cib: XmlElement, id: string): { el: XmlElement; parent: XmlElement } | undefined {
+  const stack: XmlElement[] = [configuration(cib)];
+  while (stack.length > 0) {
+    const p = stack.pop() as XmlElement;
+    for (const c of p.children) {
+      if (c.attrs["id"] === id && c.name !== "resource_ref" && c.name !== "obj_ref" && c.name !== "role") return { el: c, parent: p };
+      stack.push(c);
+    }
+  }
+  return undefined;
+}
+
+/** Every id defined in <configuration> (references such as resource_ref are not definitions). */
+export function definedIds(cib: XmlElement): Set<string> {
+  const ids = new Set<string>();
+  for (const el of walk(configuration(cib))) {
+    const id = el.attrs["id"];
+    if (id !== undefined && el.name !== "resource_ref" && el.name !== "obj_ref" && el.name !== "role") ids.add(id);
+  }
+  return ids;
+}
+
+/** Hands out fresh ids the way crmsh does: NAME, else NAME-0, NAME-1, ... */
+export class IdAllocator {
+  private readonly used: Set<string>;
+  constructor(cib: XmlElement) {
+    this.used = definedIds(cib);
+  }
+  has(id: string): boolean {
+    return this.used.has(id);
+  }
+  take(id: string): void {
+    this.used.add(id);
+  }
+  fresh(natural: string): string {
+    let id = natural;
+    for (let k = 0; this.used.has(id); k++) id = `${natural}-${k}`;
+    this.used.add(id);
+    return id;
+  }
+}
+
+export function semanticError(source: string, pos: Pos | undefined, message: string, hint?: string): HacrmError {
+  return new HacrmError({
+    code: "CRM_SEMANTIC",
+    where: pos ? `${source}:${pos.line}:${pos.col}` : source,
+    message,
+    ...(hint !== undefined ? { hint } : {}),
+  });
+}
+
+/** Kind of a configuration object, in crm words. */
+export function crmKind(el: XmlElement): string {
+  const names: Record<string, string> = {
+    rsc_location: "location", rsc_colocation: "colocation", rsc_order: "order", template: "rsc_template",
+    master: "ms", acl_role: "role", "fencing-topology": "fencing_topology",
+  };
+  return names[el.name] ?? el.name;
+}
+
+/** Top-level and nested resources of <resources>, depth first. */
+export function allResources(cib: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  const visit = (el: XmlElement): void => {
+    for (const c of el.children) {
+      if (RESOURCE_ELEMENTS.has(c.name)) {
+        out.push(c);
+        visit(c);
+      }
+    }
+  };
+  visit(section(cib, "resources"));
+  return out;
+}
+
+/** The resource with this id and its parent element. */
+export function findResource(cib: XmlElement, id: string): { el: XmlElement; parent: XmlElement } | undefined {
+  const visit = (p: XmlElement): { el: XmlElement; parent: XmlElement } | undefined => {
+    for (const c of p.children) {
+      if (!RESOURCE_ELEMENTS.has(c.name)) continue;
+      if (c.attrs["id"] === id) return { el: c, parent: p };
+      const r = visit(c);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return visit(section(cib, "resources"));
+}
+
+export function setChild(parent: XmlElement, name: string, id: string): XmlElement {
+  const el = element(name, { id });
+  parent.children.push(el);
+  return el;
+}

@@ -1,0 +1,298 @@
+import { HacrmError, isHacrmError } from "@hacrm/common";
+import { cloneElement, serializeXml, type XmlElement } from "@hacrm/cib";
+import type { AgentCatalog } from "./agents.js";
+import type * as A from "./ast.js";
+import { applyBundle, applyContainer, applyMonitor, applyPrimitive, refKey, type BuildContext } from "./build.js";
+import { checkConfiguration } from "./check.js";
+import { applyColocation, applyLocation, applyOrder, applyTicket } from "./constraints.js";
+import { configuration, semanticError } from "./doc.js";
+import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "./edit.js";
+import { splitCommands, syntaxError, type CommandLine, type Pos } from "./lexer.js";
+import { applyAclTarget, applyAlert, applyFencing, applyNode, applyProperty, applyRole, applyTag } from "./objects.js";
+import { parseConfigure } from "./parser.js";
+import { showObjects, showXml } from "./printer.js";
+import type { CibStore } from "./store.js";
+import { nodeCommand, resourceCommand, type TopContext } from "./toplevel.js";
+
+export type Level = "top" | "configure" | "resource" | "node";
+
+export interface SessionDeps {
+  store: CibStore;
+  agents: AgentCatalog;
+  /** Data for the user (show output, lists). */
+  out: (text: string) => void;
+  /** Notes and warnings. */
+  info: (text: string) => void;
+  /** Wall clock, only for the CIB's cib-last-written stamp. */
+  now: () => Date;
+  /** Let the user edit a text ($EDITOR); absent when there is no terminal. */
+  editText?: (text: string) => Promise<string>;
+  json?: boolean;
+}
+
+/**
+ * A crm shell session on one CIB: the configure level keeps a working copy
+ * that `commit` writes back all at once; top-level `resource` and `node`
+ * commands write at once, as crmsh does.
+ */
+export class Session {
+  level: Level = "top";
+  private original: XmlElement | undefined;
+  private working: XmlElement | undefined;
+  private readonly refPos = new Map<string, Pos>();
+  private readonly objPos = new Map<string, Pos>();
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get label(): string {
+    return this.deps.store.label;
+  }
+
+  /** The working CIB (loaded on first use). */
+  async cib(): Promise<XmlElement> {
+    if (!this.working) {
+      this.original = await this.deps.store.read();
+      this.working = cloneElement(this.original);
+    }
+    return this.working;
+  }
+
+  get dirty(): boolean {
+    if (!this.working || !this.original) return false;
+    return serializeXml(configuration(this.working), { indent: "" }) !== serializeXml(configuration(this.original), { indent: "" });
+  }
+
+  /** Run a whole script (batch mode). Stops at the first error: nothing after the last commit is written. */
+  async runScript(text: string, source: string): Promise<void> {
+    for (const line of splitCommands(text, source)) {
+      if ((await this.execute(line, source)) === "quit") break;
+    }
+    if (this.dirty) await this.commit(source);
+  }
+
+  /** Run one command line at the current level. */
+  async execute(line: CommandLine, source: string): Promise<"continue" | "quit"> {
+    const head = line.tokens[0];
+    if (!head) return "continue";
+    const w = (k: number): A.Word[] => line.tokens.slice(k).map((t) => ({ text: t.text, pos: t.pos }));
+    if (head.text === "quit" || head.text === "exit" || head.text === "bye") return "quit";
+    switch (this.level) {
+      case "configure":
+        return this.configure(line, source);
+      case "resource":
+      case "node":
+        if (head.text === "up" || head.text === "end" || head.text === "cd") {
+          this.level = "top";
+          return "continue";
+        }
+        await this.topCommand(this.level, w(0), source);
+        return "continue";
+      default:
+        return this.top(line, source, w);
+    }
+  }
+
+  private async top(line: CommandLine, source: string, w: (k: number) => A.Word[]): Promise<"continue" | "quit"> {
+    const head = line.tokens[0] as { text: string; pos: Pos };
+    switch (head.text) {
+      case "configure":
+        if (line.tokens.length === 1) this.level = "configure";
+        else {
+          const rest: CommandLine = { ...line, tokens: line.tokens.slice(1) };
+          await this.configure(rest, source);
+          if (this.dirty) await this.commit(source);
+        }
+        return "continue";
+      case "resource":
+      case "node":
+        if (line.tokens.length === 1) this.level = head.text;
+        else await this.topCommand(head.text, w(1), source);
+        return "continue";
+      case "up":
+      case "cd":
+      case "end":
+        return "continue";
+      default:
+        throw syntaxError(source, head.pos, `${head.text}: No such command`, "top-level commands: configure, resource, node, quit");
+    }
+  }
+
+  private async topCommand(level: "resource" | "node", args: A.Word[], source: string): Promise<void> {
+    if (this.dirty) {
+      throw semanticError(source, args[0]?.pos, "there are configuration changes that are not committed", "go back to configure and commit them first");
+    }
+    const cib = await this.cib();
+    const ctx: TopContext = { cib, source, json: this.deps.json ?? false, out: this.deps.out, info: this.deps.info };
+    if (level === "resource") resourceCommand(ctx, args);
+    else nodeCommand(ctx, args);
+    if (this.dirty) await this.commit(source);
+  }
+
+  private async configure(line: CommandLine, source: string): Promise<"continue" | "quit"> {
+    const cmd = parseConfigure(line, source);
+    const cib = await this.cib();
+    switch (cmd.cmd) {
+      case "commit":
+        await this.commit(source);
+        return "continue";
+      case "up":
+      case "cd":
+        if (this.dirty) await this.commit(source);
+        this.level = "top";
+        return "continue";
+      case "quit":
+        return "quit";
+      case "show":
+      case "ls":
+        this.show(cib, cmd.args);
+        return "continue";
+      case "verify":
+        this.verify(cib, source);
+        return "continue";
+      case "edit":
+        await this.edit(cib, cmd.args, source);
+        return "continue";
+      case "help":
+        this.deps.out("configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit commit up quit");
+        return "continue";
+      case "erase":
+        throw semanticError(source, cmd.pos, "erase is not supported", "delete objects one by one");
+      default:
+        await this.apply(cib, cmd, source);
+        return "continue";
+    }
+  }
+
+  /** Apply one configuration command to the working CIB; on error the working CIB is unchanged. */
+  async apply(cib: XmlElement, cmd: A.ConfigureCmd, source: string): Promise<void> {
+    const scratch = cloneElement(cib);
+    const ctx: BuildContext = { cib: scratch, source, agents: this.deps.agents, refPos: this.refPos };
+    const edit: EditContext = { cib: scratch, source, info: (l) => this.deps.info(`INFO: ${l}`) };
+    await dispatch(ctx, edit, cmd);
+    if ("id" in cmd && cmd.id && typeof cmd.id === "object") this.objPos.set(cmd.id.text, cmd.id.pos);
+    cib.children = scratch.children;
+    cib.attrs = scratch.attrs;
+  }
+
+  private show(cib: XmlElement, args: A.Word[]): void {
+    const names = args.map((a) => a.text);
+    if (names[0] === "xml") this.deps.out(showXml(cib, names.slice(1)));
+    else this.deps.out(showObjects(cib, names));
+  }
+
+  private verify(cib: XmlElement, source: string): void {
+    const problems = checkConfiguration(cib);
+    if (problems.length === 0) {
+      this.deps.info("configuration is valid");
+      return;
+    }
+    throw this.problemError(problems, source);
+  }
+
+  private problemError(problems: ReturnType<typeof checkConfiguration>, source: string): HacrmError {
+    const p = problems[0] as (typeof problems)[number];
+    const pos = p.ref !== undefined ? (this.refPos.get(refKey(p.owner, p.ref)) ?? this.objPos.get(p.owner)) : this.objPos.get(p.owner);
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1, 4).map((q) => q.message).join("; ")})` : "";
+    return semanticError(source, pos, `${p.message}${more}`, p.hint);
+  }
+
+  /** Check the working CIB and write it; nothing is written when a check fails. */
+  async commit(source: string): Promise<void> {
+    const cib = await this.cib();
+    if (!this.dirty) return;
+    const problems = checkConfiguration(cib);
+    if (problems.length > 0) throw this.problemError(problems, source);
+    const next = cloneElement(cib);
+    bumpEpoch(next, this.deps.now());
+    await this.deps.store.write(next);
+    this.original = next;
+    this.working = cloneElement(next);
+  }
+
+  private async edit(cib: XmlElement, args: A.Word[], source: string): Promise<void> {
+    if (!this.deps.editText) throw semanticError(source, args[0]?.pos, "edit needs a terminal and $EDITOR");
+    const names = args.map((a) => a.text);
+    const before = showObjects(cib, names);
+    const after = await this.deps.editText(before);
+    if (after === before) return;
+    const scratch = new Session({ ...this.deps, store: { label: "edit", read: () => Promise.resolve(emptied(cib, names)), write: () => Promise.resolve() } });
+    scratch.level = "configure";
+    const lines = splitCommands(after, "edit");
+    const work = await scratch.cib();
+    for (const line of lines) await scratch.apply(work, parseConfigure(line, "edit"), "edit");
+    cib.children = work.children;
+  }
+}
+
+/** The CIB without the objects shown for editing (all of them when `names` is empty). */
+function emptied(cib: XmlElement, names: string[]): XmlElement {
+  const copy = cloneElement(cib);
+  const conf = configuration(copy);
+  for (const sec of conf.children) {
+    if (names.length === 0) sec.children = [];
+    else sec.children = sec.children.filter((c) => !names.includes(c.attrs["id"] ?? "") && !names.includes(c.attrs["uname"] ?? ""));
+  }
+  return copy;
+}
+
+export function bumpEpoch(cib: XmlElement, now: Date): void {
+  const epoch = Number.parseInt(cib.attrs["epoch"] ?? "0", 10);
+  cib.attrs["epoch"] = String(Number.isFinite(epoch) ? epoch + 1 : 1);
+  cib.attrs["num_updates"] = "0";
+  if (cib.attrs["admin_epoch"] === undefined) cib.attrs["admin_epoch"] = "0";
+  cib.attrs["cib-last-written"] = now.toUTCString();
+  cib.attrs["update-client"] = "hacrm";
+}
+
+async function dispatch(ctx: BuildContext, edit: EditContext, cmd: A.ConfigureCmd): Promise<void> {
+  switch (cmd.cmd) {
+    case "primitive":
+    case "rsc_template":
+      return applyPrimitive(ctx, cmd);
+    case "group":
+    case "clone":
+    case "ms":
+      return applyContainer(ctx, cmd);
+    case "bundle":
+      return applyBundle(ctx, cmd);
+    case "monitor":
+      return applyMonitor(ctx, cmd);
+    case "location":
+      return applyLocation(ctx, cmd);
+    case "colocation":
+      return applyColocation(ctx, cmd);
+    case "order":
+      return applyOrder(ctx, cmd);
+    case "rsc_ticket":
+      return applyTicket(ctx, cmd);
+    case "property":
+    case "rsc_defaults":
+    case "op_defaults":
+      return applyProperty(ctx, cmd);
+    case "node":
+      return applyNode(ctx, cmd);
+    case "tag":
+      return applyTag(ctx, cmd);
+    case "fencing_topology":
+      return applyFencing(ctx, cmd);
+    case "alert":
+      return applyAlert(ctx, cmd);
+    case "role":
+      return applyRole(ctx, cmd);
+    case "acl_target":
+    case "acl_group":
+      return applyAclTarget(ctx, cmd);
+    case "delete":
+      return deleteObjects(edit, cmd.args);
+    case "rename":
+      return renameObject(edit, cmd.args);
+    case "modgroup":
+      return modgroup(edit, cmd.args);
+    case "set":
+      return setAttribute(edit, cmd.args);
+    default:
+      throw new HacrmError({ code: "CRM_SYNTAX", message: `${cmd.cmd}: cannot be used here` });
+  }
+}
+
+export { isHacrmError };
