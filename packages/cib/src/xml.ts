@@ -23,7 +23,9 @@ const parser = new XMLParser({
   attributeNamePrefix: "",
   parseAttributeValue: false,
   parseTagValue: false,
-  trimValues: true,
+  // Attribute values are kept exactly (a resource parameter " x " is not
+  // "x": Pacemaker's operation digests would change). Text is trimmed below.
+  trimValues: false,
   processEntities: true,
   htmlEntities: true, // decodes numeric character references (&#10;) too
   commentPropName: "#comment",
@@ -136,7 +138,8 @@ function toElement(node: OrderedNode): XmlElement | undefined {
     const element: XmlElement = { name: key, attrs: { ...(node[":@"] ?? {}) }, children: [] };
     for (const child of body) {
       if ("#text" in child) {
-        const text = String(child["#text"]);
+        const text = String(child["#text"]).trim();
+        if (text === "") continue;
         element.text = element.text === undefined ? text : element.text + text;
         continue;
       }
