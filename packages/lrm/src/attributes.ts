@@ -26,11 +26,12 @@ export class AttributeDirStore {
   }
 
   update(lifetime: AttributeLifetime, node: string, name: string, value: string): void {
+    const target = this.path(lifetime, node, name);
     const folder = this.path(lifetime, node);
     mkdirSync(folder, { recursive: true });
     const tmp = `${folder}/.${name}.${process.pid}.tmp`;
     writeFileSync(tmp, value);
-    renameSync(tmp, this.path(lifetime, node, name));
+    renameSync(tmp, target);
   }
 
   delete(lifetime: AttributeLifetime, node: string, name: string): void {
