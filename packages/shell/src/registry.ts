@@ -10,4 +10,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   attribute: async () => (await import("./commands/attribute.js")).command,
   ra: async () => (await import("./commands/ra.js")).command,
   configure: async () => (await import("./commands/configure.js")).command,
+  simulate: async () => (await import("./commands/simulate.js")).command,
 };

@@ -1,0 +1,240 @@
+import type { PNode, Rsc, WorkingSet } from "./model.js";
+import { allPrimitives } from "./unpack-resources.js";
+import { canHost } from "./unpack-nodes.js";
+
+export const F_IMPLIES_THEN = 1;
+export const F_IMPLIES_FIRST = 2;
+export const F_RUNNABLE_LEFT = 4;
+export const F_RESTART = 8;
+export const F_ASYMMETRIC = 16;
+
+export interface Action {
+  id: number;
+  rsc: Rsc | undefined;
+  task: string;
+  node: PNode | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  optional: boolean;
+  runnable: boolean;
+  pseudo: boolean;
+  /** Runnable when any (not all) of its runnable-left inputs is runnable. */
+  requireAny: boolean;
+  reason: string;
+  inEdges: Ordering[];
+  outEdges: Ordering[];
+}
+
+export interface Ordering {
+  first: Action;
+  then: Action;
+  flags: number;
+  source: string;
+}
+
+/** All actions of one scheduler run, indexed by resource, task and node. */
+export class ActionSet {
+  readonly list: Action[] = [];
+  private readonly byKey = new Map<string, Action>();
+  private readonly byRsc = new Map<Rsc, Action[]>();
+
+  key(rsc: Rsc | undefined, task: string, node: PNode | undefined, intervalMs = 0): string {
+    return `${rsc?.id ?? ""}\u0000${task}\u0000${node?.id ?? ""}\u0000${intervalMs}`;
+  }
+
+  get(rsc: Rsc | undefined, task: string, node: PNode | undefined, intervalMs = 0): Action | undefined {
+    return this.byKey.get(this.key(rsc, task, node, intervalMs));
+  }
+
+  create(
+    rsc: Rsc | undefined,
+    task: string,
+    node: PNode | undefined,
+    opts: { optional: boolean; pseudo?: boolean; intervalMs?: number; timeoutMs?: number; runnable?: boolean; requireAny?: boolean },
+  ): Action {
+    const k = this.key(rsc, task, node, opts.intervalMs ?? 0);
+    const existing = this.byKey.get(k);
+    if (existing) {
+      if (!opts.optional) existing.optional = false;
+      return existing;
+    }
+    const a: Action = {
+      id: this.list.length,
+      rsc,
+      task,
+      node,
+      intervalMs: opts.intervalMs ?? 0,
+      timeoutMs: opts.timeoutMs ?? 20_000,
+      optional: opts.optional,
+      runnable: opts.runnable ?? true,
+      pseudo: opts.pseudo ?? false,
+      requireAny: opts.requireAny ?? false,
+      reason: "",
+      inEdges: [],
+      outEdges: [],
+    };
+    this.list.push(a);
+    this.byKey.set(k, a);
+    if (rsc) {
+      const l = this.byRsc.get(rsc) ?? [];
+      l.push(a);
+      this.byRsc.set(rsc, l);
+    }
+    return a;
+  }
+
+  ofRsc(rsc: Rsc, task?: string): Action[] {
+    const l = this.byRsc.get(rsc) ?? [];
+    return task === undefined ? l : l.filter((a) => a.task === task);
+  }
+
+  order(first: Action, then: Action, flags: number, source: string): void {
+    if (first === then) return;
+    const o: Ordering = { first, then, flags, source };
+    first.outEdges.push(o);
+    then.inEdges.push(o);
+  }
+}
+
+export function isPromotable(r: Rsc): boolean {
+  let p: Rsc | undefined = r;
+  while (p) {
+    if (p.kind === "clone") return p.promotable;
+    p = p.parent;
+  }
+  return false;
+}
+
+function opTimeout(p: Rsc, task: string): number {
+  const def = p.ops.find((o) => o.name === task && o.intervalMs === 0);
+  return def?.timeoutMs ?? 20_000;
+}
+
+/** Stop/start/promote/demote actions of one primitive, plus its internal orderings. */
+export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): void {
+  const next = p.allocatedTo;
+  const nextRole = p.nextRole;
+  const active = nextRole !== "Stopped" && next !== undefined;
+  const stops: Action[] = [];
+  const demotes: Action[] = [];
+  for (const c of p.runningOn) {
+    const moving = !active || next !== c;
+    const failedHere = p.failedOn.has(c.id);
+    const needStop = moving || failedHere || (p.failed && next === c);
+    const stop = set.create(p, "stop", c, { optional: !needStop, timeoutMs: opTimeout(p, "stop") });
+    if (!p.managed) {
+      stop.runnable = false;
+      stop.reason = "unmanaged";
+    } else if (p.blocked) {
+      stop.runnable = false;
+      stop.reason = "blocked";
+    } else if (!c.online && !c.unclean) {
+      stop.pseudo = true;
+    }
+    stops.push(stop);
+    if (p.role === "Promoted") {
+      const needDemote = needStop || nextRole !== "Promoted";
+      const demote = set.create(p, "demote", c, { optional: !needDemote, timeoutMs: opTimeout(p, "demote") });
+      if (!p.managed || p.blocked) demote.runnable = false;
+      set.order(demote, stop, F_IMPLIES_FIRST, "demote before stop");
+      demotes.push(demote);
+    }
+  }
+  if (!active || !next) return;
+  const staying = p.runningOn.includes(next) && !p.failed;
+  const start = set.create(p, "start", next, { optional: staying, timeoutMs: opTimeout(p, "start") });
+  if (!p.managed) {
+    start.runnable = false;
+    start.reason = "unmanaged";
+  } else if (!canHost(next)) start.runnable = false;
+  for (const stop of stops) set.order(stop, start, F_IMPLIES_THEN | F_RESTART, "stop before start");
+  if (nextRole === "Promoted") {
+    const wasPromoted = p.role === "Promoted" && staying;
+    const promote = set.create(p, "promote", next, { optional: wasPromoted, timeoutMs: opTimeout(p, "promote") });
+    if (!p.managed) promote.runnable = false;
+    set.order(start, promote, F_IMPLIES_THEN | F_RUNNABLE_LEFT, "start before promote");
+    for (const d of demotes) set.order(d, promote, 0, "demote before promote");
+  }
+  void ws;
+}
+
+/** Pseudo actions of a group or clone and the orderings tying them to their children. */
+export function createCollectiveActions(set: ActionSet, r: Rsc): void {
+  const isClone = r.kind === "clone";
+  const start = set.create(r, "start", undefined, { optional: true, pseudo: true });
+  const running = set.create(r, "running", undefined, { optional: true, pseudo: true, requireAny: isClone });
+  const stop = set.create(r, "stop", undefined, { optional: true, pseudo: true });
+  const stopped = set.create(r, "stopped", undefined, { optional: true, pseudo: true });
+  set.order(start, running, 0, `${r.id} internal`);
+  set.order(stop, stopped, 0, `${r.id} internal`);
+  set.order(stopped, start, 0, `${r.id} internal`);
+  for (const child of r.children) {
+    const cs = childAction(set, child, "start", "start");
+    const cr = childAction(set, child, "start", "running");
+    const cst = childAction(set, child, "stop", "stop");
+    const csd = childAction(set, child, "stop", "stopped");
+    set.order(start, cs, F_IMPLIES_THEN | F_RUNNABLE_LEFT, `${r.id} start`);
+    set.order(cr, running, F_IMPLIES_THEN | F_RUNNABLE_LEFT, `${r.id} running`);
+    set.order(stop, cst, F_IMPLIES_FIRST, `${r.id} stop`);
+    set.order(csd, stopped, F_IMPLIES_FIRST, `${r.id} stopped`);
+  }
+  if (isClone && r.promotable) {
+    const promote = set.create(r, "promote", undefined, { optional: true, pseudo: true });
+    const promoted = set.create(r, "promoted", undefined, { optional: true, pseudo: true, requireAny: true });
+    const demote = set.create(r, "demote", undefined, { optional: true, pseudo: true });
+    const demoted = set.create(r, "demoted", undefined, { optional: true, pseudo: true });
+    set.order(running, promote, F_RUNNABLE_LEFT, `${r.id} internal`);
+    set.order(promote, promoted, 0, `${r.id} internal`);
+    set.order(demote, demoted, 0, `${r.id} internal`);
+    set.order(demoted, stop, 0, `${r.id} internal`);
+    for (const child of r.children) {
+      for (const p of allPrimitives(child)) {
+        for (const a of set.ofRsc(p, "promote")) {
+          set.order(promote, a, F_IMPLIES_THEN | F_RUNNABLE_LEFT, `${r.id} promote`);
+          set.order(a, promoted, F_IMPLIES_THEN | F_RUNNABLE_LEFT, `${r.id} promoted`);
+        }
+        for (const a of set.ofRsc(p, "demote")) {
+          set.order(demote, a, F_IMPLIES_FIRST, `${r.id} demote`);
+          set.order(a, demoted, F_IMPLIES_FIRST, `${r.id} demoted`);
+        }
+      }
+    }
+    if (!r.children.some((c) => allPrimitives(c).some((p) => set.ofRsc(p, "promote").length > 0 || p.role === "Promoted" && p.nextRole === "Promoted"))) {
+      promoted.runnable = r.children.some((c) => allPrimitives(c).some((p) => p.nextRole === "Promoted"));
+    }
+  }
+}
+
+/**
+ * The action of a child that an ordering on its parent touches: for "start"
+ * and "stop" the child's own action on its next/current node (primitives)
+ * or its pseudo action (groups). A placeholder that never runs stands in
+ * when the child has no such action.
+ */
+export function childAction(set: ActionSet, child: Rsc, task: string, phase: string): Action {
+  if (child.kind !== "primitive") {
+    const t = phase === "running" ? "running" : phase === "stopped" ? "stopped" : task;
+    const existing = set.get(child, t, undefined);
+    if (existing) return existing;
+    return set.create(child, t, undefined, { optional: true, pseudo: true });
+  }
+  const node = task === "start" || task === "promote" ? child.allocatedTo : undefined;
+  if (node) {
+    const a = set.get(child, task, node);
+    if (a) return a;
+  } else {
+    const list = set.ofRsc(child, task).filter((a) => a.node);
+    if (list.length === 1) return list[0]!;
+    if (list.length > 1) {
+      const hub = set.create(child, `${task}-all`, undefined, { optional: true, pseudo: true });
+      for (const a of list) set.order(a, hub, F_IMPLIES_FIRST, "all stops");
+      return hub;
+    }
+  }
+  const placeholder = set.get(child, task, undefined) ?? set.create(child, task, undefined, {
+    optional: true,
+    pseudo: true,
+    runnable: !(task === "start" || task === "promote"),
+  });
+  return placeholder;
+}

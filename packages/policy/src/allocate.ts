@@ -1,0 +1,305 @@
+import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import { applyColocation, dependentColocations, hasInfluence, mergeDependent } from "./colocation.js";
+import { canRunAny, scoreOn } from "./scoring.js";
+import { INFINITY } from "./scores.js";
+import { canHost } from "./unpack-nodes.js";
+import { allPrimitives, topOf } from "./unpack-resources.js";
+import { setPromotionRoles } from "./promotable.js";
+
+interface CloneState {
+  counts: Map<string, number>;
+}
+
+/** Allocation context: per-clone instance counts while distributing. */
+export class Allocator {
+  private readonly cloneState = new Map<Rsc, CloneState>();
+  constructor(private readonly ws: WorkingSet) {}
+
+  /** Allocate every top-level resource in Pacemaker's order. */
+  run(): void {
+    for (const r of this.sortedResources()) this.allocate(r);
+  }
+
+  sortedResources(): Rsc[] {
+    const ws = this.ws;
+    const sortNodes = [...ws.nodes].sort((a, b) => (a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0));
+    const weights = new Map<Rsc, Map<string, number>>();
+    for (const r of ws.resources) weights.set(r, this.sortWeights(r));
+    const current = (r: Rsc): number => {
+      const node = currentNode(r);
+      if (!node) return -INFINITY;
+      return weights.get(r)!.get(node.id) ?? -INFINITY;
+    };
+    const indexed = ws.resources.map((r, i) => ({ r, i }));
+    indexed.sort((a, b) => {
+      if (a.r.priority !== b.r.priority) return b.r.priority - a.r.priority;
+      const ca = current(a.r);
+      const cb = current(b.r);
+      if (ca !== cb) return cb - ca;
+      const wa = weights.get(a.r)!;
+      const wb = weights.get(b.r)!;
+      for (const n of sortNodes) {
+        const x = wa.get(n.id) ?? -INFINITY;
+        const y = wb.get(n.id) ?? -INFINITY;
+        if (x !== y) return y - x;
+      }
+      return a.i - b.i;
+    });
+    return indexed.map((x) => x.r);
+  }
+
+  private sortWeights(r: Rsc): Map<string, number> {
+    const base = r.kind === "group" ? (r.children[0] ?? r) : r;
+    const out = new Map<string, number>();
+    for (const [nid, e] of base.allowed) out.set(nid, e.score);
+    for (const c of base.withPrimaries) {
+      const f = c.score / INFINITY;
+      for (const [nid, w] of out) {
+        const s = scoreOn(c.primary, nid);
+        if (f < 0 && s < 0) continue;
+        out.set(nid, clampAdd(w, Math.trunc(s * f)));
+      }
+    }
+    return out;
+  }
+
+  /** Allocate a resource (dispatching to its top-level container). Returns its node. */
+  allocate(r: Rsc): PNode | undefined {
+    const top = topOf(r);
+    if (top.kind === "clone") this.allocateClone(top);
+    else if (top.kind === "group") this.allocateGroup(top, undefined);
+    else this.allocatePrimitive(top, undefined);
+    return r.allocatedTo;
+  }
+
+  private allocateGroup(g: Rsc, prefer: PNode | undefined): PNode | undefined {
+    if (!g.provisional || g.allocating) return g.allocatedTo;
+    g.allocating = true;
+    let first = true;
+    for (const m of g.children) {
+      this.allocatePrimitive(m, first ? prefer : undefined);
+      first = false;
+    }
+    g.allocatedTo = g.children[0]?.allocatedTo;
+    g.nextRole = g.allocatedTo ? "Started" : "Stopped";
+    g.provisional = false;
+    g.allocating = false;
+    return g.allocatedTo;
+  }
+
+  allocatePrimitive(p: Rsc, prefer: PNode | undefined): PNode | undefined {
+    if (!p.provisional) return p.allocatedTo;
+    if (p.allocating) return undefined;
+    p.allocating = true;
+    const ws = this.ws;
+    for (const c of dependentColocations(p)) {
+      const archive = c.dependentRole === "Promoted" || (c.score < 0 && c.score > -INFINITY) ? snapshot(p.allowed) : undefined;
+      if (c.primary.kind === "clone") this.allocateClone(c.primary);
+      else this.allocate(c.primary);
+      applyColocation(ws, p, c);
+      if (archive && !canRunAny(ws, p.allowed)) p.allowed = archive;
+    }
+    for (const c of p.withDependents) {
+      if (!hasInfluence(c)) continue;
+      p.allowed = mergeDependent(ws, c.dependent, p.allowed, c.score / INFINITY, `colocation ${c.id}: ${c.dependent.id} prefers`);
+    }
+    this.assign(p, prefer);
+    p.allocating = false;
+    return p.allocatedTo;
+  }
+
+  private assign(p: Rsc, prefer: PNode | undefined): void {
+    const ws = this.ws;
+    let chosen: PNode | undefined;
+    if (!p.managed) {
+      chosen = p.runningOn[0];
+    } else if (p.targetRole === "Stopped" || (ws.options.stopAllResources && !p.orphan) || p.orphan) {
+      chosen = undefined;
+    } else if (!ws.options.haveQuorum && ws.options.noQuorumPolicy === "stop") {
+      chosen = undefined;
+    } else if (!ws.options.haveQuorum && ws.options.noQuorumPolicy === "freeze") {
+      chosen = p.runningOn[0] && scoreOn(p, p.runningOn[0].id) >= 0 ? p.runningOn[0] : undefined;
+    } else {
+      chosen = this.chooseNode(p, prefer);
+    }
+    p.allocatedTo = chosen;
+    p.provisional = false;
+    if (chosen) {
+      chosen.numResources++;
+      p.nextRole = p.role === "Promoted" && !p.managed ? "Promoted" : "Started";
+    } else p.nextRole = "Stopped";
+  }
+
+  private chooseNode(p: Rsc, prefer: PNode | undefined): PNode | undefined {
+    const ws = this.ws;
+    if (prefer) {
+      const s = p.allowed.get(prefer.id);
+      if (s && s.score >= 0 && canHost(prefer)) return prefer;
+    }
+    const current = p.runningOn.length === 1 ? p.runningOn[0] : undefined;
+    let best: PNode | undefined;
+    let bestScore = -INFINITY;
+    for (const [nid, e] of p.allowed) {
+      const n = ws.nodesById.get(nid);
+      if (!n || !canHost(n) || e.score < 0) continue;
+      if (!best || better(n, e.score, best, bestScore, current)) {
+        best = n;
+        bestScore = e.score;
+      }
+    }
+    if (!best) return undefined;
+    const uniqueInst = p.parent?.kind === "clone" && p.parent.unique;
+    if (!uniqueInst && current && current !== best && bestScore > 0 && canHost(current)) {
+      if (scoreOn(p, current.id) === bestScore) return current;
+    }
+    return best;
+  }
+
+  private allocateClone(c: Rsc): void {
+    if (!c.provisional || c.allocating) return;
+    c.allocating = true;
+    const ws = this.ws;
+    for (const col of c.withPrimaries) {
+      if (col.primary.kind === "clone") this.allocateClone(col.primary);
+      else this.allocate(col.primary);
+    }
+    for (const col of c.withDependents) {
+      if (!hasInfluence(col)) continue;
+      c.allowed = mergeDependent(ws, col.dependent, c.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`);
+    }
+    this.distribute(c);
+    if (c.promotable) setPromotionRoles(ws, c);
+    c.allocatedTo = undefined;
+    c.nextRole = c.children.some((i) => i.allocatedTo) ? "Started" : "Stopped";
+    c.provisional = false;
+    c.allocating = false;
+  }
+
+  private distribute(c: Rsc): void {
+    const ws = this.ws;
+    const state: CloneState = { counts: new Map() };
+    this.cloneState.set(c, state);
+    const available = ws.nodes.filter((n) => canHost(n) && scoreOn(c, n.id) >= 0).length;
+    const max = c.cloneMax;
+    const perNode = c.cloneNodeMax;
+    const loopMax = available > 0 ? Math.max(1, Math.floor(max / available)) : 1;
+    const instances = sortInstances(c);
+    let allocated = 0;
+    for (const inst of instances) {
+      if (allocated >= max) break;
+      const prims = allPrimitives(inst);
+      const running = inst.kind === "group" ? prims[0]?.runningOn : inst.runningOn;
+      if (!running || running.length !== 1 || prims.some((p) => p.failed)) continue;
+      const node = running[0]!;
+      if ((state.counts.get(node.id) ?? 0) >= Math.min(loopMax, perNode)) continue;
+      if (!this.canRunInstance(c, inst, node, perNode)) continue;
+      if (this.allocateInstance(c, inst, node, perNode)) allocated++;
+    }
+    for (const inst of instances) {
+      if (!inst.provisional) continue;
+      if (allocated >= max) {
+        this.stopInstance(inst);
+        continue;
+      }
+      if (this.allocateInstance(c, inst, undefined, perNode)) allocated++;
+    }
+  }
+
+  private stopInstance(inst: Rsc): void {
+    for (const p of [inst, ...allPrimitives(inst)]) {
+      if (!p.provisional) continue;
+      if (p.kind === "primitive" && !p.managed) {
+        this.assign(p, undefined);
+        continue;
+      }
+      p.allocatedTo = undefined;
+      p.nextRole = "Stopped";
+      p.provisional = false;
+    }
+  }
+
+  private canRunInstance(c: Rsc, _inst: Rsc, node: PNode, perNode: number): boolean {
+    if (!canHost(node)) return false;
+    if (scoreOn(c, node.id) < 0) return false;
+    const count = this.cloneState.get(c)?.counts.get(node.id) ?? 0;
+    return count < perNode;
+  }
+
+  private allocateInstance(c: Rsc, inst: Rsc, prefer: PNode | undefined, perNode: number): PNode | undefined {
+    const prims = allPrimitives(inst);
+    const backups = prims.map((p) => ({ p, allowed: snapshot(p.allowed) }));
+    for (const p of [inst, ...prims]) {
+      for (const [nid, e] of p.allowed) {
+        const n = this.ws.nodesById.get(nid);
+        if (n && !this.canRunInstance(c, inst, n, perNode) && e.score > -INFINITY) {
+          p.allowed.set(nid, { score: -INFINITY, parts: [...e.parts, { source: `clone ${c.id} limit or ban`, score: -INFINITY }] });
+        }
+      }
+    }
+    const chosen = inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
+    if (prefer && chosen !== prefer) {
+      for (const { p, allowed } of backups) {
+        if (p.allocatedTo && !p.provisional) p.allocatedTo.numResources--;
+        p.allowed = allowed;
+        p.allocatedTo = undefined;
+        p.provisional = true;
+        p.nextRole = "Unknown";
+      }
+      inst.provisional = true;
+      inst.allocatedTo = undefined;
+      return undefined;
+    }
+    const node = inst.kind === "group" ? inst.children[0]?.allocatedTo : inst.allocatedTo;
+    if (node) {
+      const st = this.cloneState.get(c)!;
+      st.counts.set(node.id, (st.counts.get(node.id) ?? 0) + 1);
+    }
+    return node;
+  }
+}
+
+function better(n: PNode, s: number, best: PNode, bestScore: number, current: PNode | undefined): boolean {
+  if (s !== bestScore) return s > bestScore;
+  if (n.numResources !== best.numResources) return n.numResources < best.numResources;
+  if (current === n) return true;
+  if (current === best) return false;
+  return n.uname < best.uname;
+}
+
+function snapshot(m: Map<string, NodeScore>): Map<string, NodeScore> {
+  const out = new Map<string, NodeScore>();
+  for (const [k, v] of m) out.set(k, { score: v.score, parts: [...v.parts] });
+  return out;
+}
+
+function clampAdd(a: number, b: number): number {
+  if (a <= -INFINITY || b <= -INFINITY) return -INFINITY;
+  if (a >= INFINITY || b >= INFINITY) return INFINITY;
+  return Math.max(-INFINITY, Math.min(INFINITY, a + b));
+}
+
+export function currentNode(r: Rsc): PNode | undefined {
+  if (r.kind === "primitive") return r.runningOn[0];
+  for (const c of r.children) {
+    const n = currentNode(c);
+    if (n) return n;
+  }
+  return undefined;
+}
+
+function sortInstances(c: Rsc): Rsc[] {
+  const info = c.children.map((inst, i) => {
+    const prims = allPrimitives(inst);
+    const active = prims.some((p) => p.runningOn.length > 0);
+    const rank = Math.max(0, ...prims.map((p) => (p.role === "Promoted" ? 2 : p.runningOn.length > 0 ? 1 : 0)));
+    const failed = prims.some((p) => p.failed);
+    return { inst, i, active, rank, failed };
+  });
+  info.sort((a, b) => {
+    if (a.active !== b.active) return a.active ? -1 : 1;
+    if (a.failed !== b.failed) return a.failed ? 1 : -1;
+    if (a.rank !== b.rank) return b.rank - a.rank;
+    return a.i - b.i;
+  });
+  return info.map((x) => x.inst);
+}

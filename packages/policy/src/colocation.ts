@@ -1,0 +1,200 @@
+import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import { addPart, canRunAny, scoreOn } from "./scoring.js";
+import { addScores, INFINITY, scaleScore } from "./scores.js";
+import { canHost } from "./unpack-nodes.js";
+
+function firstMember(g: Rsc): Rsc | undefined {
+  return g.children[0];
+}
+
+function lastMember(g: Rsc): Rsc | undefined {
+  return g.children[g.children.length - 1];
+}
+
+/** Resolve group endpoints to members and register colocations on both resources. */
+export function registerColocations(ws: WorkingSet): void {
+  const all: Colocation[] = [];
+  for (const c of ws.colocations) {
+    const dependent = c.dependent.kind === "group" ? firstMember(c.dependent) : c.dependent;
+    const primary =
+      c.primary.kind === "group" ? (c.score >= INFINITY ? lastMember(c.primary) : firstMember(c.primary)) : c.primary;
+    if (!dependent || !primary || dependent === primary) continue;
+    all.push({ ...c, dependent, primary });
+  }
+  const visitGroups = (r: Rsc): void => {
+    if (r.kind === "group") {
+      for (let i = 1; i < r.children.length; i++) {
+        all.push({
+          id: `${r.id} (group)`,
+          dependent: r.children[i]!,
+          primary: r.children[i - 1]!,
+          score: INFINITY,
+          dependentRole: "Unknown",
+          primaryRole: "Unknown",
+          influence: true,
+          nodeAttribute: "#uname",
+        });
+      }
+    }
+    for (const ch of r.children) visitGroups(ch);
+  };
+  for (const r of ws.resources) visitGroups(r);
+  for (const c of all) {
+    c.dependent.withPrimaries.push(c);
+    c.primary.withDependents.push(c);
+  }
+  for (const r of ws.rscById.values()) {
+    sortStable(r.withPrimaries, (a, b) => b.primary.priority - a.primary.priority);
+    sortStable(r.withDependents, (a, b) => b.dependent.priority - a.dependent.priority);
+  }
+}
+
+function sortStable<T>(arr: T[], cmp: (a: T, b: T) => number): void {
+  const idx = arr.map((v, i) => ({ v, i }));
+  idx.sort((a, b) => cmp(a.v, b.v) || a.i - b.i);
+  for (let i = 0; i < arr.length; i++) arr[i] = idx[i]!.v;
+}
+
+export function hasInfluence(c: Colocation): boolean {
+  return c.influence || c.primary.runningOn.length === 0 && !anyChildRunning(c.primary);
+}
+
+function anyChildRunning(r: Rsc): boolean {
+  if (r.runningOn.length > 0) return true;
+  return r.children.some(anyChildRunning);
+}
+
+function sameAttr(a: PNode, b: PNode, attr: string): boolean {
+  if (attr === "#uname" || attr === "#id") return a === b;
+  const va = a.attrs.get(attr);
+  return va !== undefined && va === b.attrs.get(attr);
+}
+
+/** Colocations that apply to `r` as a dependent, including its clone's (for instances). */
+export function dependentColocations(r: Rsc): Colocation[] {
+  const parent = r.parent;
+  if (parent?.kind === "clone") return [...r.withPrimaries, ...parent.withPrimaries];
+  if (parent?.kind === "group" && parent.parent?.kind === "clone" && parent.children[0] === r) {
+    return [...r.withPrimaries, ...parent.parent.withPrimaries];
+  }
+  return r.withPrimaries;
+}
+
+function isPromotableInstance(r: Rsc): boolean {
+  let p = r.parent;
+  while (p) {
+    if (p.kind === "clone") return p.promotable;
+    p = p.parent;
+  }
+  return false;
+}
+
+/** Nodes where the primary is (or will be) for this colocation; undefined when the primary is still unplaced. */
+export function primaryNodes(c: Colocation): PNode[] | undefined {
+  const p = c.primary;
+  if (p.kind === "clone") {
+    const out: PNode[] = [];
+    for (const inst of p.children) {
+      if (!inst.allocatedTo) continue;
+      if (c.primaryRole !== "Unknown" && inst.nextRole !== c.primaryRole) continue;
+      out.push(inst.allocatedTo);
+    }
+    return out;
+  }
+  if (p.provisional) return undefined;
+  if (!p.allocatedTo) return [];
+  if (c.primaryRole !== "Unknown" && p.nextRole !== c.primaryRole) return undefined;
+  return [p.allocatedTo];
+}
+
+/** Apply a colocation to the dependent's scores once its primary is placed. */
+export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
+  if (c.dependentRole !== "Unknown") {
+    if (isPromotableInstance(dep)) return;
+    if (dep.nextRole !== c.dependentRole) return;
+  }
+  const nodes = primaryNodes(c);
+  if (nodes === undefined) {
+    if (c.primary.kind !== "clone" && c.primary.provisional) return;
+    if (c.primaryRole !== "Unknown") return;
+  }
+  const list = nodes ?? [];
+  for (const [nid, e] of dep.allowed) {
+    const node = ws.nodesById.get(nid);
+    if (!node) continue;
+    const matches = list.filter((n) => sameAttr(n, node, c.nodeAttribute)).length;
+    if (matches > 0) {
+      if (c.score < INFINITY) {
+        const add = c.primary.kind === "clone" ? scaleScore(c.score, matches) : c.score;
+        e.score = addScores(e.score, add);
+        e.parts.push({ source: `colocation ${c.id} with ${c.primary.id}`, score: add });
+      }
+    } else if (c.score >= INFINITY) {
+      e.score = -INFINITY;
+      e.parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
+    }
+  }
+}
+
+/**
+ * Pull a dependent's node preferences into `work` (the primary's scores),
+ * scaled by factor, recursively through its own dependents. Rolls back if the
+ * result would leave nowhere to run.
+ */
+export function mergeDependent(
+  ws: WorkingSet,
+  dep: Rsc,
+  work: Map<string, NodeScore>,
+  factor: number,
+  label: string,
+): Map<string, NodeScore> {
+  if (dep.merging) return work;
+  dep.merging = true;
+  const next = new Map<string, NodeScore>();
+  for (const [nid, e] of work) {
+    const s = dependentScore(dep, nid);
+    if (factor < 0 && s < 0) {
+      next.set(nid, e);
+      continue;
+    }
+    const add = scaleScore(s, factor);
+    if (add === 0) {
+      next.set(nid, e);
+      continue;
+    }
+    next.set(nid, { score: addScores(e.score, add), parts: [...e.parts, { source: label, score: add }] });
+  }
+  let result = next;
+  if (!canRunAny(ws, next)) result = work;
+  else {
+    for (const c of dep.withDependents) {
+      if (!hasInfluence(c)) continue;
+      const f = factor * (c.score / INFINITY);
+      if (f === 0) continue;
+      result = mergeDependent(ws, c.dependent, result, f, `${label} via ${c.id} (${c.dependent.id})`);
+    }
+  }
+  dep.merging = false;
+  return result;
+}
+
+function dependentScore(dep: Rsc, nid: string): number {
+  if (dep.kind === "clone") {
+    let best = scoreOn(dep, nid);
+    if (best === -INFINITY) return best;
+    for (const inst of dep.children) best = Math.max(best, memberScore(inst, nid));
+    return best;
+  }
+  return scoreOn(dep, nid);
+}
+
+function memberScore(r: Rsc, nid: string): number {
+  if (r.kind === "group") return r.children[0] ? scoreOn(r.children[0], nid) : -INFINITY;
+  return scoreOn(r, nid);
+}
+
+export function bestNodes(ws: WorkingSet, r: Rsc): PNode[] {
+  return ws.nodes.filter((n) => canHost(n) && scoreOn(r, n.id) >= 0);
+}
+
+export { addPart };

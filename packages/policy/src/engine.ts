@@ -1,0 +1,162 @@
+import { parseXml, type XmlElement } from "@hacrm/cib";
+import { HacrmError } from "@hacrm/common";
+import { ActionSet, createCollectiveActions, createPrimitiveActions, type Action } from "./actions.js";
+import { Allocator } from "./allocate.js";
+import { registerColocations } from "./colocation.js";
+import { unpackConstraints } from "./constraints.js";
+import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import { buildIdIndex } from "./nvpairs.js";
+import { orderAll, propagate } from "./ordering.js";
+import { setPromotionRoles, type PromotionDetail } from "./promotable.js";
+import { allResources, initialScores } from "./scoring.js";
+import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
+import { buildGraph, type TransitionGraph } from "./graph.js";
+import { unpackDefaults, unpackOptions } from "./unpack-config.js";
+import { canHost, unpackNodes } from "./unpack-nodes.js";
+import { allPrimitives, unpackResources } from "./unpack-resources.js";
+import { unpackStatus } from "./unpack-status.js";
+
+export interface ScoreReport {
+  resource: string;
+  node: string;
+  score: number;
+  parts: { source: string; score: number }[];
+}
+
+export interface ScheduleResult {
+  now: number;
+  actions: SummaryAction[];
+  placement: PlacementEntry[];
+  scores: ScoreReport[];
+  promotion: PromotionDetail[];
+  graph: TransitionGraph;
+  workingSet: WorkingSet;
+}
+
+/** Build the scheduler's working set from a CIB document. */
+export function unpackCib(cib: XmlElement, nowSec: number): WorkingSet {
+  if (cib.name !== "cib") {
+    throw new HacrmError({ code: "CIB_INVALID", where: cib.name, message: "the document root is not <cib>" });
+  }
+  const ids = buildIdIndex(cib);
+  const exec = cib.attrs["execution-date"];
+  const now = exec !== undefined && /^\d+$/.test(exec) ? Number(exec) : nowSec;
+  const options = unpackOptions(cib, ids, now);
+  const ws: WorkingSet = {
+    now,
+    options,
+    nodes: [],
+    nodesById: new Map(),
+    nodesByName: new Map(),
+    resources: [],
+    rscById: new Map(),
+    primitives: [],
+    colocations: [],
+    orders: [],
+    locations: [],
+    rscDefaults: unpackDefaults(cib, ids, "rsc_defaults"),
+    opDefaults: unpackDefaults(cib, ids, "op_defaults"),
+    warnings: [],
+  };
+  ws.nodes = unpackNodes(cib, ids, options);
+  for (const n of ws.nodes) {
+    ws.nodesById.set(n.id, n);
+    ws.nodesByName.set(n.uname, n);
+  }
+  unpackResources(cib, ws, ids);
+  return ws;
+}
+
+/** The policy engine: CIB + now -> scores, transition graph, summary and placement. Pure. */
+export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResult {
+  const doc = typeof cib === "string" ? parseXml(cib, "<cib>") : cib;
+  const ws = unpackCib(doc, nowSec);
+  const bans = unpackStatus(doc, ws);
+  const ids = buildIdIndex(doc);
+  unpackConstraints(doc, ws, ids);
+  for (const p of ws.primitives) if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started") p.role = "Unpromoted";
+  for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);
+  initialScores(ws, bans);
+  registerColocations(ws);
+  const scores = snapshotScores(ws);
+  new Allocator(ws).run();
+  const promotion: PromotionDetail[] = [];
+  void setPromotionRoles;
+  const set = new ActionSet();
+  for (const p of ws.primitives) createPrimitiveActions(ws, set, p);
+  for (const r of allResources(ws)) if (r.kind !== "primitive") createCollectiveActions(set, r);
+  orderAll(ws, set);
+  createProbes(ws, set);
+  propagate(set);
+  createMonitors(ws, set);
+  const graph = buildGraph(set);
+  const { actions, placement } = summarize(ws, set);
+  return { now: ws.now, actions, placement, scores: finalScores(ws, scores), promotion, graph, workingSet: ws };
+}
+
+function isPromotableClone(r: Rsc): boolean {
+  return r.kind === "clone" && r.promotable;
+}
+
+function normalizeContainerRole(r: Rsc): void {
+  const prims = allPrimitives(r);
+  if (prims.some((p) => p.runningOn.length > 0)) r.role = "Started";
+  else r.role = "Stopped";
+}
+
+function snapshotScores(ws: WorkingSet): Map<Rsc, Map<string, NodeScore>> {
+  void ws;
+  return new Map();
+}
+
+function finalScores(ws: WorkingSet, _before: Map<Rsc, Map<string, NodeScore>>): ScoreReport[] {
+  const out: ScoreReport[] = [];
+  for (const p of ws.primitives) {
+    for (const n of ws.nodes) {
+      const e = p.allowed.get(n.id);
+      out.push({
+        resource: p.id,
+        node: n.uname,
+        score: e ? e.score : -1_000_000,
+        parts: e ? e.parts : [{ source: "not allowed (opt-in cluster, no location)", score: -1_000_000 }],
+      });
+    }
+  }
+  return out;
+}
+
+/** Probes (monitor interval 0) where a resource's state on a node is unknown. */
+function createProbes(ws: WorkingSet, set: ActionSet): void {
+  for (const p of ws.primitives) {
+    if (p.orphan || !p.managed) continue;
+    const starts = set.ofRsc(p, "start").filter((a) => a.node);
+    for (const n of ws.nodes) {
+      if (!n.online || p.knownOn.has(n.id)) continue;
+      const probe = set.create(p, "monitor", n, { optional: false, timeoutMs: 20_000 });
+      for (const s of starts) set.order(probe, s, 0, "probe before start");
+    }
+  }
+}
+
+/** Recurring monitors for resources that (re)start on their node. */
+function createMonitors(ws: WorkingSet, set: ActionSet): void {
+  for (const p of ws.primitives) {
+    const next = p.allocatedTo;
+    if (!next || p.nextRole === "Stopped") continue;
+    const start = set.get(p, "start", next);
+    const promote = set.get(p, "promote", next);
+    if (!start || start.optional || !start.runnable) continue;
+    for (const op of p.ops) {
+      if (op.name !== "monitor" || op.intervalMs === 0 || !op.enabled) continue;
+      const roleOk =
+        op.role === "Unknown" || op.role === "Started" || op.role === p.nextRole ||
+        (op.role === "Unpromoted" && p.nextRole === "Started");
+      if (!roleOk) continue;
+      const m: Action = set.create(p, "monitor", next, { optional: false, intervalMs: op.intervalMs, timeoutMs: op.timeoutMs });
+      set.order(op.role === "Promoted" && promote ? promote : start, m, 0, "start before monitor");
+    }
+  }
+}
+
+export { canHost };
+export type { PNode };

@@ -1,0 +1,195 @@
+/** The resolved scheduler working set: what the CIB says, unpacked once. */
+
+export type Role = "Stopped" | "Started" | "Unpromoted" | "Promoted" | "Unknown";
+
+export function roleRank(r: Role): number {
+  switch (r) {
+    case "Unknown":
+      return 0;
+    case "Stopped":
+      return 1;
+    case "Started":
+      return 2;
+    case "Unpromoted":
+      return 3;
+    case "Promoted":
+      return 4;
+  }
+}
+
+export function parseRole(v: string | undefined): Role {
+  if (v === undefined) return "Unknown";
+  switch (v.toLowerCase()) {
+    case "stopped":
+      return "Stopped";
+    case "started":
+      return "Started";
+    case "slave":
+    case "unpromoted":
+      return "Unpromoted";
+    case "master":
+    case "promoted":
+      return "Promoted";
+    default:
+      return "Unknown";
+  }
+}
+
+export interface PNode {
+  id: string;
+  uname: string;
+  /** Position in the configuration (stable order). */
+  index: number;
+  online: boolean;
+  standby: boolean;
+  maintenance: boolean;
+  unclean: boolean;
+  shutdown: boolean;
+  pending: boolean;
+  /** Node attributes (configuration + transient), plus #uname/#id. */
+  attrs: Map<string, string>;
+  /** Resources assigned during allocation (for balancing). */
+  numResources: number;
+}
+
+/** One contribution to a score on a node, for --show-scores. */
+export interface ScorePart {
+  source: string;
+  score: number;
+}
+
+export interface NodeScore {
+  score: number;
+  parts: ScorePart[];
+}
+
+export interface OpDef {
+  name: string;
+  intervalMs: number;
+  timeoutMs: number;
+  role: Role;
+  onFail?: string;
+  enabled: boolean;
+}
+
+export type RscKind = "primitive" | "group" | "clone";
+
+export interface Rsc {
+  id: string;
+  /** Configuration id without instance suffix. */
+  baseId: string;
+  kind: RscKind;
+  parent: Rsc | undefined;
+  children: Rsc[];
+  meta: Map<string, string>;
+  params: Map<string, string>;
+  agent: string;
+  ops: OpDef[];
+  priority: number;
+  stickiness: number;
+  managed: boolean;
+  targetRole: Role;
+  critical: boolean;
+  orphan: boolean;
+  failureThreshold: number;
+  // clone settings
+  promotable: boolean;
+  unique: boolean;
+  cloneMax: number;
+  cloneNodeMax: number;
+  promotedMax: number;
+  promotedNodeMax: number;
+  interleave: boolean;
+  ordered: boolean;
+  requireAll: boolean;
+  // current state
+  runningOn: PNode[];
+  role: Role;
+  failed: boolean;
+  failedOn: Set<string>;
+  /** Nodes where the state is known (lrm history exists). */
+  knownOn: Set<string>;
+  /** Nodes whose failed stop blocks this resource. */
+  blocked: boolean;
+  // allocation
+  allowed: Map<string, NodeScore>;
+  allocatedTo: PNode | undefined;
+  nextRole: Role;
+  provisional: boolean;
+  allocating: boolean;
+  merging: boolean;
+  /** Colocations where this resource is the dependent. */
+  withPrimaries: Colocation[];
+  /** Colocations where this resource is the primary. */
+  withDependents: Colocation[];
+  promotionScore: number;
+  /** Location constraints that apply to the promoted role. */
+  promotedLocations: { node: string; score: number; source: string }[];
+  /** Instance number within its clone, -1 if not an instance. */
+  instance: number;
+}
+
+export interface Colocation {
+  id: string;
+  dependent: Rsc;
+  primary: Rsc;
+  score: number;
+  dependentRole: Role;
+  primaryRole: Role;
+  influence: boolean;
+  nodeAttribute: string;
+}
+
+export type OrderKind = "Mandatory" | "Optional" | "Serialize";
+
+export interface OrderConstraint {
+  id: string;
+  first: Rsc;
+  then: Rsc;
+  firstAction: string;
+  thenAction: string;
+  kind: OrderKind;
+  symmetrical: boolean;
+  requireAll: boolean;
+}
+
+export interface LocationConstraint {
+  id: string;
+  rsc: Rsc;
+  role: Role;
+  /** Node id -> score */
+  scores: Map<string, number>;
+  discovery: string;
+}
+
+export interface ClusterOptions {
+  symmetric: boolean;
+  noQuorumPolicy: string;
+  stonithEnabled: boolean;
+  stopOrphans: boolean;
+  startFailureIsFatal: boolean;
+  maintenanceMode: boolean;
+  stopAllResources: boolean;
+  haveQuorum: boolean;
+  placementStrategy: string;
+  defaultStickiness: number;
+}
+
+export interface WorkingSet {
+  now: number;
+  options: ClusterOptions;
+  nodes: PNode[];
+  nodesById: Map<string, PNode>;
+  nodesByName: Map<string, PNode>;
+  /** Top-level resources in configuration order. */
+  resources: Rsc[];
+  /** Every resource (all levels, incl. instances) by id. */
+  rscById: Map<string, Rsc>;
+  primitives: Rsc[];
+  colocations: Colocation[];
+  orders: OrderConstraint[];
+  locations: LocationConstraint[];
+  rscDefaults: Map<string, string>;
+  opDefaults: Map<string, string>;
+  warnings: string[];
+}

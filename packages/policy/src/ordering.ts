@@ -1,0 +1,167 @@
+import type { OrderConstraint, Rsc, WorkingSet } from "./model.js";
+import {
+  childAction,
+  F_ASYMMETRIC,
+  F_IMPLIES_FIRST,
+  F_IMPLIES_THEN,
+  F_RESTART,
+  F_RUNNABLE_LEFT,
+  type Action,
+  type ActionSet,
+} from "./actions.js";
+
+const INVERSE: Record<string, string> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
+const COMPLETION: Record<string, string> = { start: "running", stop: "stopped", promote: "promoted", demote: "demoted" };
+
+/** Actions an ordering's "first" side waits for. */
+function firstEndpoint(set: ActionSet, rsc: Rsc, task: string): Action {
+  if (rsc.kind === "primitive") return childAction(set, rsc, task, task);
+  const t = COMPLETION[task] ?? task;
+  return set.get(rsc, t, undefined) ?? set.create(rsc, t, undefined, { optional: true, pseudo: true });
+}
+
+/** Action an ordering's "then" side starts from. */
+function thenEndpoint(set: ActionSet, rsc: Rsc, task: string): Action {
+  if (rsc.kind === "primitive") return childAction(set, rsc, task, task);
+  return set.get(rsc, task, undefined) ?? set.create(rsc, task, undefined, { optional: true, pseudo: true });
+}
+
+function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string): void {
+  if (first.kind === "clone" && then.kind === "clone" && then.interleave) {
+    interleave(set, first, fTask, then, tTask, flags, source);
+    return;
+  }
+  set.order(firstEndpoint(set, first, fTask), thenEndpoint(set, then, tTask), flags, source);
+}
+
+function instNode(inst: Rsc, task: string): string | undefined {
+  const prims = inst.kind === "group" ? inst.children : [inst];
+  const p = prims[0];
+  if (!p) return undefined;
+  if (task === "start" || task === "promote") return p.allocatedTo?.id;
+  return p.runningOn[0]?.id ?? p.allocatedTo?.id;
+}
+
+function interleave(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string): void {
+  for (const t of then.children) {
+    const node = instNode(t, tTask);
+    if (node === undefined) continue;
+    const f = first.children.find((i) => instNode(i, fTask) === node);
+    const thenA = childAction(set, t, tTask, tTask);
+    if (!f) {
+      if (flags & F_RUNNABLE_LEFT) {
+        const blocker = set.create(first, `${fTask}-none-on-${node}`, undefined, { optional: true, pseudo: true, runnable: false });
+        set.order(blocker, thenA, flags, source);
+      }
+      continue;
+    }
+    set.order(childAction(set, f, fTask, COMPLETION[fTask] ?? fTask), thenA, flags, source);
+  }
+}
+
+/** Orderings implied by order constraints. */
+export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
+  const fTask = o.firstAction;
+  const tTask = o.thenAction;
+  if (o.kind !== "Mandatory") {
+    link(set, o.first, fTask, o.then, tTask, 0, `order ${o.id}`);
+    if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
+    return;
+  }
+  if (!o.symmetrical) {
+    let flags = F_ASYMMETRIC;
+    if (fTask === "start" || fTask === "promote") flags |= F_RUNNABLE_LEFT;
+    link(set, o.first, fTask, o.then, tTask, flags | F_IMPLIES_THEN, `order ${o.id}`);
+    return;
+  }
+  let flags = F_IMPLIES_THEN;
+  if (fTask === "start" || fTask === "promote") flags |= F_RUNNABLE_LEFT;
+  link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`);
+  if (INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, F_IMPLIES_FIRST, `order ${o.id} (inverse)`);
+}
+
+/** Group members start in order and stop in reverse order. */
+export function groupOrderings(set: ActionSet, g: Rsc): void {
+  for (let i = 1; i < g.children.length; i++) {
+    const a = g.children[i - 1]!;
+    const b = g.children[i]!;
+    link(set, a, "start", b, "start", F_IMPLIES_THEN | F_RUNNABLE_LEFT, `group ${g.id}`);
+    link(set, b, "stop", a, "stop", F_IMPLIES_FIRST, `group ${g.id}`);
+  }
+}
+
+function isActiveOn(rsc: Rsc | undefined): boolean {
+  return !!rsc && rsc.runningOn.length > 0;
+}
+
+/** Propagate "required" and "unrunnable" along orderings until nothing changes. */
+export function propagate(set: ActionSet): void {
+  const anyCount = new Map<Action, number>();
+  for (const a of set.list) {
+    if (!a.requireAny) continue;
+    const rl = a.inEdges.filter((o) => o.flags & F_RUNNABLE_LEFT);
+    anyCount.set(a, rl.filter((o) => o.first.runnable).length);
+    if (rl.length > 0 && anyCount.get(a) === 0) a.runnable = false;
+  }
+  const counted = new Set<unknown>();
+  const queue: Action[] = [...set.list];
+  const queued = new Set<Action>(queue);
+  const touch = (a: Action): void => {
+    if (!queued.has(a)) {
+      queued.add(a);
+      queue.push(a);
+    }
+  };
+  const makeRequired = (a: Action): void => {
+    if (a.optional) {
+      a.optional = false;
+      touch(a);
+    }
+  };
+  const makeUnrunnable = (a: Action): void => {
+    if (a.runnable) {
+      a.runnable = false;
+      touch(a);
+    }
+  };
+  while (queue.length > 0) {
+    const a = queue.shift()!;
+    queued.delete(a);
+    for (const o of a.outEdges) {
+      const t = o.then;
+      if (o.flags & F_IMPLIES_THEN && !a.optional && !(o.flags & F_ASYMMETRIC)) makeRequired(t);
+      if (o.flags & F_RUNNABLE_LEFT && !a.runnable) {
+        if (!(o.flags & F_ASYMMETRIC) || !isActiveOn(t.rsc)) {
+          if (t.requireAny) {
+            if (counted.has(o)) continue;
+            counted.add(o);
+            const n = (anyCount.get(t) ?? 1) - 1;
+            anyCount.set(t, n);
+            if (n <= 0) makeUnrunnable(t);
+          } else makeUnrunnable(t);
+        }
+      }
+      if (o.flags & F_IMPLIES_FIRST && !a.runnable && !a.optional && (t.task === "stop" || t.task === "demote")) {
+        makeUnrunnable(t);
+      }
+    }
+    for (const o of a.inEdges) {
+      const f = o.first;
+      if (o.flags & F_IMPLIES_FIRST && !a.optional) makeRequired(f);
+      if (o.flags & F_RESTART && !a.optional && f.optional) makeRequired(f);
+      if (o.flags & F_IMPLIES_FIRST && !f.runnable && !f.optional && (a.task === "stop" || a.task === "demote")) {
+        makeUnrunnable(a);
+      }
+    }
+  }
+  void F_IMPLIES_FIRST;
+}
+
+export function orderAll(ws: WorkingSet, set: ActionSet): void {
+  const visit = (r: Rsc): void => {
+    if (r.kind === "group") groupOrderings(set, r);
+    for (const c of r.children) visit(c);
+  };
+  for (const r of ws.resources) visit(r);
+  for (const o of ws.orders) applyOrderConstraint(set, o);
+}

@@ -1,0 +1,102 @@
+import type { Rsc, WorkingSet } from "./model.js";
+import { primaryNodes } from "./colocation.js";
+import { addScores, INFINITY, parseScore, scaleScore } from "./scores.js";
+import { allPrimitives } from "./unpack-resources.js";
+
+/** Promotion score of one instance on its node, with the parts it came from. */
+export interface PromotionDetail {
+  instance: string;
+  node: string;
+  score: number;
+  parts: { source: string; score: number }[];
+}
+
+function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
+  const node = inst.allocatedTo!;
+  let total = 0;
+  let found = false;
+  for (const p of allPrimitives(inst)) {
+    const names = clone.unique ? [`master-${p.id}`, `master-${p.baseId}`] : [`master-${p.baseId}`, `master-${p.id}`];
+    for (const n of names) {
+      const v = node.attrs.get(n);
+      if (v !== undefined) {
+        total = addScores(total, parseScore(v, n, 0));
+        found = true;
+        break;
+      }
+    }
+  }
+  return { score: total, found };
+}
+
+/** Decide which allocated instances of a promotable clone are promoted. */
+export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[] {
+  const details: PromotionDetail[] = [];
+  const cand: { inst: Rsc; score: number; i: number }[] = [];
+  for (const inst of clone.children) {
+    const node = inst.allocatedTo;
+    const prims = allPrimitives(inst);
+    if (!node) continue;
+    setRole(inst, "Unpromoted");
+    const parts: { source: string; score: number }[] = [];
+    const a = attrScore(inst, clone);
+    let score = a.found ? a.score : -1;
+    parts.push({ source: a.found ? "promotion score node attribute" : "no promotion score", score });
+    for (const loc of clone.promotedLocations) {
+      if (loc.node !== node.id) continue;
+      score = addScores(score, loc.score);
+      parts.push({ source: loc.source, score: loc.score });
+    }
+    for (const c of clone.withPrimaries) {
+      if (c.dependentRole !== "Promoted") continue;
+      const nodes = primaryNodes(c) ?? [];
+      const here = nodes.includes(node);
+      if (here) {
+        score = addScores(score, c.score);
+        parts.push({ source: `colocation ${c.id}`, score: c.score });
+      } else if (c.score >= INFINITY) {
+        score = -INFINITY;
+        parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
+      }
+    }
+    for (const c of clone.withDependents) {
+      if (c.primaryRole !== "Promoted") continue;
+      const dep = c.dependent;
+      const s = dep.allocatedTo ? (dep.allocatedTo === node ? c.score : c.score >= INFINITY ? -INFINITY : 0) : scaleScore(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
+      if (s !== 0) {
+        score = addScores(score, s);
+        parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
+      }
+    }
+    if (prims.some((p) => p.targetRole === "Unpromoted" || p.targetRole === "Started" && false)) score = -INFINITY;
+    if (prims.some((p) => !p.managed)) score = prims.some((p) => p.role === "Promoted") ? INFINITY : -INFINITY;
+    details.push({ instance: inst.id, node: node.uname, score, parts });
+    cand.push({ inst, score, i: inst.instance });
+  }
+  cand.sort((a, b) => {
+    if (a.score !== b.score) return b.score - a.score;
+    const pa = allPrimitives(a.inst).some((p) => p.role === "Promoted") ? 1 : 0;
+    const pb = allPrimitives(b.inst).some((p) => p.role === "Promoted") ? 1 : 0;
+    if (pa !== pb) return pb - pa;
+    return a.i - b.i;
+  });
+  let promoted = 0;
+  const perNode = new Map<string, number>();
+  for (const c of cand) {
+    if (c.score < 0) continue;
+    if (promoted >= clone.promotedMax) break;
+    const node = c.inst.allocatedTo!;
+    const n = perNode.get(node.id) ?? 0;
+    if (n >= clone.promotedNodeMax) continue;
+    if (!ws.options.haveQuorum && ws.options.noQuorumPolicy !== "ignore") continue;
+    perNode.set(node.id, n + 1);
+    promoted++;
+    setRole(c.inst, "Promoted");
+  }
+  return details;
+}
+
+function setRole(inst: Rsc, role: "Promoted" | "Unpromoted"): void {
+  inst.nextRole = role;
+  for (const p of allPrimitives(inst)) if (p.allocatedTo) p.nextRole = role;
+}

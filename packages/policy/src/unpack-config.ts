@@ -1,0 +1,44 @@
+import { childrenNamed, type XmlElement } from "@hacrm/cib";
+import type { ClusterOptions } from "./model.js";
+import { readNvsets, type IdIndex } from "./nvpairs.js";
+import { isTrue, parseScore } from "./scores.js";
+
+export function section(root: XmlElement, ...path: string[]): XmlElement | undefined {
+  let cur: XmlElement | undefined = root;
+  for (const p of path) {
+    if (!cur) return undefined;
+    cur = cur.children.find((c) => c.name === p);
+  }
+  return cur;
+}
+
+function boolOpt(props: Map<string, string>, name: string, dflt: boolean): boolean {
+  const v = props.get(name);
+  return v === undefined ? dflt : isTrue(v);
+}
+
+/** Cluster options from crm_config, with Pacemaker's defaults. */
+export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): ClusterOptions {
+  const props = readNvsets(section(cib, "configuration", "crm_config"), "cluster_property_set", ids, { now });
+  const haveQuorum = isTrue(cib.attrs["have-quorum"]);
+  const stickiness = props.get("default-resource-stickiness");
+  return {
+    symmetric: boolOpt(props, "symmetric-cluster", true),
+    noQuorumPolicy: (props.get("no-quorum-policy") ?? "stop").toLowerCase(),
+    stonithEnabled: boolOpt(props, "stonith-enabled", true),
+    stopOrphans: boolOpt(props, "stop-orphan-resources", true),
+    startFailureIsFatal: boolOpt(props, "start-failure-is-fatal", true),
+    maintenanceMode: boolOpt(props, "maintenance-mode", false),
+    stopAllResources: boolOpt(props, "stop-all-resources", false),
+    haveQuorum,
+    placementStrategy: (props.get("placement-strategy") ?? "default").toLowerCase(),
+    defaultStickiness: stickiness === undefined ? 0 : parseScore(stickiness, "default-resource-stickiness", 0),
+  };
+}
+
+/** rsc_defaults / op_defaults meta attributes. */
+export function unpackDefaults(cib: XmlElement, ids: IdIndex, name: "rsc_defaults" | "op_defaults"): Map<string, string> {
+  return readNvsets(section(cib, "configuration", name), "meta_attributes", ids, {});
+}
+
+export { childrenNamed };

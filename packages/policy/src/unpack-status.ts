@@ -1,0 +1,285 @@
+import type { XmlElement } from "@hacrm/cib";
+import { roleRank, type PNode, type Role, type Rsc, type WorkingSet } from "./model.js";
+import { addOrphan, allPrimitives } from "./unpack-resources.js";
+import { INFINITY, parseScore } from "./scores.js";
+import { section } from "./unpack-config.js";
+
+/** What one resource's operation history on one node says. */
+export interface HistoryResult {
+  role: Role;
+  failed: boolean;
+  blocked: boolean;
+  /** Node bans produced by hard errors: "node" bans this node, "all" bans every node. */
+  ban: "none" | "node" | "all";
+  stopOnFail: boolean;
+  known: boolean;
+}
+
+interface OpRecord {
+  task: string;
+  intervalMs: number;
+  rc: number;
+  status: number;
+  callId: number;
+  expected: number;
+}
+
+function toOp(el: XmlElement): OpRecord {
+  const key = el.attrs["transition-key"] ?? "";
+  const parts = key.split(":");
+  const interval = Number.parseInt(el.attrs.interval ?? "0", 10) || 0;
+  const task = el.attrs.operation ?? "";
+  let expected = parts.length >= 4 ? Number.parseInt(parts[2] ?? "0", 10) : NaN;
+  if (Number.isNaN(expected)) expected = task === "monitor" && interval === 0 ? 7 : 0;
+  const callId = Number.parseInt(el.attrs["call-id"] ?? "0", 10);
+  return {
+    task,
+    intervalMs: interval,
+    rc: Number.parseInt(el.attrs["rc-code"] ?? "0", 10) || 0,
+    status: Number.parseInt(el.attrs["op-status"] ?? "0", 10) || 0,
+    callId: Number.isNaN(callId) ? 0 : callId,
+    expected,
+  };
+}
+
+function onFailFor(rsc: Rsc, op: OpRecord): string | undefined {
+  const def = rsc.ops.find((o) => o.name === op.task && o.intervalMs === op.intervalMs);
+  return def?.onFail?.toLowerCase();
+}
+
+function applySuccess(res: HistoryResult, op: OpRecord): void {
+  switch (op.task) {
+    case "start":
+    case "migrate_from":
+      res.role = "Started";
+      res.failed = false;
+      break;
+    case "migrate_to":
+      res.role = "Started";
+      break;
+    case "stop":
+      res.role = "Stopped";
+      res.failed = false;
+      res.blocked = false;
+      break;
+    case "promote":
+      res.role = "Promoted";
+      res.failed = false;
+      break;
+    case "demote":
+      res.role = "Unpromoted";
+      res.failed = false;
+      break;
+    case "monitor":
+      if (op.rc === 8) res.role = "Promoted";
+      else if (res.role === "Unknown" || res.role === "Stopped") res.role = "Started";
+      break;
+    default:
+      break;
+  }
+}
+
+function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" | "node" | "all"): void {
+  const onFail = onFailFor(rsc, op);
+  if (onFail === "ignore") return;
+  if (op.task === "promote" || op.rc === 9) res.role = "Promoted";
+  else if (op.task === "demote") res.role = "Promoted";
+  else if (op.rc === 8) res.role = "Promoted";
+  else if (roleRank(res.role) < roleRank("Started")) res.role = "Started";
+  res.failed = true;
+  if (hard !== "none") res.ban = hard;
+  if (op.task === "stop" || onFail === "block") res.blocked = true;
+  if (onFail === "stop") res.stopOnFail = true;
+}
+
+/** Replay one resource's operation history on one node. */
+export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
+  const ops = lrmRsc.children.filter((c) => c.name === "lrm_rsc_op").map(toOp);
+  ops.sort((a, b) => (a.callId < 0 ? 1e15 : a.callId) - (b.callId < 0 ? 1e15 : b.callId));
+  const res: HistoryResult = { role: "Unknown", failed: false, blocked: false, ban: "none", stopOnFail: false, known: true };
+  for (const op of ops) {
+    const probe = op.task === "monitor" && op.intervalMs === 0;
+    if (op.status === -1) {
+      if (op.task === "start" || op.task === "migrate_from") res.role = "Started";
+      else if (op.task === "promote") res.role = "Promoted";
+      else if (op.task === "demote") res.role = "Unpromoted";
+      continue;
+    }
+    if (op.status === 1) continue;
+    let rc = op.rc;
+    if (op.status === 7) rc = 5;
+    else if (op.status === 2 || op.status === 4) rc = rc === 0 || rc === 7 ? 1 : rc;
+    else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
+    else if (op.status === 6) rc = 6;
+    if (rc === 0) {
+      if (op.expected === 8 && op.task === "monitor" && !probe && roleRank(res.role) >= roleRank("Promoted")) {
+        applyFailure(rsc, res, op, "none");
+        res.role = "Unpromoted";
+      } else applySuccess(res, op);
+    } else if (rc === 7) {
+      if (probe || op.expected === 7 || res.role === "Stopped" || res.role === "Unknown" || op.task === "stop") {
+        res.role = "Stopped";
+        if (op.task !== "monitor" || probe) res.failed = false;
+      } else applyFailure(rsc, res, op, "none");
+    } else if (rc === 8) {
+      if (probe || op.expected === 8) res.role = "Promoted";
+      else applyFailure(rsc, res, op, "none");
+    } else if (rc === 5 && probe) {
+      res.role = "Stopped";
+      res.ban = "node";
+    } else if (rc === 2 || rc === 3 || rc === 4 || rc === 5) {
+      applyFailure(rsc, res, op, "node");
+    } else if (rc === 6) {
+      applyFailure(rsc, res, op, "all");
+    } else {
+      applyFailure(rsc, res, op, "none");
+    }
+  }
+  return res;
+}
+
+function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): void {
+  rsc.knownOn.add(node.id);
+  if (roleRank(res.role) >= roleRank("Started")) {
+    rsc.runningOn.push(node);
+    if (roleRank(res.role) > roleRank(rsc.role)) rsc.role = res.role;
+  } else if (rsc.role === "Unknown") {
+    rsc.role = "Stopped";
+  }
+  if (res.failed && roleRank(res.role) >= roleRank("Started")) {
+    rsc.failed = true;
+    rsc.failedOn.add(node.id);
+  }
+  if (res.blocked && roleRank(res.role) >= roleRank("Started")) rsc.blocked = true;
+  if (res.stopOnFail && res.failed) rsc.targetRole = "Stopped";
+  if (res.ban !== "none") bans.push({ rsc, node: res.ban === "all" ? undefined : node, source: "hard-error" });
+}
+
+export interface Ban {
+  rsc: Rsc;
+  node: PNode | undefined;
+  source: string;
+}
+
+function stripSuffix(id: string): string {
+  const i = id.lastIndexOf(":");
+  return i > 0 && /^\d+$/.test(id.slice(i + 1)) ? id.slice(0, i) : id;
+}
+
+function suffixOf(id: string): number {
+  const i = id.lastIndexOf(":");
+  return i > 0 && /^\d+$/.test(id.slice(i + 1)) ? Number(id.slice(i + 1)) : -1;
+}
+
+/** Map config base ids of anonymous clone members to their clone. */
+function anonymousBases(ws: WorkingSet): Map<string, Rsc> {
+  const m = new Map<string, Rsc>();
+  for (const r of ws.resources) {
+    if (r.kind !== "clone") continue;
+    for (const p of allPrimitives(r)) m.set(p.baseId, r);
+  }
+  return m;
+}
+
+function memberOf(inst: Rsc, baseId: string): Rsc | undefined {
+  if (inst.kind === "primitive") return inst.baseId === baseId ? inst : undefined;
+  return inst.children.find((c) => c.baseId === baseId);
+}
+
+function instanceActive(inst: Rsc): boolean {
+  return allPrimitives(inst).some((p) => p.runningOn.length > 0);
+}
+
+function placeAnonymous(clone: Rsc, node: PNode, entries: { el: XmlElement; base: string; suffix: number }[], bans: Ban[]): void {
+  const sample = clone.children[0];
+  if (!sample) return;
+  const results = entries.map((e) => {
+    const member = memberOf(sample, e.base);
+    return { e, res: member ? replayHistory(member, e.el) : undefined };
+  });
+  const active = results.some((r) => r.res && roleRank(r.res.role) >= roleRank("Started"));
+  for (const inst of clone.children) for (const p of allPrimitives(inst)) p.knownOn.add(node.id);
+  if (!active) {
+    for (const r of results) if (r.res && r.res.ban !== "none") {
+      for (const inst of clone.children) {
+        const m = memberOf(inst, r.e.base);
+        if (m) bans.push({ rsc: m, node: r.res.ban === "all" ? undefined : node, source: "hard-error" });
+      }
+    }
+    return;
+  }
+  let chosen: Rsc | undefined;
+  const hinted = entries.map((e) => e.suffix).filter((s) => s >= 0);
+  for (const s of hinted) {
+    const inst = clone.children.find((c) => c.instance === s);
+    if (inst && !instanceActive(inst)) {
+      chosen = inst;
+      break;
+    }
+  }
+  chosen ??= clone.children.find((c) => !instanceActive(c));
+  if (!chosen) return;
+  for (const r of results) {
+    const m = memberOf(chosen, r.e.base);
+    if (m && r.res) recordResult(m, node, r.res, bans);
+  }
+}
+
+/** Read the status section into the resources' current state. Returns hard-error bans. */
+export function unpackStatus(cib: XmlElement, ws: WorkingSet): Ban[] {
+  const bans: Ban[] = [];
+  const anon = anonymousBases(ws);
+  const statusEl = section(cib, "status");
+  for (const state of statusEl?.children ?? []) {
+    if (state.name !== "node_state") continue;
+    const node = ws.nodesById.get(state.attrs.id ?? "") ?? ws.nodesByName.get(state.attrs.uname ?? "");
+    if (!node) continue;
+    const lrmRes = state.children.find((c) => c.name === "lrm")?.children.find((c) => c.name === "lrm_resources");
+    const perClone = new Map<Rsc, { el: XmlElement; base: string; suffix: number }[]>();
+    for (const el of lrmRes?.children ?? []) {
+      if (el.name !== "lrm_resource") continue;
+      const id = el.attrs.id ?? "";
+      const direct = ws.rscById.get(id);
+      if (direct && direct.kind === "primitive" && !(direct.parent?.kind === "clone" && !direct.parent.unique) &&
+          !(direct.parent?.parent?.kind === "clone" && !direct.parent.parent.unique)) {
+        recordResult(direct, node, replayHistory(direct, el), bans);
+        continue;
+      }
+      const base = stripSuffix(id);
+      const clone = anon.get(base);
+      if (clone && !clone.unique) {
+        const list = perClone.get(clone) ?? [];
+        list.push({ el, base, suffix: suffixOf(id) });
+        perClone.set(clone, list);
+        continue;
+      }
+      if (clone && clone.unique) continue;
+      const orphan = ws.rscById.get(id) ?? addOrphan(ws, id, el);
+      if (orphan.kind !== "primitive") continue;
+      recordResult(orphan, node, replayHistory(orphan, el), bans);
+    }
+    for (const [clone, entries] of perClone) placeAnonymous(clone, node, entries, bans);
+  }
+  addFailcountBans(ws, bans);
+  return bans;
+}
+
+function addFailcountBans(ws: WorkingSet, bans: Ban[]): void {
+  for (const node of ws.nodes) {
+    const counts = new Map<string, number>();
+    for (const [k, v] of node.attrs) {
+      if (!k.startsWith("fail-count-")) continue;
+      let id = k.slice("fail-count-".length);
+      const hash = id.indexOf("#");
+      if (hash >= 0) id = id.slice(0, hash);
+      counts.set(id, Math.min(INFINITY, (counts.get(id) ?? 0) + parseScore(v, k, 0)));
+    }
+    for (const [id, count] of counts) {
+      const rsc = ws.rscById.get(id) ?? ws.rscById.get(`${id}:0`);
+      if (!rsc || count <= 0) continue;
+      const target = rsc.parent && rsc.parent.kind === "clone" && !rsc.parent.unique ? rsc.parent : rsc;
+      const thr = rsc.failureThreshold;
+      if (count >= thr) bans.push({ rsc: target, node, source: "migration-threshold" });
+    }
+  }
+}
