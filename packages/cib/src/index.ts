@@ -8,3 +8,5 @@ export { toJsonForm, type JsonForm, type JsonObject } from "./core/json-form.js"
 export * from "./schema.js";
 export * from "./validate.js";
 export * from "./load.js";
+export * from "./core/version.js";
+export * from "./core/patch.js";
