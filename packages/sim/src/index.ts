@@ -1,1 +1,5 @@
-export {};
+export * from "./prng.js";
+export * from "./scheduler.js";
+export * from "./network.js";
+export * from "./cluster.js";
+export * from "./membership-scenario.js";

@@ -1,0 +1,394 @@
+/**
+ * The membership core: failure detection, view agreement, quorum and
+ * reliable delivery as one state machine. `step(state, input, nowMs)` mutates
+ * `state` and returns effects (datagrams to send, events for the layer above,
+ * state to persist, when to be called again). No IO, no clock, no randomness.
+ *
+ * Agreement: a node proposes the view computed from the connectivity rows it
+ * knows (views.ts) and installs it as soon as every proposed member proposes
+ * the same view; when they still disagree after `consensusMs`, it sets the
+ * disagreeing members aside for `consensusMs` and tries again without them.
+ */
+import { assert } from "@hacrm/common";
+import { baseConfig, computeQuorum, configOrder, mergeLms, sameConfig } from "./quorum.js";
+import * as rel from "./reliable.js";
+import type {
+  CoreInput, CoreOptions, Effects, HeartbeatMsg, LmsState, MemberRef, Msg, NodeSpec, Persisted,
+  QuorumStatus, Row, View, ViewDesc,
+} from "./types.js";
+import { cliqueOf, ringId, sameView, targetView } from "./views.js";
+
+export interface PeerState {
+  id: number;
+  votes: number;
+  /** Incarnation last heard; 0 = never heard. */
+  inc: number;
+  lastHeardMs: number;
+  hb: HeartbeatMsg | null;
+  excludedUntilMs: number;
+}
+
+interface RowEntry {
+  row: Row;
+  freshAtMs: number;
+}
+
+export interface CoreState {
+  opts: Required<Omit<CoreOptions, "quorum" | "nodes">> & Pick<CoreOptions, "quorum" | "nodes">;
+  limits: rel.ReliableLimits;
+  inc: number;
+  peers: Map<number, PeerState>;
+  rows: Map<number, RowEntry>;
+  hbCounter: number;
+  nextHbAtMs: number;
+  lastHbSentMs: number;
+  heard: number[];
+  view: ViewDesc | null;
+  viewInstalledAtMs: number;
+  prop: ViewDesc;
+  ringSeq: number;
+  disagreeSinceMs: number | null;
+  lms: LmsState;
+  wfaCleared: boolean;
+  quorum: QuorumStatus | null;
+  out: Map<number, rel.OutChannel>;
+  in: Map<number, rel.InChannel>;
+}
+
+/** Pending last_man_standing configurations kept at most. */
+const lmsPendingMax = 8;
+/** Smallest gap between two heartbeats to one peer, so changes cannot storm. */
+const hbGapMinMs = 2;
+
+export function createCoreState(opts: CoreOptions, inc: number, persisted: Persisted | null, nowMs: number): CoreState {
+  assert(opts.nodes.some((n) => n.id === opts.selfId), `node ${opts.selfId} is in the nodelist`);
+  assert(inc > 0 && Number.isInteger(inc), "incarnation is a positive integer");
+  assert(opts.consensusMs >= opts.tokenMs, "consensus >= token");
+  const hb = opts.heartbeatIntervalMs ?? Math.max(1, Math.floor(opts.tokenMs / 4));
+  const peers = new Map<number, PeerState>();
+  for (const n of opts.nodes) {
+    if (n.id !== opts.selfId) peers.set(n.id, { id: n.id, votes: n.votes, inc: 0, lastHeardMs: -Infinity, hb: null, excludedUntilMs: 0 });
+  }
+  const self: MemberRef[] = [{ id: opts.selfId, inc }];
+  const ringSeq = persisted?.ringSeq ?? 0;
+  return {
+    opts: {
+      ...opts,
+      heartbeatIntervalMs: hb,
+      fragmentBytes: opts.fragmentBytes ?? 1024,
+      messageBytesMax: opts.messageBytesMax ?? 4 * 1024 * 1024,
+    },
+    limits: {
+      fragmentBytes: opts.fragmentBytes ?? 1024,
+      windowFragments: 128,
+      receiveAheadFragments: 1024,
+      queueBytesMax: 16 * 1024 * 1024,
+      rtoMs: Math.min(200, Math.max(20, Math.floor(opts.tokenMs / 10))),
+      retransmitsPerTickMax: 64,
+    },
+    inc,
+    peers,
+    rows: new Map(),
+    hbCounter: 0,
+    nextHbAtMs: nowMs,
+    lastHbSentMs: -Infinity,
+    heard: [],
+    view: null,
+    viewInstalledAtMs: nowMs,
+    prop: { seq: ringSeq + 1, rep: opts.selfId, members: self },
+    ringSeq,
+    disagreeSinceMs: null,
+    lms: persisted?.lms ?? { committed: baseConfig(opts.nodes, opts.quorum), pending: [] },
+    wfaCleared: false,
+    quorum: null,
+    out: new Map(),
+    in: new Map(),
+  };
+}
+
+export function step(s: CoreState, input: CoreInput, nowMs: number): Effects {
+  const fx: Effects = { send: [], events: [], persist: null, wakeAtMs: Infinity };
+  if (input.type === "recv") onRecv(s, input.from, input.inc, input.msg, nowMs, fx);
+  else if (input.type === "send") onSend(s, input.to, input.body, nowMs, fx);
+  reconcile(s, nowMs, fx);
+  fx.wakeAtMs = nextWake(s, nowMs);
+  return fx;
+}
+
+function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number, fx: Effects): void {
+  const p = s.peers.get(from);
+  if (!p || inc < p.inc) return;
+  if (inc > p.inc) {
+    p.inc = inc;
+    p.hb = null;
+    s.out.delete(from);
+    s.in.delete(from);
+    const r = s.rows.get(from);
+    if (r && r.row.inc < inc) s.rows.delete(from);
+  }
+  p.lastHeardMs = nowMs;
+  if (msg.t === "hb") {
+    p.hb = msg;
+    for (const r of msg.rows) mergeRow(s, r, nowMs);
+  } else if (msg.t === "data") {
+    onData(s, from, msg, nowMs, fx);
+  } else {
+    const ch = s.out.get(from);
+    if (ch && ch.ring === msg.ring) {
+      rel.onAck(ch, msg.upTo);
+      for (const d of rel.pump(ch, nowMs, s.limits)) fx.send.push({ to: from, msg: d });
+    }
+  }
+}
+
+function mergeRow(s: CoreState, r: Row, nowMs: number): void {
+  if (r.id === s.opts.selfId || !s.peers.has(r.id)) return;
+  const known = s.peers.get(r.id) as PeerState;
+  if (r.inc < known.inc) return;
+  const cur = s.rows.get(r.id);
+  if (!cur || r.inc > cur.row.inc || (r.inc === cur.row.inc && r.ver > cur.row.ver)) {
+    s.rows.set(r.id, { row: r, freshAtMs: nowMs });
+  }
+}
+
+function onData(s: CoreState, from: number, msg: Extract<Msg, { t: "data" }>, nowMs: number, fx: Effects): void {
+  const v = s.view;
+  if (!v || ringId(v) !== msg.ring) return;
+  const member = v.members.find((m) => m.id === from);
+  if (!member || member.inc !== s.peers.get(from)?.inc) return;
+  let ch = s.in.get(from);
+  if (!ch || ch.ring !== msg.ring) {
+    ch = rel.newIn(msg.ring);
+    s.in.set(from, ch);
+  }
+  const { bodies, ack } = rel.receive(ch, msg, s.limits);
+  for (const body of bodies) fx.events.push({ type: "deliver", from, viewId: msg.ring, body });
+  fx.send.push({ to: from, msg: ack });
+  void nowMs;
+}
+
+function onSend(s: CoreState, to: number[], body: Uint8Array, nowMs: number, fx: Effects): void {
+  const v = s.view;
+  if (!v) {
+    fx.refused = "no view installed yet";
+    return;
+  }
+  if (body.length > s.opts.messageBytesMax) {
+    fx.refused = `message of ${body.length} bytes exceeds messageBytesMax ${s.opts.messageBytesMax}`;
+    return;
+  }
+  const ring = ringId(v);
+  for (const id of to) {
+    if (id === s.opts.selfId) {
+      fx.events.push({ type: "deliver", from: id, viewId: ring, body });
+      continue;
+    }
+    if (!v.members.some((m) => m.id === id)) {
+      fx.refused = `node ${id} is not a member of view ${ring}`;
+      continue;
+    }
+    let ch = s.out.get(id);
+    if (!ch || ch.ring !== ring) {
+      ch = rel.newOut(ring);
+      s.out.set(id, ch);
+    }
+    if (!rel.enqueue(ch, body, s.limits)) fx.refused = `send queue to node ${id} is full`;
+    for (const d of rel.pump(ch, nowMs, s.limits)) fx.send.push({ to: id, msg: d });
+  }
+}
+
+function isHeard(s: CoreState, p: PeerState, nowMs: number): boolean {
+  return p.inc > 0 && nowMs - p.lastHeardMs < s.opts.tokenMs && p.excludedUntilMs <= nowMs;
+}
+
+/** Fresh connectivity rows, including this node's own. */
+function freshRows(s: CoreState, nowMs: number): Map<number, Row> {
+  const rows = new Map<number, Row>();
+  rows.set(s.opts.selfId, { id: s.opts.selfId, inc: s.inc, ver: s.hbCounter, heard: s.heard });
+  for (const [id, e] of s.rows) {
+    const p = s.peers.get(id) as PeerState;
+    if (nowMs - e.freshAtMs < s.opts.tokenMs && e.row.inc === p.inc) rows.set(id, e.row);
+  }
+  return rows;
+}
+
+function reconcile(s: CoreState, nowMs: number, fx: Effects): void {
+  const heard = [...s.peers.values()].filter((p) => isHeard(s, p, nowMs)).map((p) => p.id);
+  if (heard.join() !== s.heard.join()) {
+    s.heard = heard;
+    s.nextHbAtMs = Math.min(s.nextHbAtMs, s.lastHbSentMs + hbGapMinMs);
+  }
+  const prop = propose(s, nowMs);
+  if (!sameView(prop, s.prop)) {
+    s.prop = prop;
+    s.nextHbAtMs = Math.min(s.nextHbAtMs, s.lastHbSentMs + hbGapMinMs);
+  }
+  agree(s, nowMs, fx);
+  updateQuorum(s, nowMs, fx);
+  if (nowMs >= s.nextHbAtMs) sendHeartbeats(s, nowMs, fx);
+  for (const [id, ch] of s.out) {
+    for (const d of rel.retransmits(ch, nowMs, s.limits)) fx.send.push({ to: id, msg: d });
+  }
+}
+
+function propose(s: CoreState, nowMs: number): ViewDesc {
+  const ids = cliqueOf(s.opts.selfId, freshRows(s, nowMs));
+  const members: MemberRef[] = ids.map((id) => ({ id, inc: id === s.opts.selfId ? s.inc : (s.peers.get(id) as PeerState).inc }));
+  const installed: (ViewDesc | null)[] = [s.view];
+  for (const m of members) {
+    const hb = s.peers.get(m.id)?.hb;
+    if (hb) installed.push(hb.view);
+  }
+  return targetView(members, installed, s.ringSeq);
+}
+
+/** Install the proposal once every member proposes it; set disagreeing members aside after consensus. */
+function agree(s: CoreState, nowMs: number, fx: Effects): void {
+  const others = s.prop.members.filter((m) => m.id !== s.opts.selfId);
+  const disagreeing = others.filter((m) => {
+    const p = s.peers.get(m.id) as PeerState;
+    return p.inc !== m.inc || !p.hb || !sameView(p.hb.prop, s.prop) || nowMs - p.lastHeardMs >= s.opts.tokenMs;
+  });
+  if (disagreeing.length === 0) {
+    s.disagreeSinceMs = null;
+    if (!sameView(s.view, s.prop)) install(s, s.prop, nowMs, fx);
+    return;
+  }
+  s.disagreeSinceMs ??= nowMs;
+  if (nowMs - s.disagreeSinceMs >= s.opts.consensusMs) {
+    for (const m of disagreeing) (s.peers.get(m.id) as PeerState).excludedUntilMs = nowMs + s.opts.consensusMs;
+    s.disagreeSinceMs = null;
+  }
+}
+
+function install(s: CoreState, v: ViewDesc, nowMs: number, fx: Effects): void {
+  const old = s.view?.members ?? [];
+  const had = (list: MemberRef[], m: MemberRef) => list.some((x) => x.id === m.id && x.inc === m.inc);
+  s.view = v;
+  s.viewInstalledAtMs = nowMs;
+  s.out.clear();
+  s.in.clear();
+  if (v.seq > s.ringSeq) {
+    s.ringSeq = v.seq;
+    fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
+  }
+  fx.events.push({
+    type: "view",
+    view: toView(v),
+    joined: v.members.filter((m) => !had(old, m)).map((m) => m.id),
+    left: old.filter((m) => !had(v.members, m)).map((m) => m.id),
+  });
+  s.nextHbAtMs = Math.min(s.nextHbAtMs, s.lastHbSentMs + hbGapMinMs);
+}
+
+export function toView(v: ViewDesc): View {
+  return { id: ringId(v), seq: v.seq, rep: v.rep, members: v.members.map((m) => m.id), incarnations: v.members };
+}
+
+/** Heartbeats of view members that are in the same view as this node. */
+function viewPeers(s: CoreState): HeartbeatMsg[] {
+  const v = s.view;
+  if (!v) return [];
+  const out: HeartbeatMsg[] = [];
+  for (const m of v.members) {
+    const hb = s.peers.get(m.id)?.hb;
+    if (m.id !== s.opts.selfId && hb && sameView(hb.view, v)) out.push(hb);
+  }
+  return out;
+}
+
+function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
+  const v = s.view;
+  if (!v) return;
+  const members = new Set(v.members.map((m) => m.id));
+  const peersHb = viewPeers(s);
+  const merged = mergeLms([s.lms, ...peersHb.map((h) => h.lms)], lmsPendingMax);
+  let lmsChanged = !sameLms(merged, s.lms);
+  s.lms = merged;
+  const base = baseConfig(s.opts.nodes, s.opts.quorum);
+  const baseVotes = base.members.filter((m) => members.has(m.id)).reduce((a, m) => a + m.votes, 0);
+  if (!s.wfaCleared && (baseVotes >= base.expected || peersHb.some((h) => h.wfaCleared))) s.wfaCleared = true;
+  let status = computeQuorum({ members, lms: s.lms, wfaCleared: s.wfaCleared, opts: s.opts.quorum });
+  lmsChanged = lastManStanding(s, v, status, peersHb, nowMs) || lmsChanged;
+  if (lmsChanged) {
+    status = computeQuorum({ members, lms: s.lms, wfaCleared: s.wfaCleared, opts: s.opts.quorum });
+    fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
+  }
+  const q = s.quorum;
+  if (!q || q.quorate !== status.quorate || q.votes !== status.votes || q.expected !== status.expected || q.waitForAllPending !== status.waitForAllPending) {
+    fx.events.push({ type: "quorum", status, viewId: ringId(v) });
+  }
+  s.quorum = status;
+}
+
+function sameLms(a: LmsState, b: LmsState): boolean {
+  return sameConfig(a.committed, b.committed) && a.pending.length === b.pending.length && a.pending.every((p, i) => sameConfig(p, b.pending[i] as typeof p));
+}
+
+/** Propose (after the window) and commit (once all members hold it) a new quorum configuration. */
+function lastManStanding(s: CoreState, v: ViewDesc, status: QuorumStatus, peersHb: HeartbeatMsg[], nowMs: number): boolean {
+  if (!s.opts.quorum.lastManStanding) return false;
+  const tag = ringId(v);
+  const mine = s.lms.pending.find((p) => p.tag === tag);
+  if (mine) {
+    const holds = (l: LmsState) => configOrder(l.committed, mine) >= 0 || l.pending.some((p) => sameConfig(p, mine));
+    if (peersHb.length === v.members.length - 1 && peersHb.every((h) => holds(h.lms))) {
+      s.lms = { committed: mine, pending: s.lms.pending.filter((p) => configOrder(p, mine) > 0) };
+      return true;
+    }
+    return false;
+  }
+  const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
+  const members: NodeSpec[] = v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 }));
+  const sameSet = members.length === s.lms.committed.members.length && members.every((m, i) => m.id === s.lms.committed.members[i]?.id);
+  const windowDone = nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs;
+  if (!status.quorate || sameSet || !windowDone || s.lms.pending.length > 0) return false;
+  const epoch = Math.max(s.lms.committed.epoch, ...s.lms.pending.map((p) => p.epoch)) + 1;
+  const expected = members.reduce((a, m) => a + m.votes, 0);
+  if (expected === 0) return false;
+  s.lms = { committed: s.lms.committed, pending: [{ epoch, tag, members, expected }] };
+  return true;
+}
+
+function sendHeartbeats(s: CoreState, nowMs: number, fx: Effects): void {
+  s.hbCounter++;
+  const rows = [...freshRows(s, nowMs).values()];
+  const msg: HeartbeatMsg = { t: "hb", rows, prop: s.prop, view: s.view, wfaCleared: s.wfaCleared, lms: s.lms };
+  for (const id of s.peers.keys()) fx.send.push({ to: id, msg });
+  s.lastHbSentMs = nowMs;
+  s.nextHbAtMs = nowMs + s.opts.heartbeatIntervalMs;
+}
+
+function nextWake(s: CoreState, nowMs: number): number {
+  let t = s.nextHbAtMs;
+  const later = (x: number) => {
+    if (x > nowMs && x < t) t = x;
+  };
+  for (const p of s.peers.values()) {
+    if (p.inc > 0) later(p.lastHeardMs + s.opts.tokenMs);
+    later(p.excludedUntilMs);
+  }
+  for (const e of s.rows.values()) later(e.freshAtMs + s.opts.tokenMs);
+  if (s.disagreeSinceMs !== null) later(s.disagreeSinceMs + s.opts.consensusMs);
+  if (s.opts.quorum.lastManStanding) later(s.viewInstalledAtMs + s.opts.quorum.lastManStandingWindowMs);
+  for (const ch of s.out.values()) later(rel.nextRetransmitMs(ch, s.limits));
+  return Math.max(t, nowMs);
+}
+
+/** A read-only snapshot for status output. */
+export function coreSnapshot(s: CoreState, nowMs: number) {
+  return {
+    selfId: s.opts.selfId,
+    incarnation: s.inc,
+    view: s.view ? toView(s.view) : null,
+    viewInstalledAtMs: s.viewInstalledAtMs,
+    quorum: s.quorum,
+    lmsEpoch: s.lms.committed.epoch,
+    peers: [...s.peers.values()].map((p) => ({
+      id: p.id,
+      incarnation: p.inc,
+      heard: isHeard(s, p, nowMs),
+      lastHeardAgoMs: p.inc > 0 ? nowMs - p.lastHeardMs : null,
+    })),
+  };
+}

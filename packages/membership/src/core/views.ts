@@ -1,0 +1,75 @@
+/**
+ * View computation, pure. Every node gossips its connectivity row (whom it
+ * hears); from the fresh rows it knows, a node builds the graph of two-way
+ * links, takes its connected component and splits it into cliques with one
+ * deterministic greedy rule (lowest node id first). Nodes that know the same
+ * rows compute the same cliques, so asymmetric links settle on views where
+ * every member hears every other member.
+ */
+import type { MemberRef, Row, ViewDesc } from "./types.js";
+
+export function edgeSet(rows: Map<number, Row>): (a: number, b: number) => boolean {
+  return (a, b) => {
+    const ra = rows.get(a);
+    const rb = rows.get(b);
+    return ra !== undefined && rb !== undefined && ra.heard.includes(b) && rb.heard.includes(a);
+  };
+}
+
+/** Nodes reachable from `self` over two-way links, sorted by id. */
+export function componentOf(self: number, rows: Map<number, Row>): number[] {
+  const edge = edgeSet(rows);
+  const seen = new Set<number>([self]);
+  const queue = [self];
+  while (queue.length > 0) {
+    const a = queue.shift() as number;
+    for (const b of rows.keys()) {
+      if (!seen.has(b) && edge(a, b)) {
+        seen.add(b);
+        queue.push(b);
+      }
+    }
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** The clique of `self` in the greedy clique partition of its component. */
+export function cliqueOf(self: number, rows: Map<number, Row>): number[] {
+  const edge = edgeSet(rows);
+  const left = componentOf(self, rows);
+  while (left.length > 0) {
+    const clique: number[] = [];
+    for (const n of left) if (clique.every((c) => edge(c, n))) clique.push(n);
+    if (clique.includes(self)) return clique;
+    for (const c of clique) left.splice(left.indexOf(c), 1);
+  }
+  return [self];
+}
+
+export function sameMembers(a: MemberRef[], b: MemberRef[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.id === b[i]?.id && m.inc === b[i]?.inc);
+}
+
+export function sameView(a: ViewDesc | null, b: ViewDesc | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.seq === b.seq && a.rep === b.rep && sameMembers(a.members, b.members);
+}
+
+export function ringId(v: { seq: number; rep: number }): string {
+  return `${v.rep}.${v.seq}`;
+}
+
+/**
+ * The view a node proposes for `members`: a view some member already
+ * installed with exactly these members (and no member ahead of it), else a
+ * new ring one past the highest sequence any member has installed.
+ */
+export function targetView(members: MemberRef[], installed: (ViewDesc | null)[], floorSeq: number): ViewDesc {
+  let maxSeq = floorSeq;
+  for (const v of installed) if (v && v.seq > maxSeq) maxSeq = v.seq;
+  for (const v of installed) {
+    if (v && v.seq === maxSeq && sameMembers(v.members, members)) return v;
+  }
+  const rep = members.reduce((a, m) => Math.min(a, m.id), Infinity);
+  return { seq: maxSeq + 1, rep, members };
+}
