@@ -33,6 +33,7 @@ export class Allocator {
     const indexed = ws.resources.map((r, i) => ({ r, i }));
     indexed.sort((a, b) => {
       if (a.r.priority !== b.r.priority) return b.r.priority - a.r.priority;
+      if (a.i !== b.i) return a.i - b.i;
       const ca = current(a.r);
       const cb = current(b.r);
       if (ca !== cb) return cb - ca;
@@ -263,7 +264,7 @@ function better(n: PNode, s: number, best: PNode, bestScore: number, current: PN
   if (n.numResources !== best.numResources) return n.numResources < best.numResources;
   if (current === n) return true;
   if (current === best) return false;
-  return n.uname < best.uname;
+  return n.index < best.index;
 }
 
 function snapshot(m: Map<string, NodeScore>): Map<string, NodeScore> {

@@ -90,6 +90,10 @@ export function groupOrderings(set: ActionSet, g: Rsc): void {
   }
 }
 
+function isStopLike(a: Action): boolean {
+  return (a.task === "stop" || a.task === "demote") && a.node !== undefined;
+}
+
 function isActiveOn(rsc: Rsc | undefined): boolean {
   return !!rsc && rsc.runningOn.length > 0;
 }
@@ -131,7 +135,7 @@ export function propagate(set: ActionSet): void {
       const t = o.then;
       if (o.flags & F_IMPLIES_THEN && !a.optional && !(o.flags & F_ASYMMETRIC)) makeRequired(t);
       if (o.flags & F_RUNNABLE_LEFT && !a.runnable) {
-        if (!(o.flags & F_ASYMMETRIC) || !isActiveOn(t.rsc)) {
+        if (!(o.flags & F_ASYMMETRIC) || !t.optional || !isActiveOn(t.rsc)) {
           if (t.requireAny) {
             if (counted.has(o)) continue;
             counted.add(o);
@@ -141,7 +145,7 @@ export function propagate(set: ActionSet): void {
           } else makeUnrunnable(t);
         }
       }
-      if (o.flags & F_IMPLIES_FIRST && !a.runnable && !a.optional && (t.task === "stop" || t.task === "demote")) {
+      if (o.flags & (F_IMPLIES_FIRST | F_IMPLIES_THEN) && !a.runnable && isStopLike(a) && isStopLike(t)) {
         makeUnrunnable(t);
       }
     }
@@ -149,9 +153,7 @@ export function propagate(set: ActionSet): void {
       const f = o.first;
       if (o.flags & F_IMPLIES_FIRST && !a.optional) makeRequired(f);
       if (o.flags & F_RESTART && !a.optional && f.optional) makeRequired(f);
-      if (o.flags & F_IMPLIES_FIRST && !f.runnable && !f.optional && (a.task === "stop" || a.task === "demote")) {
-        makeUnrunnable(a);
-      }
+      if (o.flags & F_RUNNABLE_LEFT && o.flags & F_ASYMMETRIC && !f.runnable && !a.optional && !a.requireAny) makeUnrunnable(a);
     }
   }
   void F_IMPLIES_FIRST;

@@ -112,7 +112,9 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
     else if (op.status === 6) rc = 6;
     if (rc === 0) {
-      if (op.expected === 8 && op.task === "monitor" && !probe && roleRank(res.role) >= roleRank("Promoted")) {
+      if (op.expected === 7 && !probe && op.task === "monitor") {
+        applyFailure(rsc, res, op, "none");
+      } else if (op.expected === 8 && op.task === "monitor" && !probe && roleRank(res.role) >= roleRank("Promoted")) {
         applyFailure(rsc, res, op, "none");
         res.role = "Unpromoted";
       } else applySuccess(res, op);
@@ -150,7 +152,10 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): v
     rsc.failed = true;
     rsc.failedOn.add(node.id);
   }
-  if (res.blocked && roleRank(res.role) >= roleRank("Started")) rsc.blocked = true;
+  if (res.blocked && roleRank(res.role) >= roleRank("Started")) {
+    rsc.blocked = true;
+    rsc.managed = false;
+  }
   if (res.stopOnFail && res.failed) rsc.targetRole = "Stopped";
   if (res.ban !== "none") bans.push({ rsc, node: res.ban === "all" ? undefined : node, source: "hard-error" });
 }
