@@ -10,5 +10,8 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   attribute: async () => (await import("./commands/attribute.js")).command,
   ra: async () => (await import("./commands/ra.js")).command,
   configure: async () => (await import("./commands/configure.js")).command,
+  resource: async () => (await import("./commands/resource.js")).command,
+  node: async () => (await import("./commands/node.js")).command,
+  property: async () => (await import("./commands/property.js")).command,
   simulate: async () => (await import("./commands/simulate.js")).command,
 };

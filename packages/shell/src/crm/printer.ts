@@ -3,7 +3,7 @@ import { HacrmError } from "@hacrm/common";
 import { RESOURCE_ELEMENTS, configuration, findSection, section } from "./doc.js";
 import { OP_ATTRIBUTES } from "./parser.js";
 
-const SAFE = /^[A-Za-z0-9_.,:/@%+\-~^]+$/;
+const SAFE = /^[A-Za-z0-9_.,:/@%+\-~^#]+$/;
 const KEYWORDS = new Set(["params", "meta", "utilization", "op", "operations", "rule", "and", "or", "attributes", "to", "select", "op_params", "op_meta", "description"]);
 
 /** A value as crm syntax: bare when safe, else double-quoted with `\"` and `\\`. */

@@ -1,0 +1,30 @@
+import type { Command } from "../command.js";
+import { ExitStatus, writeLine } from "../command.js";
+import { NODE_VERBS } from "../crm/toplevel.js";
+import { isTty, joinArgs, runBatch, takeJson } from "../crm/run.js";
+
+export const command: Command = {
+  name: "node",
+  summary: "Put nodes in standby or maintenance, set node attributes and utilization",
+  usage: [
+    "Usage: hacrm node VERB NODE [ARGS...] [--json]",
+    "",
+    "  standby|online NODE            standby=on|off in NODE-instance_attributes",
+    "  maintenance|ready NODE         maintenance=true|false",
+    "  attribute NODE set|delete|show NAME [VALUE]",
+    "  utilization NODE set|delete|show NAME [VALUE]",
+    "  list                           nodes with their attributes",
+    "",
+    `Verbs: ${NODE_VERBS.join(", ")}. With CIB_file=PATH, works on that file.`,
+  ].join("\n"),
+  async run(args, io) {
+    const { json, rest } = takeJson(args);
+    if (rest.length === 0) {
+      if (isTty(io)) return (await import("../crm/shell.js")).runInteractive(io, "node");
+      writeLine(io.stderr, this.usage);
+      return ExitStatus.usage;
+    }
+    await runBatch(io, "top", `node ${joinArgs(rest)}`, "<command line>", json);
+    return ExitStatus.ok;
+  },
+};
