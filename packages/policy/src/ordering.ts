@@ -26,8 +26,9 @@ function thenEndpoint(set: ActionSet, rsc: Rsc, task: string): Action {
   return set.get(rsc, task, undefined) ?? set.create(rsc, task, undefined, { optional: true, pseudo: true });
 }
 
-function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string): void {
-  if (first.kind === "clone" && then.kind === "clone" && then.interleave) {
+function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string, requireAll = true): void {
+  const interleaved = tTask === "stop" || tTask === "demote" ? first.interleave : then.interleave;
+  if (first.kind === "clone" && then.kind === "clone" && interleaved && requireAll) {
     interleave(set, first, fTask, then, tTask, flags, source);
     return;
   }
@@ -76,7 +77,7 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   }
   let flags = F_IMPLIES_THEN;
   if (fTask === "start" || fTask === "promote") flags |= F_RUNNABLE_LEFT;
-  link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`);
+  link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`, o.requireAll);
   if (INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, F_IMPLIES_FIRST, `order ${o.id} (inverse)`);
 }
 
@@ -104,8 +105,7 @@ export function propagate(set: ActionSet): void {
   for (const a of set.list) {
     if (!a.requireAny) continue;
     const rl = a.inEdges.filter((o) => o.flags & F_RUNNABLE_LEFT);
-    anyCount.set(a, rl.filter((o) => o.first.runnable).length);
-    if (rl.length > 0 && anyCount.get(a) === 0) a.runnable = false;
+    anyCount.set(a, rl.length);
   }
   const counted = new Set<unknown>();
   const queue: Action[] = [...set.list];
