@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
+import { isHacrmError } from "@hacrm/common";
+import { runDaemon } from "./daemon.js";
 import { HACRMD_USAGE, parseHacrmdArgs } from "./hacrmd.js";
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseHacrmdArgs(argv);
@@ -23,8 +25,21 @@ function main(argv: string[]): number {
     );
     return 1;
   }
-  process.stderr.write("hacrmd: cluster membership is not built yet\n");
-  return 1;
+  try {
+    const daemon = await runDaemon(parsed);
+    const shutdown = () => {
+      void daemon.stop().then(() => process.exit(0));
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+    return -1;
+  } catch (err) {
+    if (isHacrmError(err)) process.stderr.write(`hacrmd: ${err.code}: ${err.toLine()}\n`);
+    else process.stderr.write(`hacrmd: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  if (code >= 0) process.exitCode = code;
+});

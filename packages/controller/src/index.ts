@@ -1,1 +1,2 @@
 export * from "./hacrmd.js";
+export * from "./daemon.js";

@@ -14,4 +14,7 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   node: async () => (await import("./commands/node.js")).command,
   property: async () => (await import("./commands/property.js")).command,
   simulate: async () => (await import("./commands/simulate.js")).command,
+  membership: async () => (await import("./commands/membership.js")).command,
+  quorum: async () => (await import("./commands/quorum.js")).command,
+  keygen: async () => (await import("./commands/keygen.js")).command,
 };
