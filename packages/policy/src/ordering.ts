@@ -75,6 +75,11 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
     link(set, o.first, fTask, o.then, tTask, flags | F_IMPLIES_THEN, `order ${o.id}`);
     return;
   }
+  if (!o.requireAll && o.first.kind === "clone") {
+    link(set, o.first, fTask, o.then, tTask, F_RUNNABLE_LEFT, `order ${o.id} (require-all=false)`, false);
+    if (INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`, false);
+    return;
+  }
   let flags = F_IMPLIES_THEN;
   if (fTask === "start" || fTask === "promote") flags |= F_RUNNABLE_LEFT;
   link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`, o.requireAll);
