@@ -65,7 +65,8 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   const fTask = o.firstAction;
   const tTask = o.thenAction;
   if (o.kind !== "Mandatory") {
-    link(set, o.first, fTask, o.then, tTask, 0, `order ${o.id}`);
+    const restartType = o.kind === "Optional" && o.then.meta.get("restart-type") === "restart";
+    link(set, o.first, fTask, o.then, tTask, restartType ? F_IMPLIES_THEN : 0, `order ${o.id}`);
     if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
     return;
   }

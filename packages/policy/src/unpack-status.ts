@@ -108,7 +108,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     if (op.status === 1) continue;
     let rc = op.rc;
     if (op.status === 7) rc = 5;
-    else if (op.status === 2 || op.status === 4) rc = rc === 0 || rc === 7 ? 1 : rc;
+    else if (op.status === 2 || op.status === 4) rc = 1;
     else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
     else if (op.status === 6) rc = 6;
     if (rc === 0) {
