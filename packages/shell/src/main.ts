@@ -7,6 +7,10 @@ const VERSION = "0.1.0";
 /** Entry of the `hacrm` command; returns the exit status. */
 export async function runHacrm(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+    const { runInteractive } = await import("./crm/shell.js");
+    return runInteractive(io, "top");
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     await printHelp(io);
     return name === undefined ? ExitStatus.usage : ExitStatus.ok;

@@ -5,6 +5,7 @@ import {
   IdAllocator, crmKind, findById, findResource, section, semanticError, setChild,
 } from "./doc.js";
 import type { Pos } from "./lexer.js";
+import { closest } from "./parser.js";
 
 /** Everything a configure command may touch while it builds XML. */
 export interface BuildContext {
@@ -121,7 +122,8 @@ async function resolveAgent(ctx: BuildContext, agent: A.Agent): Promise<{ attrs:
   if (cls === "") {
     const found = ctx.agents.resolveType(type);
     if (!found) {
-      throw semanticError(ctx.source, agent.pos, `no resource agent '${type}' is installed`, "write the full name, CLASS:PROVIDER:TYPE (e.g. ocf:heartbeat:IPaddr2)");
+      const near = closest(type, ctx.agents.list().map((x) => x.split(":").pop() ?? x));
+      throw semanticError(ctx.source, agent.pos, `no resource agent '${type}' is installed`, near ? `did you mean '${near}'?` : "write the full name, CLASS:PROVIDER:TYPE (e.g. ocf:heartbeat:IPaddr2)");
     }
     const parts = found.split(":");
     cls = parts[0] ?? "";

@@ -87,7 +87,7 @@ export class Cursor {
     const t = this.peek();
     if (t) return t.pos;
     const last = this.line.tokens[this.line.tokens.length - 1];
-    return last ? { line: last.pos.line, col: last.pos.col + last.text.length + 1 } : this.line.pos;
+    return last ? { line: last.pos.line, col: last.pos.col + last.text.length } : this.line.pos;
   }
   error(pos: Pos, message: string, hint?: string): HacrmError {
     return syntaxError(this.source, pos, `${this.cmd}: ${message}`, hint);

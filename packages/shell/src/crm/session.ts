@@ -44,6 +44,10 @@ export class Session {
 
   constructor(private readonly deps: SessionDeps) {}
 
+  get agentCatalog(): AgentCatalog {
+    return this.deps.agents;
+  }
+
   get label(): string {
     return this.deps.store.label;
   }

@@ -1,0 +1,70 @@
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { cloneElement, parseXml, type XmlElement } from "@hacrm/cib";
+import { createAgentCatalog, type AgentCatalog } from "../src/crm/agents.js";
+import { Session } from "../src/crm/session.js";
+import type { CibStore } from "../src/crm/store.js";
+
+export const corpusDir = fileURLToPath(new URL("../../../../shared/conformance/crmsh/", import.meta.url));
+export const casesDir = `${corpusDir}cases/`;
+
+export interface Case {
+  name: string;
+  script: string;
+  initial: string;
+  expected?: string;
+}
+
+export function loadCases(): Case[] {
+  return readdirSync(casesDir)
+    .filter((f) => f.endsWith(".crm") && !f.endsWith(".initial.crm"))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -4);
+      const initialFile = existsSync(`${casesDir}${name}.initial.xml`) ? `${casesDir}${name}.initial.xml` : `${corpusDir}empty-cib.xml`;
+      const expectedFile = `${casesDir}${name}.expected.xml`;
+      return {
+        name,
+        script: readFileSync(`${casesDir}${f}`, "utf8"),
+        initial: readFileSync(initialFile, "utf8"),
+        ...(existsSync(expectedFile) ? { expected: readFileSync(expectedFile, "utf8") } : {}),
+      };
+    });
+}
+
+/** A CIB held in memory; `writes` counts commits. */
+export class MemoryStore implements CibStore {
+  readonly label = "memory";
+  writes: XmlElement[] = [];
+  constructor(public cib: XmlElement) {}
+  read(): Promise<XmlElement> {
+    return Promise.resolve(cloneElement(this.cib));
+  }
+  write(cib: XmlElement): Promise<void> {
+    this.cib = cloneElement(cib);
+    this.writes.push(this.cib);
+    return Promise.resolve();
+  }
+}
+
+let sharedAgents: AgentCatalog | undefined;
+export function agents(): AgentCatalog {
+  sharedAgents ??= createAgentCatalog({ env: { OCF_ROOT: "/usr/lib/ocf", PATH: process.env["PATH"] ?? "" } });
+  return sharedAgents;
+}
+
+export function newSession(store: CibStore, out: string[] = [], catalog: AgentCatalog = agents()): Session {
+  const s = new Session({
+    store,
+    agents: catalog,
+    out: (t) => out.push(t),
+    info: (t) => out.push(t),
+    now: () => new Date(0),
+  });
+  s.level = "configure";
+  return s;
+}
+
+export function memoryStore(xml: string): MemoryStore {
+  return new MemoryStore(parseXml(xml, "test"));
+}

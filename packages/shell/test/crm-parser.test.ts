@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { isHacrmError, type HacrmError } from "@hacrm/common";
+import { splitCommands } from "../src/crm/lexer.js";
+import { parseConfigure } from "../src/crm/parser.js";
+import { memoryStore, newSession, corpusDir } from "./crm-helpers.js";
+import { readFileSync } from "node:fs";
+
+const empty = readFileSync(`${corpusDir}empty-cib.xml`, "utf8");
+
+function parseError(text: string): HacrmError {
+  try {
+    for (const line of splitCommands(text, "t.crm")) parseConfigure(line, "t.crm");
+  } catch (err) {
+    if (isHacrmError(err)) return err;
+    throw err;
+  }
+  throw new Error(`no error for: ${text}`);
+}
+
+async function scriptError(text: string): Promise<{ err: HacrmError; writes: number }> {
+  const store = memoryStore(empty);
+  try {
+    await newSession(store).runScript(text, "t.crm");
+  } catch (err) {
+    if (isHacrmError(err)) return { err, writes: store.writes.length };
+    throw err;
+  }
+  throw new Error(`no error for: ${text}`);
+}
+
+describe("crm lexer", () => {
+  it("joins continuations, skips comment and blank lines, keeps positions", () => {
+    const lines = splitCommands("# c\n\nproperty a=1 \\\n\tb=\"x y\"\nprimitive d ocf:heartbeat:Dummy\n", "t");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]?.tokens.map((t) => t.text)).toEqual(["property", "a=1", "b=x y"]);
+    expect(lines[0]?.tokens[2]?.pos).toEqual({ line: 4, col: 2 });
+    expect(lines[1]?.pos).toEqual({ line: 5, col: 1 });
+  });
+
+  it("splits name=value at the first unquoted '=' and honours escapes", () => {
+    const [line] = splitCommands(`params fake="a=b" s='it''s' d="q \\"in\\" q"`, "t");
+    expect(line?.tokens.slice(1).map((t) => [t.text, t.eq])).toEqual([
+      ["fake=a=b", 4],
+      ["s=its", 1],
+      ['d=q "in" q', 1],
+    ]);
+  });
+
+  it("reports an unterminated quote where it starts", () => {
+    const err = parseError('property a="open\n');
+    expect(err.where).toBe("t.crm:1:12");
+    expect(err.message).toMatch(/unterminated double quote/);
+  });
+});
+
+describe("crm parser errors name line, column and what was expected", () => {
+  it.each([
+    ["primitive p1", "t.crm:1:13", /expected a resource agent/, undefined],
+    ["colocation c1 inf d1 d2", "t.crm:1:15", /expected <score>: near 'inf'/, /did you mean 'inf:'/],
+    ["order o1 advisory: d1 d2", "t.crm:1:10", /invalid kind: advisory/, /Mandatory, Optional, Serialize/],
+    ["colocation c1 inf: d1:Leader d2", "t.crm:1:23", /invalid role 'Leader' for 'd1'/, undefined],
+    ["order o1 Mandatory: d1:begin d2", "t.crm:1:24", /invalid action 'begin'/, undefined],
+    ["property stonith-enabled=false # no", "t.crm:1:32", /unexpected '#'/, /own/],
+    ["primitive 1abc ocf:heartbeat:Dummy", "t.crm:1:11", /1abc: invalid id/, undefined],
+    ["\n  primitve d1 ocf:heartbeat:Dummy", "t.crm:2:3", /No such command/, /did you mean 'primitive'\?/],
+    ["primitive d1 ocf:heartbeat:Dummy parms a=1", "t.crm:1:34", /expected params, meta/, /did you mean 'params'\?/],
+    ["location l1 d1 rule 10: #uname eqq node1", "t.crm:1:32", /expected an operator/, /did you mean 'eq'\?/],
+    ["colocation c1 inf: a ( b c", "t.crm:1:27", /'\)' to close the set opened at 1:22/, undefined],
+    ["primitive d1 ocf:heartbeat:Dummy op monitor interval=10s role=Leadr", "t.crm:1:63", /invalid role 'Leadr'/, /did you mean 'Leader'|did you mean 'Master'|Slave|Started/],
+  ])("%s", (text, where, message, hint) => {
+    const err = parseError(text);
+    expect(err.code).toBe("CRM_SYNTAX");
+    expect(err.where).toBe(where);
+    expect(err.message).toMatch(message);
+    if (hint) expect(err.hint).toMatch(hint);
+  });
+});
+
+describe("crm semantic errors are refused with a position, nothing committed", () => {
+  it.each([
+    ["primitive d1 ocf:heartbeat:Dummy\nprimitive d1 ocf:heartbeat:Dummy", "t.crm:2:11", /Found existing primitive/],
+    ["primitive d1 ocf:heartbeat:Dummy\ncolocation c inf: d1 ghost", "t.crm:2:22", /unknown ID "ghost"/],
+    ["primitive d1 ocf:heartbeat:Dummy params nosuch=1", "t.crm:1:41", /parameter "nosuch" is not known to ocf:heartbeat:Dummy/],
+    ["group g a b", "t.crm:1:9", /g refers to missing object a/],
+    ["primitive a ocf:heartbeat:Dummy\nclone c a\nlocation l a 1: n1", "t.crm:3:12", /not a valid resource or tag/],
+    ["primitive d1 ocf:heartbeat:Dummy meta target-role=Bogus", "t.crm:1:11", /Unknown role: Bogus/],
+    ["primitive d1 Dumy", "t.crm:1:14", /no resource agent 'Dumy'/],
+  ])("%s", async (text, where, message) => {
+    const { err, writes } = await scriptError(text);
+    if (text.endsWith("Dumy")) expect(err.hint).toMatch(/did you mean 'Dummy'\?/);
+    expect(err.where).toBe(where);
+    expect(err.message).toMatch(message);
+    expect(writes).toBe(0);
+  });
+
+  it("keeps an explicit commit and drops what follows a failed line", async () => {
+    const store = memoryStore(empty);
+    await expect(newSession(store).runScript("primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy\nfrobnicate", "t")).rejects.toThrow(/No such command/);
+    expect(store.writes).toHaveLength(1);
+    const ids = JSON.stringify(store.cib);
+    expect(ids).toContain('"d1"');
+    expect(ids).not.toContain('"d2"');
+  });
+
+  it("bumps the epoch once per commit and resets num_updates", async () => {
+    const store = memoryStore(empty.replace('num_updates="0"', 'num_updates="7"'));
+    await newSession(store).runScript("primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy", "t");
+    expect(store.writes.map((w) => [w.attrs["epoch"], w.attrs["num_updates"]])).toEqual([["2", "0"], ["3", "0"]]);
+  });
+});
