@@ -35,6 +35,8 @@ export interface Ordering {
 /** All actions of one scheduler run, indexed by resource, task and node. */
 export class ActionSet {
   readonly list: Action[] = [];
+  /** Clone instances left without a compatible interleaved peer: not scheduled at all. */
+  readonly unplaced = new Set<Rsc>();
   private readonly byKey = new Map<string, Action>();
   private readonly byRsc = new Map<Rsc, Action[]>();
 

@@ -51,6 +51,7 @@ function interleave(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask:
     const thenA = childAction(set, t, tTask, tTask);
     if (!f) {
       if (flags & F_RUNNABLE_LEFT) {
+        for (const p of t.kind === "group" ? t.children : [t]) if (p.runningOn.length === 0) set.unplaced.add(p);
         const blocker = set.create(first, `${fTask}-none-on-${node}`, undefined, { optional: true, pseudo: true, runnable: false });
         set.order(blocker, thenA, flags, source);
       }
@@ -101,8 +102,11 @@ function isStopLike(a: Action): boolean {
   return (a.task === "stop" || a.task === "demote") && a.node !== undefined;
 }
 
-function isActiveOn(rsc: Rsc | undefined): boolean {
-  return !!rsc && rsc.runningOn.length > 0;
+/** Whether the action's resource already runs on the action's node (asymmetric orders leave it alone). */
+function activeHere(a: Action): boolean {
+  if (!a.rsc) return false;
+  if (a.node) return a.rsc.runningOn.includes(a.node);
+  return a.rsc.runningOn.length > 0 || a.rsc.children.some((c) => c.runningOn.length > 0);
 }
 
 /** Propagate "required" and "unrunnable" along orderings until nothing changes. */
@@ -141,7 +145,7 @@ export function propagate(set: ActionSet): void {
       const t = o.then;
       if (o.flags & F_IMPLIES_THEN && !a.optional && !(o.flags & F_ASYMMETRIC)) makeRequired(t);
       if (o.flags & F_RUNNABLE_LEFT && !a.runnable) {
-        if (!(o.flags & F_ASYMMETRIC) || !t.optional || !isActiveOn(t.rsc)) {
+        if (!(o.flags & F_ASYMMETRIC) || !activeHere(t)) {
           if (t.requireAny) {
             if (counted.has(o)) continue;
             counted.add(o);
@@ -158,8 +162,8 @@ export function propagate(set: ActionSet): void {
     for (const o of a.inEdges) {
       const f = o.first;
       if (o.flags & F_IMPLIES_FIRST && !a.optional) makeRequired(f);
-      if (o.flags & F_RESTART && !a.optional && f.optional) makeRequired(f);
-      if (o.flags & F_RUNNABLE_LEFT && o.flags & F_ASYMMETRIC && !f.runnable && !a.optional && !a.requireAny) makeUnrunnable(a);
+      if (o.flags & F_RESTART && (!a.optional || !a.runnable) && f.optional && f.rsc?.managed) makeRequired(f);
+      if (o.flags & F_RUNNABLE_LEFT && o.flags & F_ASYMMETRIC && !f.runnable && !activeHere(a) && !a.requireAny) makeUnrunnable(a);
     }
   }
   void F_IMPLIES_FIRST;

@@ -151,6 +151,7 @@ export function summarize(ws: WorkingSet, set: ActionSet): { actions: SummaryAct
   const actions: SummaryAction[] = [];
   const placement: PlacementEntry[] = [];
   for (const p of ws.primitives) {
+    if (set.unplaced.has(p)) continue;
     actions.push(...summarizePrimitive(set, p));
     placement.push(...placementOf(set, p));
   }

@@ -204,15 +204,16 @@ function placeAnonymous(clone: Rsc, node: PNode, entries: { el: XmlElement; base
   });
   const active = results.some((r) => r.res && roleRank(r.res.role) >= roleRank("Started"));
   for (const inst of clone.children) for (const p of allPrimitives(inst)) p.knownOn.add(node.id);
-  if (!active) {
-    for (const r of results) if (r.res && r.res.ban !== "none") {
-      for (const inst of clone.children) {
-        const m = memberOf(inst, r.e.base);
-        if (m) bans.push({ rsc: m, node: r.res.ban === "all" ? undefined : node, source: "hard-error" });
-      }
+  for (const r of results) {
+    if (!r.res || r.res.ban === "none") continue;
+    for (const inst of clone.children) {
+      const m = memberOf(inst, r.e.base);
+      if (m) bans.push({ rsc: m, node: r.res.ban === "all" ? undefined : node, source: "hard-error" });
     }
-    return;
+    bans.push({ rsc: clone, node: r.res.ban === "all" ? undefined : node, source: "hard-error" });
+    r.res.ban = "none";
   }
+  if (!active) return;
   let chosen: Rsc | undefined;
   const hinted = entries.map((e) => e.suffix).filter((s) => s >= 0);
   for (const s of hinted) {
