@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
@@ -29,13 +29,33 @@ function executor(name: string, extraEnv: Record<string, string> = {}): Executor
   return e;
 }
 
-function op(resource: string, agent: string, action: string, params: Record<string, string> = {}): OperationRequest {
+function op(
+  resource: string,
+  agent: string,
+  action: string,
+  params: Record<string, string> = {},
+): OperationRequest {
   return { resource, agent, action, intervalMs: 0, timeoutMs: 30_000, params };
 }
 
-function ocfTester(agent: string, args: string[], env: Record<string, string> = {}, prefix: string[] = []): { status: number; out: string } {
-  const cmd = [...prefix, "/usr/sbin/ocf-tester", "-n", `t-${agent}`, ...args.flatMap((a) => ["-o", a]), `${ocf}/${agent}`];
-  const r = spawnSync(cmd[0] as string, cmd.slice(1), { env: { ...process.env, HA_RSCTMP: `${root}/tester`, ...env }, encoding: "utf8" });
+function ocfTester(
+  agent: string,
+  args: string[],
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+): { status: number; out: string } {
+  const cmd = [
+    ...prefix,
+    "/usr/sbin/ocf-tester",
+    "-n",
+    `t-${agent}`,
+    ...args.flatMap((a) => ["-o", a]),
+    `${ocf}/${agent}`,
+  ];
+  const r = spawnSync(cmd[0] as string, cmd.slice(1), {
+    env: { ...process.env, HA_RSCTMP: `${root}/tester`, ...env },
+    encoding: "utf8",
+  });
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -78,7 +98,12 @@ describe("ocf-tester passes for every OCF agent in agents/", () => {
     expect(r.status).toBe(0);
   });
   it("ocf:hacrm:IPaddr, inside a network namespace", () => {
-    const r = ocfTester("IPaddr", ["ip=10.77.1.1", "nic=v0", "cidr_netmask=24"], {}, ["ip", "netns", "exec", netns]);
+    const r = ocfTester("IPaddr", ["ip=10.77.1.1", "nic=v0", "cidr_netmask=24"], {}, [
+      "ip",
+      "netns",
+      "exec",
+      netns,
+    ]);
     expect(r.out).toMatch(/passed all tests/);
     expect(r.status).toBe(0);
   });
@@ -103,15 +128,28 @@ describe("agents through the executor", () => {
 
   it("Stateful writes its score into the CIB's status section when CIB_file is set", async () => {
     const cibFile = `${root}/cib.xml`;
-    writeFileSync(cibFile, `<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes><node id="1" uname="node1"/></nodes><resources/><constraints/></configuration><status/></cib>`);
+    writeFileSync(
+      cibFile,
+      `<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes><node id="1" uname="node1"/></nodes><resources/><constraints/></configuration><status/></cib>`,
+    );
     const ex = executor("stateful-cib", { CIB_file: cibFile });
-    expect((await ex.execute(op("web", "ocf:hacrm:Stateful", "start", { score_unpromoted: "7" }))).rc).toBe(0);
-    expect(readFileSync(cibFile, "utf8")).toMatch(/<transient_attributes id="1">\s*<instance_attributes id="status-1">\s*<nvpair id="status-1-master-web" name="master-web" value="7"\/>/);
+    expect((await ex.execute(op("web", "ocf:hacrm:Stateful", "start", { score_unpromoted: "7" }))).rc).toBe(
+      0,
+    );
+    expect(readFileSync(cibFile, "utf8")).toMatch(
+      /<transient_attributes id="1">\s*<instance_attributes id="status-1">\s*<nvpair id="status-1-master-web" name="master-web" value="7"\/>/,
+    );
   });
 
   it("ping sets the node attribute from the hosts that answer", async () => {
     const ex = executor("ping");
-    const params = { host_list: "127.0.0.1 127.0.0.2", multiplier: "100", attempts: "1", timeout: "1", name: "reach" };
+    const params = {
+      host_list: "127.0.0.1 127.0.0.2",
+      multiplier: "100",
+      attempts: "1",
+      timeout: "1",
+      name: "reach",
+    };
     expect((await ex.execute(op("p", "ocf:hacrm:ping", "start", params))).rc).toBe(0);
     expect(readFileSync(`${root}/ping/attributes/reboot/node1/reach`, "utf8")).toBe("200");
     expect((await ex.execute({ ...op("p", "ocf:hacrm:ping", "monitor", params), intervalMs: 0 })).rc).toBe(0);
@@ -144,7 +182,9 @@ describe("agents through the executor", () => {
     writeFileSync(`${hosts}/h1.pid`, String(pgid));
     const md = await loadAgentMetadata("stonith:fence_hacrm");
     expect(md.parameters.find((p) => p.name === "hosts_dir")).toMatchObject({ required: true });
-    expect(md.actions.map((a) => a.name)).toEqual(expect.arrayContaining(["off", "on", "reboot", "status", "list", "monitor", "metadata"]));
+    expect(md.actions.map((a) => a.name)).toEqual(
+      expect.arrayContaining(["off", "on", "reboot", "status", "list", "monitor", "metadata"]),
+    );
 
     const ex = executor("fence");
     const params = { hosts_dir: hosts, plug: "h1", pcmk_host_list: "h1" };
@@ -157,7 +197,9 @@ describe("agents through the executor", () => {
     expect(groupMembers(pgid, false)).toEqual([]);
     const status = await ex.execute(op("fencer", "stonith:fence_hacrm", "status", params));
     expect(status).toMatchObject({ exitCode: 2, rc: 7 });
-    const noHost = await ex.execute(op("fencer", "stonith:fence_hacrm", "off", { hosts_dir: `${root}/nowhere`, plug: "h1" }));
+    const noHost = await ex.execute(
+      op("fencer", "stonith:fence_hacrm", "off", { hosts_dir: `${root}/nowhere`, plug: "h1" }),
+    );
     expect(noHost.rc).toBe(1);
     expect((await ex.execute(op("fencer", "stonith:fence_hacrm", "stop", params))).rc).toBe(0);
   });
@@ -165,12 +207,29 @@ describe("agents through the executor", () => {
   it("IPaddr adds and removes the address inside the namespace only, run by `hacrm ra exec` there", () => {
     const loader = `file://${repo}/node_modules/tsx/dist/loader.mjs`;
     const ra = (...args: string[]): number =>
-      spawnSync("ip", ["netns", "exec", netns, process.execPath, "--import", loader, `${repo}/packages/shell/src/cli.ts`, "ra", "exec", "ocf:hacrm:IPaddr", ...args], {
-        env: { ...process.env, HACRM_STATE_DIR: `${root}/ipaddr` },
-        encoding: "utf8",
-      }).status ?? -1;
+      spawnSync(
+        "ip",
+        [
+          "netns",
+          "exec",
+          netns,
+          process.execPath,
+          "--import",
+          loader,
+          `${repo}/packages/shell/src/cli.ts`,
+          "ra",
+          "exec",
+          "ocf:hacrm:IPaddr",
+          ...args,
+        ],
+        {
+          env: { ...process.env, HACRM_STATE_DIR: `${root}/ipaddr` },
+          encoding: "utf8",
+        },
+      ).status ?? -1;
     const params = ["ip=10.77.2.5", "nic=v0", "cidr_netmask=24"];
-    const inNs = (): string => execFileSync("ip", ["-n", netns, "-o", "addr", "show", "dev", "v0"], { encoding: "utf8" });
+    const inNs = (): string =>
+      execFileSync("ip", ["-n", netns, "-o", "addr", "show", "dev", "v0"], { encoding: "utf8" });
     expect(ra("monitor", ...params)).toBe(7);
     expect(ra("start", ...params)).toBe(0);
     expect(inNs()).toContain("inet 10.77.2.5/24");

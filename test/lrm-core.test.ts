@@ -23,7 +23,10 @@ class Sim {
   constructor(
     readonly core: ExecutorCore,
     /** How long an operation runs and what it returns. */
-    readonly behave: (op: OperationRequest, nowMs: number) => { durationMs: number; rc: number; status?: OpOutcome["status"] },
+    readonly behave: (
+      op: OperationRequest,
+      nowMs: number,
+    ) => { durationMs: number; rc: number; status?: OpOutcome["status"] },
   ) {}
 
   request(op: OperationRequest): number {
@@ -55,7 +58,8 @@ class Sim {
   apply(effects: readonly CoreEffect[]): void {
     for (const e of effects) {
       if (e.kind === "report") this.reports.push(e.result);
-      if (e.kind === "setTimer") this.at(this.nowMs + e.delayMs, () => this.apply(this.core.timerFired(e.timerId)));
+      if (e.kind === "setTimer")
+        this.at(this.nowMs + e.delayMs, () => this.apply(this.core.timerFired(e.timerId)));
       if (e.kind === "spawn") this.spawn(e.callId, e.op);
     }
   }
@@ -68,13 +72,27 @@ class Sim {
     const b = this.behave(op, this.nowMs);
     this.at(this.nowMs + b.durationMs, () => {
       this.running.delete(op.resource);
-      const o: OpOutcome = { status: b.status ?? "done", rc: b.rc, exitCode: b.rc, signal: null, stdout: "", stderr: "", outputTruncated: false, durationMs: b.durationMs };
+      const o: OpOutcome = {
+        status: b.status ?? "done",
+        rc: b.rc,
+        exitCode: b.rc,
+        signal: null,
+        stdout: "",
+        stderr: "",
+        outputTruncated: false,
+        durationMs: b.durationMs,
+      };
       this.apply(this.core.finished(callId, o, this.nowMs));
     });
   }
 }
 
-function op(resource: string, action: string, intervalMs = 0, extra: Partial<OperationRequest> = {}): OperationRequest {
+function op(
+  resource: string,
+  action: string,
+  intervalMs = 0,
+  extra: Partial<OperationRequest> = {},
+): OperationRequest {
   return { resource, agent: "ocf:hacrm:Dummy", action, intervalMs, timeoutMs: 20_000, params: {}, ...extra };
 }
 
@@ -92,15 +110,26 @@ function prng(seed: number): () => number {
 
 describe("executor core", () => {
   it("runs operations on one resource one after another, in request order", () => {
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 8, queuedOpsMax: 100 }), () => ({ durationMs: 100, rc: 0 }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 8, queuedOpsMax: 100 }), () => ({
+      durationMs: 100,
+      rc: 0,
+    }));
     for (const a of ["start", "monitor", "stop", "start"]) sim.request(op("r1", a));
     sim.runUntil(10_000);
-    expect(sim.spawned.map((s) => `${s.op.action}@${s.atMs}`)).toEqual(["start@0", "monitor@100", "stop@200", "start@300"]);
+    expect(sim.spawned.map((s) => `${s.op.action}@${s.atMs}`)).toEqual([
+      "start@0",
+      "monitor@100",
+      "stop@200",
+      "start@300",
+    ]);
     expect(sim.reports.map((r) => r.action)).toEqual(["start", "monitor", "stop", "start"]);
   });
 
   it("never runs more than actionsInFlightMax at once, and serves waiting resources first come first served", () => {
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 3, queuedOpsMax: 100 }), () => ({ durationMs: 50, rc: 0 }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 3, queuedOpsMax: 100 }), () => ({
+      durationMs: 50,
+      rc: 0,
+    }));
     for (let i = 0; i < 10; i++) sim.request(op(`r${i}`, "start"));
     expect(sim.core.inFlight).toBe(3);
     expect(sim.core.queued).toBe(7);
@@ -111,7 +140,10 @@ describe("executor core", () => {
   });
 
   it("a busy resource does not hold back the others", () => {
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 2, queuedOpsMax: 100 }), (o) => ({ durationMs: o.resource === "slow" ? 1000 : 10, rc: 0 }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 2, queuedOpsMax: 100 }), (o) => ({
+      durationMs: o.resource === "slow" ? 1000 : 10,
+      rc: 0,
+    }));
     sim.request(op("slow", "start"));
     sim.request(op("slow", "monitor"));
     sim.request(op("fast", "start"));
@@ -122,7 +154,10 @@ describe("executor core", () => {
 
   it("reports recurring results only when they change, failures every time, and keeps the last", () => {
     let rc = 0;
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({ durationMs: 10, rc }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({
+      durationMs: 10,
+      rc,
+    }));
     sim.request(op("r1", "monitor", 1000));
     sim.runUntil(5_500); // runs at 0, 1010, 2020, 3030, 4040, 5050: all rc 0
     expect(sim.reports).toHaveLength(1);
@@ -133,12 +168,18 @@ describe("executor core", () => {
     rc = 0;
     sim.runUntil(10_500); // 8080 changes back to 0, 9090 and 10100 do not
     expect(sim.reports.map((r) => r.rc)).toEqual([0, 7, 7, 0]);
-    expect(sim.core.lastResults().find((r) => r.key === "r1_monitor_1000")).toMatchObject({ rc: 0, repeat: 3 });
+    expect(sim.core.lastResults().find((r) => r.key === "r1_monitor_1000")).toMatchObject({
+      rc: 0,
+      repeat: 3,
+    });
   });
 
   it("a promoted monitor expects 8: 8 is quiet, 0 is a failure reported every time", () => {
     let rc = 8;
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({ durationMs: 10, rc }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({
+      durationMs: 10,
+      rc,
+    }));
     sim.request(op("r1", "monitor", 1000, { expectedRc: 8 }));
     sim.runUntil(3_000);
     expect(sim.reports.map((r) => r.rc)).toEqual([8]);
@@ -148,7 +189,10 @@ describe("executor core", () => {
   });
 
   it("cancelling a monitor stops its schedule, also while it runs; a stop cancels the resource's monitors first", () => {
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({ durationMs: 100, rc: 0 }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 100 }), () => ({
+      durationMs: 100,
+      rc: 0,
+    }));
     sim.request(op("r1", "monitor", 1000));
     sim.request(op("r2", "monitor", 1000));
     sim.runUntil(1050); // r1 and r2 run at 0 and at 1100 (after 100 ms + 1000 ms)
@@ -156,16 +200,25 @@ describe("executor core", () => {
     sim.cancel("r1", "monitor", 1000);
     sim.request(op("r2", "stop"));
     sim.runUntil(10_000);
-    const runs = (r: string) => sim.spawned.filter((s) => s.op.resource === r && s.op.action === "monitor").length;
+    const runs = (r: string) =>
+      sim.spawned.filter((s) => s.op.resource === r && s.op.action === "monitor").length;
     expect(runs("r1")).toBe(2);
     expect(runs("r2")).toBe(2);
     expect(sim.core.recurringOps()).toEqual([]);
-    expect(sim.reports.filter((r) => r.status === "cancelled").map((r) => r.resource).sort()).toEqual(["r1", "r2"]);
+    expect(
+      sim.reports
+        .filter((r) => r.status === "cancelled")
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual(["r1", "r2"]);
     expect(sim.reports.at(-1)?.key).toBe("r2_stop_0");
   });
 
   it("refuses requests beyond queuedOpsMax with an error result instead of growing", () => {
-    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 1, queuedOpsMax: 2 }), () => ({ durationMs: 10, rc: 0 }));
+    const sim = new Sim(new ExecutorCore({ actionsInFlightMax: 1, queuedOpsMax: 2 }), () => ({
+      durationMs: 10,
+      rc: 0,
+    }));
     for (let i = 0; i < 5; i++) sim.request(op(`r${i}`, "start"));
     expect(sim.reports.filter((r) => r.status === "error").map((r) => r.resource)).toEqual(["r3", "r4"]);
     sim.runUntil(1000);
@@ -205,7 +258,8 @@ describe("executor core", () => {
       // once at 0, then every interval plus the run time and any wait for a slot
       expect(starts.length, `seed ${seed}, rsc${i}`).toBeGreaterThanOrEqual(45);
       expect(starts.length).toBeLessThanOrEqual(60);
-      for (let k = 1; k < starts.length; k++) expect((starts[k] ?? 0) - (starts[k - 1] ?? 0)).toBeGreaterThanOrEqual(intervalMs);
+      for (let k = 1; k < starts.length; k++)
+        expect((starts[k] ?? 0) - (starts[k - 1] ?? 0)).toBeGreaterThanOrEqual(intervalMs);
     }
     // every failure is reported, and every change back to ok; steady ok runs are not
     const failures = sim.reports.filter((r) => r.rc !== 0).length;

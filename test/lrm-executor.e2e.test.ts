@@ -1,9 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
-import { Executor, groupMembers, resolveAgentPaths, type ExecutorOptions, type OpResult, type OperationRequest } from "@hacrm/lrm";
+import {
+  Executor,
+  groupMembers,
+  resolveAgentPaths,
+  type ExecutorOptions,
+  type OpResult,
+  type OperationRequest,
+} from "@hacrm/lrm";
 
 /**
  * The executor with real processes: test agents written into a temporary
@@ -14,7 +30,10 @@ const ocfDir = `${root}/resource.d`;
 
 function metaData(name: string, params: string[]): string {
   const p = params
-    .map((n) => `<parameter name="${n}"><longdesc lang="en">${n}</longdesc><shortdesc lang="en">${n}</shortdesc><content type="string"/></parameter>`)
+    .map(
+      (n) =>
+        `<parameter name="${n}"><longdesc lang="en">${n}</longdesc><shortdesc lang="en">${n}</shortdesc><content type="string"/></parameter>`,
+    )
     .join("\n");
   return `<?xml version="1.0"?>
 <resource-agent name="${name}" version="1.0"><version>1.1</version>
@@ -28,7 +47,10 @@ function metaData(name: string, params: string[]): string {
 function agent(name: string, params: string[], body: string, mode = 0o755): void {
   mkdirSync(`${ocfDir}/t`, { recursive: true });
   const file = `${ocfDir}/t/${name}`;
-  writeFileSync(file, `#!/bin/sh\nif [ "$1" = meta-data ]; then cat <<'XML'\n${metaData(name, params)}\nXML\nexit 0; fi\n${body}\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nif [ "$1" = meta-data ]; then cat <<'XML'\n${metaData(name, params)}\nXML\nexit 0; fi\n${body}\n`,
+  );
   chmodSync(file, mode);
 }
 
@@ -50,7 +72,13 @@ function executor(stateDir: string, extra: Partial<ExecutorOptions> = {}): Execu
   return e;
 }
 
-function op(resource: string, agentName: string, action: string, params: Record<string, string> = {}, extra: Partial<OperationRequest> = {}): OperationRequest {
+function op(
+  resource: string,
+  agentName: string,
+  action: string,
+  params: Record<string, string> = {},
+  extra: Partial<OperationRequest> = {},
+): OperationRequest {
   return { resource, agent: agentName, action, intervalMs: 0, timeoutMs: 20_000, params, ...extra };
 }
 
@@ -68,11 +96,27 @@ function processesWithMarker(marker: string): number[] {
 }
 
 beforeAll(() => {
-  agent("hang", ["pidfile"], `trap '' TERM\necho $$ > "$OCF_RESKEY_pidfile"\nsleep 1000 &\n(sleep 1000; echo never) &\nsleep 1000\n`);
-  agent("chatty", [], `head -c 5000000 /dev/zero | tr '\\0' o\nhead -c 3000000 /dev/zero | tr '\\0' e >&2\nexit 0`);
+  agent(
+    "hang",
+    ["pidfile"],
+    `trap '' TERM\necho $$ > "$OCF_RESKEY_pidfile"\nsleep 1000 &\n(sleep 1000; echo never) &\nsleep 1000\n`,
+  );
+  agent(
+    "chatty",
+    [],
+    `head -c 5000000 /dev/zero | tr '\\0' o\nhead -c 3000000 /dev/zero | tr '\\0' e >&2\nexit 0`,
+  );
   agent("exiter", ["code"], `exit "$OCF_RESKEY_code"`);
-  agent("echoer", ["msg", "out"], `printf '%s' "$OCF_RESKEY_msg" > "$OCF_RESKEY_out"\nenv > "$OCF_RESKEY_out.env"\nexit 0`);
-  agent("counter", ["log", "sleep"], `echo "begin" >> "$OCF_RESKEY_log"\nsleep "$OCF_RESKEY_sleep"\necho "end" >> "$OCF_RESKEY_log"\nexit 0`);
+  agent(
+    "echoer",
+    ["msg", "out"],
+    `printf '%s' "$OCF_RESKEY_msg" > "$OCF_RESKEY_out"\nenv > "$OCF_RESKEY_out.env"\nexit 0`,
+  );
+  agent(
+    "counter",
+    ["log", "sleep"],
+    `echo "begin" >> "$OCF_RESKEY_log"\nsleep "$OCF_RESKEY_sleep"\necho "end" >> "$OCF_RESKEY_log"\nexit 0`,
+  );
   agent("noexec", [], "exit 0", 0o644);
 });
 
@@ -110,7 +154,9 @@ describe("executor with real agents", () => {
   it("reports every exit code 0-255: raw code kept, OCF code mapped (above 9 is a generic error)", async () => {
     const ex = executor(`${root}/exit`);
     const results = await Promise.all(
-      Array.from({ length: 256 }, (_, code) => ex.execute(op(`x${code}`, "ocf:t:exiter", "start", { code: String(code) }))),
+      Array.from({ length: 256 }, (_, code) =>
+        ex.execute(op(`x${code}`, "ocf:t:exiter", "start", { code: String(code) })),
+      ),
     );
     expect(results.map((r) => r.exitCode)).toEqual(Array.from({ length: 256 }, (_, c) => c));
     expect(results.map((r) => r.rc)).toEqual(Array.from({ length: 256 }, (_, c) => (c <= 9 ? c : 1)));
@@ -125,7 +171,9 @@ describe("executor with real agents", () => {
     const noexec = await ex.execute(op("m2", "ocf:t:noexec", "start"));
     expect(noexec).toMatchObject({ status: "not-executable", rc: 4 });
     expect(noexec.reason).toMatch(/not executable/);
-    const lsb = await executor(`${root}/missing2`, { checkParams: false }).execute(op("m3", "lsb:nosuchscript", "start"));
+    const lsb = await executor(`${root}/missing2`, { checkParams: false }).execute(
+      op("m3", "lsb:nosuchscript", "start"),
+    );
     expect(lsb.status).toBe("not-found");
   });
 
@@ -142,7 +190,9 @@ describe("executor with real agents", () => {
     const ex = executor(`${root}/echo`);
     const out = `${root}/echo.out`;
     const msg = `two  spaces 'single' "double" \`tick\` $HOME \\back\nsecond line\n\ttab; rm -rf /`;
-    const r = await ex.execute(op("e:1", "ocf:t:echoer", "start", { msg, out }, { meta: { "clone-max": "2", notify: "true" } }));
+    const r = await ex.execute(
+      op("e:1", "ocf:t:echoer", "start", { msg, out }, { meta: { "clone-max": "2", notify: "true" } }),
+    );
     expect(r.status).toBe("done");
     expect(readFileSync(out, "utf8")).toBe(msg);
     const env = readFileSync(`${out}.env`, "utf8");
@@ -192,7 +242,8 @@ describe("executor with real agents", () => {
   it("remembers started resources across a restart (crash) of the executor", async () => {
     const stateDir = `${root}/journal`;
     const first = executor(stateDir);
-    for (const r of ["a", "b", "c"]) expect((await first.execute(op(r, "ocf:hacrm:Dummy", "start"))).rc).toBe(0);
+    for (const r of ["a", "b", "c"])
+      expect((await first.execute(op(r, "ocf:hacrm:Dummy", "start"))).rc).toBe(0);
     expect((await first.execute(op("b", "ocf:hacrm:Dummy", "stop"))).rc).toBe(0);
     // A start that fails may have left something running: it stays in the journal.
     await first.execute(op("d", "ocf:hacrm:Dummy", "start", { fail_start: "1" }));
@@ -213,7 +264,15 @@ describe("executor with real agents", () => {
 /** Run a Debian agent by hand, as an operator would, with the OCF variables set explicitly. */
 function byHand(file: string, action: string, env: Record<string, string>): number {
   const r = spawnSync(file, [action], {
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: "/usr/lib/ocf", OCF_RA_VERSION_MAJOR: "1", OCF_RA_VERSION_MINOR: "1", OCF_RESKEY_CRM_meta_interval: "0", OCF_RESKEY_CRM_meta_timeout: "20000", ...env },
+    env: {
+      PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+      OCF_ROOT: "/usr/lib/ocf",
+      OCF_RA_VERSION_MAJOR: "1",
+      OCF_RA_VERSION_MINOR: "1",
+      OCF_RESKEY_CRM_meta_interval: "0",
+      OCF_RESKEY_CRM_meta_timeout: "20000",
+      ...env,
+    },
     encoding: "utf8",
   });
   return r.status ?? -1;
@@ -224,12 +283,47 @@ describe("Debian's agents through the executor give the results of running them 
     {
       agent: "ocf:heartbeat:Dummy",
       file: "/usr/lib/ocf/resource.d/heartbeat/Dummy",
-      actions: ["meta-data", "validate-all", "monitor", "stop", "start", "monitor", "start", "reload", "migrate_to", "monitor", "migrate_from", "monitor", "stop", "monitor", "stop", "usage", "bogus"],
+      actions: [
+        "meta-data",
+        "validate-all",
+        "monitor",
+        "stop",
+        "start",
+        "monitor",
+        "start",
+        "reload",
+        "migrate_to",
+        "monitor",
+        "migrate_from",
+        "monitor",
+        "stop",
+        "monitor",
+        "stop",
+        "usage",
+        "bogus",
+      ],
     },
     {
       agent: "ocf:pacemaker:Stateful",
       file: "/usr/lib/ocf/resource.d/pacemaker/Stateful",
-      actions: ["meta-data", "validate-all", "monitor", "start", "monitor", "promote", "monitor", "notify", "demote", "monitor", "reload-agent", "promote", "stop", "monitor", "demote", "bogus"],
+      actions: [
+        "meta-data",
+        "validate-all",
+        "monitor",
+        "start",
+        "monitor",
+        "promote",
+        "monitor",
+        "notify",
+        "demote",
+        "monitor",
+        "reload-agent",
+        "promote",
+        "stop",
+        "monitor",
+        "demote",
+        "bogus",
+      ],
     },
   ];
   for (const c of cases) {
@@ -245,7 +339,12 @@ describe("Debian's agents through the executor give the results of running them 
       for (const action of c.actions) {
         const r: OpResult = await ex.execute(op("r1", c.agent, action, { state: exState }));
         viaExecutor.push([r.exitCode ?? -1, existsSync(exState)]);
-        const rc = byHand(c.file, action, { HA_RSCTMP: handDir, OCF_RESOURCE_INSTANCE: "r1", OCF_RESOURCE_TYPE: type, OCF_RESKEY_state: handState });
+        const rc = byHand(c.file, action, {
+          HA_RSCTMP: handDir,
+          OCF_RESOURCE_INSTANCE: "r1",
+          OCF_RESOURCE_TYPE: type,
+          OCF_RESKEY_state: handState,
+        });
         manual.push([rc, existsSync(handState)]);
       }
       expect(viaExecutor).toEqual(manual);

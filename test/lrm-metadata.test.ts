@@ -82,7 +82,9 @@ describe("agent meta-data", () => {
   });
 
   it("builds LSB meta-data from the init script header", () => {
-    const lsb = parseAgentMetadata(lsbMetadataXml("svc", "### BEGIN INIT INFO\n# Short-Description: my <svc>\n### END INIT INFO\n"));
+    const lsb = parseAgentMetadata(
+      lsbMetadataXml("svc", "### BEGIN INIT INFO\n# Short-Description: my <svc>\n### END INIT INFO\n"),
+    );
     expect(lsb.shortdesc).toBe("my <svc>");
     expect(lsb.parameters).toEqual([]);
     expect(lsb.actions.map((a) => a.name)).toContain("status");
@@ -91,7 +93,11 @@ describe("agent meta-data", () => {
 
 describe("agent names, durations, codes", () => {
   it("parses agent names and refuses bad ones", () => {
-    expect(parseAgentSpec("ocf:heartbeat:IPaddr2")).toEqual({ cls: "ocf", provider: "heartbeat", type: "IPaddr2" });
+    expect(parseAgentSpec("ocf:heartbeat:IPaddr2")).toEqual({
+      cls: "ocf",
+      provider: "heartbeat",
+      type: "IPaddr2",
+    });
     expect(parseAgentSpec("lsb:ssh")).toEqual({ cls: "lsb", type: "ssh" });
     expect(parseAgentSpec("stonith:fence_hacrm")).toEqual({ cls: "stonith", type: "fence_hacrm" });
     expect(() => parseAgentSpec("ocf:Dummy")).toThrow(/provider/);
@@ -110,7 +116,16 @@ describe("agent names, durations, codes", () => {
 
   it("classes failures as Pacemaker does and maps LSB status codes", () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(failureClass)).toEqual([
-      "none", "soft", "fatal", "hard", "hard", "hard", "fatal", "none", "none", "soft",
+      "none",
+      "soft",
+      "fatal",
+      "hard",
+      "hard",
+      "hard",
+      "fatal",
+      "none",
+      "none",
+      "soft",
     ]);
     expect([0, 1, 2, 3, 4, 150].map((c) => mapLsbExit("status", c))).toEqual([0, 7, 7, 7, 1, 1]);
     expect([0, 1, 5, 7, 42].map((c) => mapLsbExit("start", c))).toEqual([0, 1, 5, 7, 1]);
@@ -118,8 +133,14 @@ describe("agent names, durations, codes", () => {
 
   it("passes parameters and meta attributes as OCF_RESKEY_ variables, interval and timeout in ms", () => {
     const env = ocfOperationEnv({
-      resource: "r:0", agent: "ocf:x:y", action: "monitor", intervalMs: 10_000, timeoutMs: 20_000, checkLevel: 10,
-      params: { msg: "a b 'c' \"d\"\nline2" }, meta: { "clone-max": "2", notify_type: "pre" },
+      resource: "r:0",
+      agent: "ocf:x:y",
+      action: "monitor",
+      intervalMs: 10_000,
+      timeoutMs: 20_000,
+      checkLevel: 10,
+      params: { msg: "a b 'c' \"d\"\nline2" },
+      meta: { "clone-max": "2", notify_type: "pre" },
     });
     expect(env).toMatchObject({
       OCF_RESKEY_msg: "a b 'c' \"d\"\nline2",
@@ -129,11 +150,27 @@ describe("agent names, durations, codes", () => {
       OCF_RESKEY_CRM_meta_timeout: "20000",
       OCF_CHECK_LEVEL: "10",
     });
-    expect(() => ocfOperationEnv({ resource: "r", agent: "ocf:x:y", action: "start", intervalMs: 0, timeoutMs: 1, params: { "bad name": "1" } })).toThrow(/cannot be passed/);
+    expect(() =>
+      ocfOperationEnv({
+        resource: "r",
+        agent: "ocf:x:y",
+        action: "start",
+        intervalMs: 0,
+        timeoutMs: 1,
+        params: { "bad name": "1" },
+      }),
+    ).toThrow(/cannot be passed/);
   });
 
   it("sends fence agents key=value lines, leaving Pacemaker's pcmk_ options out", () => {
-    const text = stonithStdin({ resource: "f", agent: "stonith:fence_x", action: "off", intervalMs: 0, timeoutMs: 1, params: { plug: "n1", pcmk_host_list: "n1" } });
+    const text = stonithStdin({
+      resource: "f",
+      agent: "stonith:fence_x",
+      action: "off",
+      intervalMs: 0,
+      timeoutMs: 1,
+      params: { plug: "n1", pcmk_host_list: "n1" },
+    });
     expect(text).toBe("action=off\nplug=n1\n");
   });
 });

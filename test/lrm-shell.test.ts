@@ -9,14 +9,23 @@ import { parseXml, serializeXml } from "@hacrm/cib";
 const root = mkdtempSync(`${tmpdir()}/hacrm-ra-`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function hacrm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number; out: string; err: string }> {
+async function hacrm(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
   let err = "";
   stdout.on("data", (c: Buffer) => (out += c.toString()));
   stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const status = await runHacrm(args, { stdin: new PassThrough(), stdout, stderr, env: { HACRM_STATE_DIR: `${root}/state`, HACRM_NODE: "n1", ...env }, cwd: root });
+  const status = await runHacrm(args, {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: { HACRM_STATE_DIR: `${root}/state`, HACRM_NODE: "n1", ...env },
+    cwd: root,
+  });
   return { status, out, err };
 }
 
@@ -24,9 +33,20 @@ describe("hacrm ra", () => {
   it("lists agents by class and provider", async () => {
     const r = await hacrm(["ra", "list", "ocf:hacrm"]);
     expect(r.status).toBe(0);
-    expect(r.out.trim().split("\n")).toEqual(["ocf:hacrm:Dummy", "ocf:hacrm:IPaddr", "ocf:hacrm:Stateful", "ocf:hacrm:ping"]);
+    expect(r.out.trim().split("\n")).toEqual([
+      "ocf:hacrm:Dummy",
+      "ocf:hacrm:IPaddr",
+      "ocf:hacrm:Stateful",
+      "ocf:hacrm:ping",
+    ]);
     const all = (await hacrm(["ra", "list"])).out;
-    for (const a of ["ocf:heartbeat:Dummy", "ocf:pacemaker:Stateful", "lsb:hacrm-sleeper", "stonith:fence_hacrm", "stonith:fence_dummy"]) {
+    for (const a of [
+      "ocf:heartbeat:Dummy",
+      "ocf:pacemaker:Stateful",
+      "lsb:hacrm-sleeper",
+      "stonith:fence_hacrm",
+      "stonith:fence_dummy",
+    ]) {
       expect(all.split("\n")).toContain(a);
     }
     expect((await hacrm(["ra", "list", "upstart"])).status).toBe(1);
@@ -64,10 +84,29 @@ describe("hacrm ra", () => {
     const bad = await hacrm(["ra", "exec", "ocf:hacrm:Dummy", "start", "dealy_start=1"]);
     expect(bad.status).toBe(6);
     expect(bad.err).toMatch(/no parameter 'dealy_start'/);
-    const slow = await hacrm(["ra", "exec", "ocf:hacrm:Dummy", "start", "--timeout", "300ms", "delay_start=5", "--resource", "slow"]);
+    const slow = await hacrm([
+      "ra",
+      "exec",
+      "ocf:hacrm:Dummy",
+      "start",
+      "--timeout",
+      "300ms",
+      "delay_start=5",
+      "--resource",
+      "slow",
+    ]);
     expect(slow.status).toBe(124);
     expect(slow.err).toMatch(/timed out/);
-    const shown = await hacrm(["ra", "exec", "ocf:hacrm:Dummy", "validate-all", "--show-env", "--meta", "clone-max=3", "state=/tmp/a b"]);
+    const shown = await hacrm([
+      "ra",
+      "exec",
+      "ocf:hacrm:Dummy",
+      "validate-all",
+      "--show-env",
+      "--meta",
+      "clone-max=3",
+      "state=/tmp/a b",
+    ]);
     expect(shown.status).toBe(0);
     expect(shown.err).toContain('OCF_RESKEY_state="/tmp/a b"');
     expect(shown.err).toContain('OCF_RESKEY_CRM_meta_clone_max="3"');
@@ -90,19 +129,36 @@ describe("hacrm attribute", () => {
     const file = `${root}/cib.xml`;
     writeFileSync(file, cib);
     const env = { CIB_file: file };
-    expect((await hacrm(["attribute", "--node", "n1", "--name", "master-db", "--update", "10", "--lifetime", "reboot"], env)).status).toBe(0);
+    expect(
+      (
+        await hacrm(
+          ["attribute", "--node", "n1", "--name", "master-db", "--update", "10", "--lifetime", "reboot"],
+          env,
+        )
+      ).status,
+    ).toBe(0);
     expect((await hacrm(["attribute", "-N", "n1", "-n", "site", "-v", "east"], env)).status).toBe(0);
     const tree = parseXml(readFileSync(file, "utf8"));
     const text = serializeXml(tree);
-    expect(text).toMatch(/<node_state id="1"[^>]*>\s*<transient_attributes id="1">\s*<instance_attributes id="status-1">\s*<nvpair id="status-1-master-db" name="master-db" value="10"\/>/);
-    expect(text).toMatch(/<node id="1" uname="n1">\s*<instance_attributes id="nodes-1">\s*<nvpair id="nodes-1-site" name="site" value="east"\/>/);
+    expect(text).toMatch(
+      /<node_state id="1"[^>]*>\s*<transient_attributes id="1">\s*<instance_attributes id="status-1">\s*<nvpair id="status-1-master-db" name="master-db" value="10"\/>/,
+    );
+    expect(text).toMatch(
+      /<node id="1" uname="n1">\s*<instance_attributes id="nodes-1">\s*<nvpair id="nodes-1-site" name="site" value="east"\/>/,
+    );
     // status change: num_updates only; configuration change: epoch
     expect(tree.attrs).toMatchObject({ epoch: "4", num_updates: "0" });
     const q = await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-G", "-l", "reboot"], env);
     expect(q.out.trim()).toBe("scope=status  name=master-db value=10");
-    expect((await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-G", "-q", "-l", "forever"], env)).status).toBe(105);
-    expect((await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-D", "-l", "reboot"], env)).status).toBe(0);
-    expect((await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-G", "-l", "reboot"], env)).status).toBe(105);
+    expect(
+      (await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-G", "-q", "-l", "forever"], env)).status,
+    ).toBe(105);
+    expect(
+      (await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-D", "-l", "reboot"], env)).status,
+    ).toBe(0);
+    expect(
+      (await hacrm(["attribute", "-N", "n1", "-n", "master-db", "-G", "-l", "reboot"], env)).status,
+    ).toBe(105);
   });
 
   it("uses the local attribute store without CIB_file", async () => {

@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { HacrmError, createSystemTimerHost, systemClock } from "@hacrm/common";
 import { formatAgentSpec, parseAgentSpec, type AgentClassName, type AgentSpec } from "./agent-spec.js";
 import { agentClass, agentClasses, type AgentClass, type BaseEnvironment } from "./classes.js";
-import { parseAgentMetadata, checkParameters, assertParameters, type AgentMetadata, type ParameterProblem } from "./metadata.js";
+import {
+  parseAgentMetadata,
+  checkParameters,
+  assertParameters,
+  type AgentMetadata,
+  type ParameterProblem,
+} from "./metadata.js";
 import { resolveAgentPaths, type AgentPaths } from "./paths.js";
 import { createProcessRunner, type ProcessRunner } from "./runner.js";
 
@@ -17,12 +23,16 @@ export interface LocatedAgent {
 }
 
 /** Find `agent` on the search path; AGENT_NOT_FOUND if it is not there. */
-export function locateAgent(agent: string, paths: AgentPaths = resolveAgentPaths({ env: process.env })): LocatedAgent {
+export function locateAgent(
+  agent: string,
+  paths: AgentPaths = resolveAgentPaths({ env: process.env }),
+): LocatedAgent {
   const spec = parseAgentSpec(agent);
   const cls = agentClass(spec.cls);
   const file = cls.locate(spec, paths);
   if (!file) {
-    const searched = spec.cls === "ocf" ? paths.ocfDirs : spec.cls === "lsb" ? paths.lsbDirs : paths.stonithDirs;
+    const searched =
+      spec.cls === "ocf" ? paths.ocfDirs : spec.cls === "lsb" ? paths.lsbDirs : paths.stonithDirs;
     throw new HacrmError({
       code: "AGENT_NOT_FOUND",
       where: agent,
@@ -37,11 +47,19 @@ export function locateAgent(agent: string, paths: AgentPaths = resolveAgentPaths
  * Installed agents, optionally filtered by `class` or `class:provider`
  * ("ocf", "ocf:hacrm", "lsb", "stonith"), as `class:provider:type` names.
  */
-export function listAgents(filter = "", paths: AgentPaths = resolveAgentPaths({ env: process.env })): string[] {
+export function listAgents(
+  filter = "",
+  paths: AgentPaths = resolveAgentPaths({ env: process.env }),
+): string[] {
   const [clsName, provider] = filter === "" ? [undefined, undefined] : filter.split(":");
   if (clsName !== undefined && !(clsName in agentClasses)) {
     if (clsName === "systemd") return [];
-    throw new HacrmError({ code: "AGENT_CLASS", where: filter, message: `unknown agent class '${clsName}'`, hint: "classes: ocf, lsb, stonith" });
+    throw new HacrmError({
+      code: "AGENT_CLASS",
+      where: filter,
+      message: `unknown agent class '${clsName}'`,
+      hint: "classes: ocf, lsb, stonith",
+    });
   }
   const out: string[] = [];
   for (const [name, cls] of Object.entries(agentClasses)) {
@@ -58,10 +76,20 @@ function xmlEscape(s: string): string {
 /** LSB scripts have no meta-data action: build it from the LSB header, as Pacemaker does. */
 export function lsbMetadataXml(name: string, script: string): string {
   const header = /### BEGIN INIT INFO([\s\S]*?)### END INIT INFO/.exec(script)?.[1] ?? "";
-  const field = (f: string): string => new RegExp(`^#\\s*${f}:\\s*(.*)$`, "m").exec(header)?.[1]?.trim() ?? "";
+  const field = (f: string): string =>
+    new RegExp(`^#\\s*${f}:\\s*(.*)$`, "m").exec(header)?.[1]?.trim() ?? "";
   const shortdesc = field("Short-Description") || name;
   const longdesc = field("Description") || shortdesc;
-  const actions = ["start", "stop", "status", "restart", "force-reload", "monitor", "meta-data", "validate-all"];
+  const actions = [
+    "start",
+    "stop",
+    "status",
+    "restart",
+    "force-reload",
+    "monitor",
+    "meta-data",
+    "validate-all",
+  ];
   return [
     `<?xml version="1.0"?>`,
     `<resource-agent name="${xmlEscape(name)}" version="1.0">`,
@@ -70,7 +98,10 @@ export function lsbMetadataXml(name: string, script: string): string {
     `  <shortdesc lang="en">${xmlEscape(shortdesc)}</shortdesc>`,
     `  <parameters/>`,
     `  <actions>`,
-    ...actions.map((a) => `    <action name="${a}" timeout="${a === "monitor" ? "15s" : "100s"}"${a === "monitor" ? ' interval="15s"' : ""}/>`),
+    ...actions.map(
+      (a) =>
+        `    <action name="${a}" timeout="${a === "monitor" ? "15s" : "100s"}"${a === "monitor" ? ' interval="15s"' : ""}/>`,
+    ),
     `  </actions>`,
     `</resource-agent>`,
     "",
@@ -90,11 +121,25 @@ export interface MetadataOptions {
 export async function readAgentMetadataXml(agent: string, opts: MetadataOptions = {}): Promise<string> {
   const paths = opts.paths ?? resolveAgentPaths({ env: opts.env ?? process.env });
   const located = locateAgent(agent, paths);
-  if (located.spec.cls === "lsb") return lsbMetadataXml(located.spec.type, readFileSync(located.file, "utf8"));
+  if (located.spec.cls === "lsb")
+    return lsbMetadataXml(located.spec.type, readFileSync(located.file, "utf8"));
   const runner = opts.runner ?? createProcessRunner({ clock: systemClock, timers: createSystemTimerHost() });
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const op = { resource: located.spec.type, agent: located.name, action: located.cls.metadataAction, intervalMs: 0, timeoutMs, params: {} };
-  const inv = located.cls.invocation(located.file, located.spec, op, opts.baseEnv ?? { PATH: defaultPath }, paths);
+  const op = {
+    resource: located.spec.type,
+    agent: located.name,
+    action: located.cls.metadataAction,
+    intervalMs: 0,
+    timeoutMs,
+    params: {},
+  };
+  const inv = located.cls.invocation(
+    located.file,
+    located.spec,
+    op,
+    opts.baseEnv ?? { PATH: defaultPath },
+    paths,
+  );
   const out = await runner(inv, { timeoutMs, killGraceMs: 1000, outputBytesMax: 4 * 1024 * 1024 });
   if (out.status !== "done" || out.exitCode !== 0) {
     throw new HacrmError({
@@ -133,6 +178,10 @@ export async function checkAgentParameters(
 }
 
 /** Like checkAgentParameters, but throws one HacrmError naming every problem. */
-export async function assertAgentParameters(agent: string, params: Readonly<Record<string, string>>, opts: MetadataOptions = {}): Promise<void> {
+export async function assertAgentParameters(
+  agent: string,
+  params: Readonly<Record<string, string>>,
+  opts: MetadataOptions = {},
+): Promise<void> {
   assertParameters(agent, await checkAgentParameters(agent, params, opts));
 }

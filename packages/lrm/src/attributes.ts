@@ -7,7 +7,12 @@ const safeRe = /^[A-Za-z0-9_.:@+-]+$/;
 
 function checkName(kind: string, v: string): void {
   if (!safeRe.test(v) || v.startsWith(".")) {
-    throw new HacrmError({ code: "ATTR_NAME", where: v, message: `not a valid ${kind} name`, hint: "use letters, digits and _ . : @ + -" });
+    throw new HacrmError({
+      code: "ATTR_NAME",
+      where: v,
+      message: `not a valid ${kind} name`,
+      hint: "use letters, digits and _ . : @ + -",
+    });
   }
 }
 

@@ -47,7 +47,13 @@ export interface AgentClass {
   readonly name: AgentClassName;
   locate(spec: AgentSpec, paths: AgentPaths): string | undefined;
   list(paths: AgentPaths, provider?: string): AgentSpec[];
-  invocation(file: string, spec: AgentSpec, op: OperationRequest, base: BaseEnvironment, paths: AgentPaths): AgentInvocation;
+  invocation(
+    file: string,
+    spec: AgentSpec,
+    op: OperationRequest,
+    base: BaseEnvironment,
+    paths: AgentPaths,
+  ): AgentInvocation;
   /** The OCF code an exit status means for `action`. */
   mapExit(action: string, exitCode: number): number;
   /** The action name this class's agents use to print meta-data. */
@@ -69,7 +75,11 @@ function checkEnvName(kind: string, name: string, agent: string): void {
 
 function checkValue(name: string, value: string, agent: string): void {
   if (value.includes("\0")) {
-    throw new HacrmError({ code: "PARAM_VALUE", where: agent, message: `value of '${name}' contains a NUL byte` });
+    throw new HacrmError({
+      code: "PARAM_VALUE",
+      where: agent,
+      message: `value of '${name}' contains a NUL byte`,
+    });
   }
 }
 
@@ -175,7 +185,8 @@ export const lsbClass: AgentClass = {
     const out: AgentSpec[] = [];
     for (const dir of paths.lsbDirs) {
       for (const name of listDir(dir)) {
-        if (seen.has(name) || name.startsWith(".") || name === "README" || !canExecute(`${dir}/${name}`)) continue;
+        if (seen.has(name) || name.startsWith(".") || name === "README" || !canExecute(`${dir}/${name}`))
+          continue;
         if (!isExecutableFile(`${dir}/${name}`)) continue;
         seen.add(name);
         out.push({ cls: "lsb", type: name });
@@ -198,7 +209,11 @@ export function stonithStdin(op: OperationRequest): string {
   for (const [k, v] of Object.entries(op.params)) {
     if (k.startsWith("pcmk_") || k === "action") continue;
     if (/[\n\r]/.test(v)) {
-      throw new HacrmError({ code: "PARAM_VALUE", where: op.agent, message: `value of '${k}' has a line break, which a fence agent's standard input cannot carry` });
+      throw new HacrmError({
+        code: "PARAM_VALUE",
+        where: op.agent,
+        message: `value of '${k}' has a line break, which a fence agent's standard input cannot carry`,
+      });
     }
     lines.push(`${k}=${v}`);
   }
@@ -208,7 +223,8 @@ export function stonithStdin(op: OperationRequest): string {
 export const stonithClass: AgentClass = {
   name: "stonith",
   metadataAction: "meta-data",
-  locate: (spec, paths) => (spec.type.startsWith("fence_") ? firstExisting(paths.stonithDirs, spec.type) : undefined),
+  locate: (spec, paths) =>
+    spec.type.startsWith("fence_") ? firstExisting(paths.stonithDirs, spec.type) : undefined,
   list(paths) {
     const seen = new Set<string>();
     const out: AgentSpec[] = [];

@@ -1,5 +1,12 @@
 import { mkdirSync } from "node:fs";
-import { HacrmError, isHacrmError, type Clock, type Logger, type TimerHandle, type TimerHost } from "@hacrm/common";
+import {
+  HacrmError,
+  isHacrmError,
+  type Clock,
+  type Logger,
+  type TimerHandle,
+  type TimerHost,
+} from "@hacrm/common";
 import { locateAgent, defaultPath, implicitParameter } from "./agents.js";
 import { readAgentMetadataXml } from "./agents.js";
 import type { BaseEnvironment, OperationRequest } from "./classes.js";
@@ -41,7 +48,14 @@ export interface ExecutorDeps {
 
 export type ResultListener = (r: OpResult) => void;
 
-const noOutput = { stdout: "", stderr: "", outputTruncated: false, exitCode: null, signal: null, durationMs: 0 };
+const noOutput = {
+  stdout: "",
+  stderr: "",
+  outputTruncated: false,
+  exitCode: null,
+  signal: null,
+  durationMs: 0,
+};
 
 /**
  * The executor: the pure core plus the effects it asks for (processes,
@@ -64,14 +78,20 @@ export class Executor {
     private readonly opts: ExecutorOptions,
     private readonly deps: ExecutorDeps,
   ) {
-    this.core = new ExecutorCore({ actionsInFlightMax: opts.actionsInFlightMax ?? 4, queuedOpsMax: opts.queuedOpsMax ?? 10_000 });
+    this.core = new ExecutorCore({
+      actionsInFlightMax: opts.actionsInFlightMax ?? 4,
+      queuedOpsMax: opts.queuedOpsMax ?? 10_000,
+    });
     this.paths = opts.paths ?? resolveAgentPaths({ env: process.env });
     this.runner = deps.runner ?? createProcessRunner({ clock: deps.clock, timers: deps.timers });
     mkdirSync(`${opts.stateDir}/rsctmp`, { recursive: true });
     this.journal = new StartJournal(opts.journalPath ?? `${opts.stateDir}/executor.db`);
     this.recovered = this.journal.entries();
     if (this.recovered.length > 0) {
-      deps.logger.warn({ event: "executor_recovered", resources: this.recovered.map((e) => e.resource) }, "resources may still be running");
+      deps.logger.warn(
+        { event: "executor_recovered", resources: this.recovered.map((e) => e.resource) },
+        "resources may still be running",
+      );
     }
   }
 
@@ -152,7 +172,8 @@ export class Executor {
         return;
       }
       case "journal":
-        if (e.state === "maybe-active") this.journal.markActive(e.resource, e.agent, e.params, this.deps.clock.wallMs());
+        if (e.state === "maybe-active")
+          this.journal.markActive(e.resource, e.agent, e.params, this.deps.clock.wallMs());
         else this.journal.markStopped(e.resource);
         return;
       case "report":
@@ -162,7 +183,16 @@ export class Executor {
 
   private report(r: OpResult): void {
     this.deps.logger.info(
-      { event: "operation_result", key: r.key, callId: r.callId, agent: r.agent, status: r.status, rc: r.rc, durationMs: r.durationMs, reason: r.reason },
+      {
+        event: "operation_result",
+        key: r.key,
+        callId: r.callId,
+        agent: r.agent,
+        status: r.status,
+        rc: r.rc,
+        durationMs: r.durationMs,
+        reason: r.reason,
+      },
       "operation result",
     );
     const waiter = this.waiters.get(r.callId);
@@ -205,18 +235,36 @@ export class Executor {
       killGraceMs: this.opts.killGraceMs ?? 5000,
       outputBytesMax: this.opts.outputBytesMax ?? 256 * 1024,
     });
-    const rc = out.status === "done" && out.exitCode !== null ? located.cls.mapExit(op.action, out.exitCode) : out.status === "not-found" ? 5 : out.status === "not-executable" ? 4 : 1;
+    const rc =
+      out.status === "done" && out.exitCode !== null
+        ? located.cls.mapExit(op.action, out.exitCode)
+        : out.status === "not-found"
+          ? 5
+          : out.status === "not-executable"
+            ? 4
+            : 1;
     return { ...out, rc };
   }
 
   /** Problems with `op.params` (one line), or undefined; agents without readable meta-data are not checked. */
-  private async paramProblems(op: OperationRequest, cls: "ocf" | "lsb" | "stonith" | "systemd"): Promise<string | undefined> {
+  private async paramProblems(
+    op: OperationRequest,
+    cls: "ocf" | "lsb" | "stonith" | "systemd",
+  ): Promise<string | undefined> {
     let md = this.metadata.get(op.agent);
     if (!md) {
-      md = readAgentMetadataXml(op.agent, { paths: this.paths, baseEnv: this.baseEnvironment(), runner: this.runner, timeoutMs: 10_000 })
+      md = readAgentMetadataXml(op.agent, {
+        paths: this.paths,
+        baseEnv: this.baseEnvironment(),
+        runner: this.runner,
+        timeoutMs: 10_000,
+      })
         .then((xml) => parseAgentMetadata(xml, op.agent))
         .catch((err: unknown) => {
-          this.deps.logger.warn({ event: "metadata_unreadable", agent: op.agent, error: String(err) }, "parameters not checked");
+          this.deps.logger.warn(
+            { event: "metadata_unreadable", agent: op.agent, error: String(err) },
+            "parameters not checked",
+          );
           return undefined;
         });
       this.metadata.set(op.agent, md);

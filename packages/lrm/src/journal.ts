@@ -36,7 +36,12 @@ export class StartJournal {
     this.remove = this.db.prepare("DELETE FROM started WHERE resource = ?");
   }
 
-  markActive(resource: string, agent: string, params: Readonly<Record<string, string>>, wallMs: number): void {
+  markActive(
+    resource: string,
+    agent: string,
+    params: Readonly<Record<string, string>>,
+    wallMs: number,
+  ): void {
     this.upsert.run(resource, agent, JSON.stringify(params), Math.round(wallMs));
   }
 
@@ -45,13 +50,20 @@ export class StartJournal {
   }
 
   entries(): JournalEntry[] {
-    const rows = this.db.prepare("SELECT resource, agent, params, since_ms FROM started ORDER BY resource").all() as {
+    const rows = this.db
+      .prepare("SELECT resource, agent, params, since_ms FROM started ORDER BY resource")
+      .all() as {
       resource: string;
       agent: string;
       params: string;
       since_ms: number;
     }[];
-    return rows.map((r) => ({ resource: r.resource, agent: r.agent, params: JSON.parse(r.params) as Record<string, string>, sinceWallMs: r.since_ms }));
+    return rows.map((r) => ({
+      resource: r.resource,
+      agent: r.agent,
+      params: JSON.parse(r.params) as Record<string, string>,
+      sinceWallMs: r.since_ms,
+    }));
   }
 
   close(): void {

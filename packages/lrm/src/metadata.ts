@@ -112,7 +112,11 @@ export function parseAgentMetadata(xml: string, where = "meta-data"): AgentMetad
   }
   const ra = doc["resource-agent"] as Node | undefined;
   if (!ra || typeof ra !== "object") {
-    throw new HacrmError({ code: "METADATA_MALFORMED", where, message: "meta-data has no <resource-agent> element" });
+    throw new HacrmError({
+      code: "METADATA_MALFORMED",
+      where,
+      message: "meta-data has no <resource-agent> element",
+    });
   }
   const params = ((ra["parameters"] as Node | undefined)?.["parameter"] ?? []) as Node[];
   const actions = ((ra["actions"] as Node | undefined)?.["action"] ?? []) as Node[];
@@ -152,7 +156,8 @@ export interface CheckParametersOptions {
 
 function typeProblem(p: AgentParameter, value: string): string | undefined {
   if (p.type === "integer" && !/^[+-]?(\d+|INFINITY)$/i.test(value.trim())) return "is not an integer";
-  if (p.type === "boolean" && !/^(1|0|true|false|yes|no|on|off|y|n)$/i.test(value.trim())) return "is not a boolean";
+  if (p.type === "boolean" && !/^(1|0|true|false|yes|no|on|off|y|n)$/i.test(value.trim()))
+    return "is not a boolean";
   return undefined;
 }
 
@@ -169,18 +174,30 @@ export function checkParameters(
     if (!p) {
       if (opts.allowUnknown?.(name)) continue;
       const known = md.parameters.map((q) => q.name).join(", ") || "none";
-      problems.push({ code: "PARAM_UNKNOWN", parameter: name, message: `${md.name} has no parameter '${name}' (it has: ${known})` });
+      problems.push({
+        code: "PARAM_UNKNOWN",
+        parameter: name,
+        message: `${md.name} has no parameter '${name}' (it has: ${known})`,
+      });
       continue;
     }
     const bad = typeProblem(p, value);
     if (bad) problems.push({ code: "PARAM_TYPE", parameter: name, message: `'${name}=${value}' ${bad}` });
     if (p.type === "select" && p.options.length > 0 && !p.options.includes(value)) {
-      problems.push({ code: "PARAM_SELECT", parameter: name, message: `'${name}' must be one of ${p.options.join(", ")}` });
+      problems.push({
+        code: "PARAM_SELECT",
+        parameter: name,
+        message: `'${name}' must be one of ${p.options.join(", ")}`,
+      });
     }
   }
   for (const p of md.parameters) {
     if (p.required && params[p.name] === undefined) {
-      problems.push({ code: "PARAM_REQUIRED", parameter: p.name, message: `${md.name} needs parameter '${p.name}' (${p.shortdesc || "required"})` });
+      problems.push({
+        code: "PARAM_REQUIRED",
+        parameter: p.name,
+        message: `${md.name} needs parameter '${p.name}' (${p.shortdesc || "required"})`,
+      });
     }
   }
   return problems;

@@ -81,7 +81,14 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 function notRunnable(file: string): RunOutcome | undefined {
-  const base = { exitCode: null, signal: null, stdout: "", stderr: "", outputTruncated: false, durationMs: 0 };
+  const base = {
+    exitCode: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    outputTruncated: false,
+    durationMs: 0,
+  };
   if (!existsSync(file)) return { ...base, status: "not-found", reason: `${file} does not exist` };
   if (!canExecute(file)) return { ...base, status: "not-executable", reason: `${file} is not executable` };
   return undefined;
@@ -108,14 +115,23 @@ export function createProcessRunner(deps: ProcessRunnerDeps): ProcessRunner {
   };
 }
 
-function runOne(inv: AgentInvocation, limits: RunLimits, deps: ProcessRunnerDeps, resolve: (o: RunOutcome) => void): void {
+function runOne(
+  inv: AgentInvocation,
+  limits: RunLimits,
+  deps: ProcessRunnerDeps,
+  resolve: (o: RunOutcome) => void,
+): void {
   const started = deps.clock.nowMs();
   const out = new Capture(limits.outputBytesMax);
   const err = new Capture(limits.outputBytesMax);
   const launcher = deps.launcher ?? [];
   const [cmd, ...pre] = launcher.length > 0 ? launcher : [inv.file];
   const args = launcher.length > 0 ? [...pre, inv.file, ...inv.argv] : [...inv.argv];
-  const child = spawn(cmd as string, args, { detached: true, env: { ...inv.env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(cmd as string, args, {
+    detached: true,
+    env: { ...inv.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let timedOut = false;
   let killTimer: { id: number } | undefined;
   let finished = false;
@@ -133,7 +149,14 @@ function runOne(inv: AgentInvocation, limits: RunLimits, deps: ProcessRunnerDeps
     if (killTimer) deps.timers.clearTimer(killTimer);
     const pid = child.pid;
     const done = (): void =>
-      resolve({ ...o, stdout: out.text(), stderr: err.text(), outputTruncated: out.truncated || err.truncated, durationMs: deps.clock.nowMs() - started, pid });
+      resolve({
+        ...o,
+        stdout: out.text(),
+        stderr: err.text(),
+        outputTruncated: out.truncated || err.truncated,
+        durationMs: deps.clock.nowMs() - started,
+        pid,
+      });
     if (timedOut && pid !== undefined) sweepGroup(pid, deps.timers, done);
     else done();
   };
@@ -151,8 +174,20 @@ function runOne(inv: AgentInvocation, limits: RunLimits, deps: ProcessRunnerDeps
     const settle = (): void => {
       child.stdout.destroy();
       child.stderr.destroy();
-      if (timedOut) finish({ status: "timeout", exitCode: code, signal, reason: `ended after its ${limits.timeoutMs} ms timeout` });
-      else finish({ status: "done", exitCode: code, signal, ...(signal ? { reason: `killed by ${signal}` } : {}) });
+      if (timedOut)
+        finish({
+          status: "timeout",
+          exitCode: code,
+          signal,
+          reason: `ended after its ${limits.timeoutMs} ms timeout`,
+        });
+      else
+        finish({
+          status: "done",
+          exitCode: code,
+          signal,
+          ...(signal ? { reason: `killed by ${signal}` } : {}),
+        });
     };
     if (child.stdout.closed && child.stderr.closed) return settle();
     const t = deps.timers.setTimer(200, settle);

@@ -75,9 +75,18 @@ export class ExecutorCore {
     const effects: CoreEffect[] = [];
     const key = operationKey(op.resource, op.action, op.intervalMs);
     if (op.action === "stop") effects.push(...this.cancelResource(op.resource, nowMs));
-    if (op.intervalMs > 0 && this.recurring.has(key)) effects.push(...this.cancel(op.resource, op.action, op.intervalMs, nowMs));
+    if (op.intervalMs > 0 && this.recurring.has(key))
+      effects.push(...this.cancel(op.resource, op.action, op.intervalMs, nowMs));
     const callId = this.nextCallId++;
-    const call: Call = { callId, op, key, state: "idle", cancelled: false, timerId: undefined, last: undefined };
+    const call: Call = {
+      callId,
+      op,
+      key,
+      state: "idle",
+      cancelled: false,
+      timerId: undefined,
+      last: undefined,
+    };
     if (this.pending.length >= this.opts.queuedOpsMax) {
       effects.push({ kind: "report", result: this.refused(call, nowMs) });
       return { callId, effects };
@@ -116,7 +125,8 @@ export class ExecutorCore {
     const effects: CoreEffect[] = [];
     for (const callId of [...this.recurring.values()]) {
       const op = this.calls.get(callId)?.op;
-      if (op && op.resource === resource) effects.push(...this.cancel(resource, op.action, op.intervalMs, nowMs));
+      if (op && op.resource === resource)
+        effects.push(...this.cancel(resource, op.action, op.intervalMs, nowMs));
     }
     return effects;
   }
@@ -164,7 +174,8 @@ export class ExecutorCore {
   private afterRecurring(call: Call, result: OpResult): CoreEffect[] {
     const prev = call.last;
     const changed = !prev || prev.status !== result.status || prev.rc !== result.rc;
-    const failed = !isExpected(call.op.action, result.rc, call.op.expectedRc ?? 0) || result.status !== "done";
+    const failed =
+      !isExpected(call.op.action, result.rc, call.op.expectedRc ?? 0) || result.status !== "done";
     const repeat = changed ? 1 : (prev?.repeat ?? 0) + 1;
     const kept: OpResult = { ...result, repeat };
     call.last = kept;
@@ -196,7 +207,13 @@ export class ExecutorCore {
       call.state = "running";
       this.busy.set(r, callId);
       if (startsResource.has(call.op.action)) {
-        effects.push({ kind: "journal", resource: r, agent: call.op.agent, state: "maybe-active", params: call.op.params });
+        effects.push({
+          kind: "journal",
+          resource: r,
+          agent: call.op.agent,
+          state: "maybe-active",
+          params: call.op.params,
+        });
       }
       effects.push({ kind: "spawn", callId, op: call.op });
     }
@@ -207,25 +224,63 @@ export class ExecutorCore {
 
   private journalAfter(op: OperationRequest, r: OpResult): CoreEffect[] {
     const probe = op.action === "monitor" && op.intervalMs === 0;
-    const gone = (op.action === "stop" && r.status === "done" && r.rc === 0) || (probe && r.status === "done" && r.rc === 7);
+    const gone =
+      (op.action === "stop" && r.status === "done" && r.rc === 0) ||
+      (probe && r.status === "done" && r.rc === 7);
     const found = probe && r.status === "done" && (r.rc === 0 || r.rc === 8);
-    if (gone) return [{ kind: "journal", resource: op.resource, agent: op.agent, state: "stopped", params: op.params }];
-    if (found) return [{ kind: "journal", resource: op.resource, agent: op.agent, state: "maybe-active", params: op.params }];
+    if (gone)
+      return [
+        { kind: "journal", resource: op.resource, agent: op.agent, state: "stopped", params: op.params },
+      ];
+    if (found)
+      return [
+        { kind: "journal", resource: op.resource, agent: op.agent, state: "maybe-active", params: op.params },
+      ];
     return [];
   }
 
   private result(call: Call, o: OpOutcome, nowMs: number): OpResult {
     const { op } = call;
-    return { ...o, callId: call.callId, key: call.key, resource: op.resource, agent: op.agent, action: op.action, intervalMs: op.intervalMs, finishedMs: nowMs, repeat: 1 };
+    return {
+      ...o,
+      callId: call.callId,
+      key: call.key,
+      resource: op.resource,
+      agent: op.agent,
+      action: op.action,
+      intervalMs: op.intervalMs,
+      finishedMs: nowMs,
+      repeat: 1,
+    };
   }
 
   private cancelledResult(call: Call, nowMs: number): OpResult {
-    const o: OpOutcome = { status: "cancelled", rc: 0, exitCode: null, signal: null, stdout: "", stderr: "", outputTruncated: false, durationMs: 0, reason: "cancelled" };
+    const o: OpOutcome = {
+      status: "cancelled",
+      rc: 0,
+      exitCode: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+      outputTruncated: false,
+      durationMs: 0,
+      reason: "cancelled",
+    };
     return this.result(call, o, nowMs);
   }
 
   private refused(call: Call, nowMs: number): OpResult {
-    const o: OpOutcome = { status: "error", rc: 1, exitCode: null, signal: null, stdout: "", stderr: "", outputTruncated: false, durationMs: 0, reason: `queue full (${this.opts.queuedOpsMax} operations waiting)` };
+    const o: OpOutcome = {
+      status: "error",
+      rc: 1,
+      exitCode: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+      outputTruncated: false,
+      durationMs: 0,
+      reason: `queue full (${this.opts.queuedOpsMax} operations waiting)`,
+    };
     return this.result(call, o, nowMs);
   }
 }

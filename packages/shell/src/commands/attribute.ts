@@ -42,7 +42,12 @@ interface Request {
 function parseLifetime(v: string | undefined): AttributeLifetime {
   if (v === undefined || v === "forever" || v === "permanent" || v === "nodes") return "forever";
   if (v === "reboot" || v === "transient" || v === "status") return "reboot";
-  throw new HacrmError({ code: "ATTR_LIFETIME", where: "--lifetime", message: `unknown lifetime '${v}'`, hint: "use reboot or forever" });
+  throw new HacrmError({
+    code: "ATTR_LIFETIME",
+    where: "--lifetime",
+    message: `unknown lifetime '${v}'`,
+    hint: "use reboot or forever",
+  });
 }
 
 function parseRequest(args: string[], env: NodeJS.ProcessEnv): { req: Request; quiet: boolean } {
@@ -59,13 +64,28 @@ function parseRequest(args: string[], env: NodeJS.ProcessEnv): { req: Request; q
     },
     strict: true,
   });
-  const modes = [values.update !== undefined, values.delete === true, values.query === true].filter(Boolean).length;
+  const modes = [values.update !== undefined, values.delete === true, values.query === true].filter(
+    Boolean,
+  ).length;
   if (!values.name || modes !== 1) {
-    throw new HacrmError({ code: "USAGE", where: "attribute", message: "give --name and exactly one of --update, --delete, --query", hint: "see 'hacrm attribute --help'" });
+    throw new HacrmError({
+      code: "USAGE",
+      where: "attribute",
+      message: "give --name and exactly one of --update, --delete, --query",
+      hint: "see 'hacrm attribute --help'",
+    });
   }
-  const mode: Mode = values.update !== undefined ? { kind: "update", value: values.update } : values.delete ? { kind: "delete" } : { kind: "query" };
+  const mode: Mode =
+    values.update !== undefined
+      ? { kind: "update", value: values.update }
+      : values.delete
+        ? { kind: "delete" }
+        : { kind: "query" };
   const node = values.node ?? env["HACRM_NODE"] ?? hostname();
-  return { req: { node, name: values.name, lifetime: parseLifetime(values.lifetime), mode }, quiet: values.quiet === true };
+  return {
+    req: { node, name: values.name, lifetime: parseLifetime(values.lifetime), mode },
+    quiet: values.quiet === true,
+  };
 }
 
 export const command: Command = {
@@ -88,7 +108,10 @@ export const command: Command = {
     const value = cibFile ? onCibFile(cibFile, req) : onStore(storeDir(io.env), req);
     if (req.mode.kind !== "query") return ExitStatus.ok;
     if (value === undefined) {
-      writeLine(io.stderr, `hacrm attribute: ${req.name} is not set on ${req.node} (lifetime ${req.lifetime})`);
+      writeLine(
+        io.stderr,
+        `hacrm attribute: ${req.name} is not set on ${req.node} (lifetime ${req.lifetime})`,
+      );
       return notFound;
     }
     const scope = req.lifetime === "reboot" ? "status" : "nodes";
@@ -110,7 +133,13 @@ function onStore(dir: string, req: Request): string | undefined {
 }
 
 /** Find or add the child `name` whose attribute `key` is `value`. */
-function ensure(parent: XmlElement, name: string, key: string, value: string, attrs: Record<string, string> = {}): XmlElement {
+function ensure(
+  parent: XmlElement,
+  name: string,
+  key: string,
+  value: string,
+  attrs: Record<string, string> = {},
+): XmlElement {
   const found = parent.children.find((c) => c.name === name && c.attrs[key] === value);
   if (found) return found;
   const el = element(name, { [key]: value, ...attrs });
@@ -122,7 +151,12 @@ function section(cib: XmlElement, path: string[], file: string): XmlElement {
   let el = cib;
   for (const name of path) {
     const next = child(el, name);
-    if (!next) throw new HacrmError({ code: "CIB_STRUCTURE", where: file, message: `the CIB has no <${name}> under <${el.name}>` });
+    if (!next)
+      throw new HacrmError({
+        code: "CIB_STRUCTURE",
+        where: file,
+        message: `the CIB has no <${name}> under <${el.name}>`,
+      });
     el = next;
   }
   return el;
@@ -146,12 +180,19 @@ function attributeSet(cib: XmlElement, req: Request, file: string, create: boole
     cib.children.push(status);
   }
   if (!status) return undefined;
-  const state = status.children.find((c) => c.name === "node_state" && (c.attrs["uname"] === req.node || c.attrs["id"] === nodeId));
+  const state = status.children.find(
+    (c) => c.name === "node_state" && (c.attrs["uname"] === req.node || c.attrs["id"] === nodeId),
+  );
   if (!state && !create) return undefined;
   const ns = state ?? ensure(status, "node_state", "id", nodeId, { uname: req.node });
-  const ta = ns.children.find((c) => c.name === "transient_attributes") ?? (create ? ensure(ns, "transient_attributes", "id", nodeId) : undefined);
+  const ta =
+    ns.children.find((c) => c.name === "transient_attributes") ??
+    (create ? ensure(ns, "transient_attributes", "id", nodeId) : undefined);
   if (!ta) return undefined;
-  return ta.children.find((c) => c.name === "instance_attributes") ?? (create ? ensure(ta, "instance_attributes", "id", `status-${nodeId}`) : undefined);
+  return (
+    ta.children.find((c) => c.name === "instance_attributes") ??
+    (create ? ensure(ta, "instance_attributes", "id", `status-${nodeId}`) : undefined)
+  );
 }
 
 function onCibFile(file: string, req: Request): string | undefined {
@@ -165,7 +206,13 @@ function onCibFile(file: string, req: Request): string | undefined {
   } else if (pair) {
     pair.attrs["value"] = req.mode.value;
   } else if (set) {
-    set.children.push(element("nvpair", { id: `${set.attrs["id"] ?? req.node}-${req.name}`, name: req.name, value: req.mode.value }));
+    set.children.push(
+      element("nvpair", {
+        id: `${set.attrs["id"] ?? req.node}-${req.name}`,
+        name: req.name,
+        value: req.mode.value,
+      }),
+    );
   }
   bumpVersion(cib, req.lifetime);
   const tmp = `${file}.${process.pid}.tmp`;

@@ -86,7 +86,14 @@ async function info(args: string[], io: CommandIo): Promise<number> {
 /** A readable page about an agent: what it is, its parameters, its actions. */
 export function describe(agent: string, file: string, md: AgentMetadata): string {
   const lines = [`${agent} - ${md.shortdesc.trim()}`, `  (${file})`, ""];
-  if (md.longdesc.trim()) lines.push(...md.longdesc.trim().split("\n").map((l) => l.trim()), "");
+  if (md.longdesc.trim())
+    lines.push(
+      ...md.longdesc
+        .trim()
+        .split("\n")
+        .map((l) => l.trim()),
+      "",
+    );
   lines.push(`Parameters (* required, + unique):`);
   if (md.parameters.length === 0) lines.push("  none");
   for (const p of md.parameters) {
@@ -111,7 +118,12 @@ function keyValues(items: readonly string[], what: string): Record<string, strin
   for (const item of items) {
     const eq = item.indexOf("=");
     if (eq <= 0) {
-      throw new HacrmError({ code: "USAGE", where: item, message: `expected ${what} as NAME=VALUE`, hint: "see 'hacrm ra --help'" });
+      throw new HacrmError({
+        code: "USAGE",
+        where: item,
+        message: `expected ${what} as NAME=VALUE`,
+        hint: "see 'hacrm ra --help'",
+      });
     }
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
@@ -142,7 +154,9 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
   const located = locateAgent(agent, paths);
   const params = keyValues(pairs, "a parameter");
   const intervalMs = values.interval ? parseDurationMs(values.interval, "--interval") : 0;
-  const timeoutMs = values.timeout ? parseDurationMs(values.timeout, "--timeout") : await metadataTimeout(agent, action, intervalMs, paths);
+  const timeoutMs = values.timeout
+    ? parseDurationMs(values.timeout, "--timeout")
+    : await metadataTimeout(agent, action, intervalMs, paths);
   const stateDir = values["state-dir"] ?? io.env["HACRM_STATE_DIR"] ?? "/var/lib/hacrm";
   const executor = new Executor(
     {
@@ -166,20 +180,35 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
     ...(values["check-level"] !== undefined ? { checkLevel: Number(values["check-level"]) } : {}),
   };
   if (values["show-env"]) {
-    const inv = located.cls.invocation(located.file, located.spec, { ...op, meta: { on_node: io.env["HACRM_NODE"] ?? hostname(), ...op.meta } }, executor.baseEnvironment(), paths);
+    const inv = located.cls.invocation(
+      located.file,
+      located.spec,
+      { ...op, meta: { on_node: io.env["HACRM_NODE"] ?? hostname(), ...op.meta } },
+      executor.baseEnvironment(),
+      paths,
+    );
     for (const [k, v] of Object.entries(inv.env).sort()) writeLine(io.stderr, `${k}=${JSON.stringify(v)}`);
   }
   let result: OpResult;
   try {
     // An intervalled exec runs once: recurring schedules belong to the daemon.
-    result = await executor.execute({ ...op, intervalMs: 0, meta: { ...op.meta, interval: String(intervalMs) } });
+    result = await executor.execute({
+      ...op,
+      intervalMs: 0,
+      meta: { ...op.meta, interval: String(intervalMs) },
+    });
   } finally {
     await executor.close();
   }
   return report(result, io);
 }
 
-async function metadataTimeout(agent: string, action: string, intervalMs: number, paths: ReturnType<typeof resolveAgentPaths>): Promise<number> {
+async function metadataTimeout(
+  agent: string,
+  action: string,
+  intervalMs: number,
+  paths: ReturnType<typeof resolveAgentPaths>,
+): Promise<number> {
   if (action === "meta-data") return 20_000;
   try {
     return defaultTimeoutMs(await loadAgentMetadata(agent, { paths }), action, intervalMs) ?? 20_000;
@@ -196,7 +225,8 @@ function report(r: OpResult, io: CommandIo): number {
     case "done": {
       const code = r.exitCode ?? r.rc;
       if (r.signal) writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: killed by ${r.signal}`);
-      else if (code !== 0) writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: exit ${code} (${ocfCodeName(r.rc)})`);
+      else if (code !== 0)
+        writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: exit ${code} (${ocfCodeName(r.rc)})`);
       return r.signal ? 1 : code;
     }
     case "timeout":
