@@ -217,22 +217,25 @@ describe("executor with real agents", () => {
   });
 
   it("runs 50 recurring monitors at once, one run at a time each, and stops them on cancel", async () => {
-    const ex = executor(`${root}/many`, { actionsInFlightMax: 8 });
+    const ex = executor(`${root}/many`, { actionsInFlightMax: 10 });
     const logs = Array.from({ length: 50 }, (_, i) => `${root}/many-${i}.log`);
     const firsts = logs.map((log, i) =>
       ex.execute(op(`m${i}`, "ocf:t:counter", "monitor", { log, sleep: "0.05" }, { intervalMs: 300 })),
     );
     expect((await Promise.all(firsts)).every((r) => r.status === "done" && r.rc === 0)).toBe(true);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 4000));
     for (let i = 0; i < 50; i++) ex.cancel(`m${i}`, "monitor", 300);
-    await new Promise((r) => setTimeout(r, 200));
+    // runs already under way finish; nothing new starts
+    while (ex.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     const counts = logs.map((log) => {
       const lines = readFileSync(log, "utf8").trim().split("\n");
       // begin/end strictly alternate: never two runs of one monitor at once
       lines.forEach((l, k) => expect(l).toBe(k % 2 === 0 ? "begin" : "end"));
       return lines.length / 2;
     });
-    expect(Math.min(...counts)).toBeGreaterThanOrEqual(4);
+    // at most once per 300 ms plus run time; at least a few each even on a busy machine
+    expect(Math.max(...counts)).toBeLessThanOrEqual(14);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 700));
     const after = logs.map((log) => readFileSync(log, "utf8").trim().split("\n").length / 2);
     expect(after).toEqual(counts);
