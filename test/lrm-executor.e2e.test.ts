@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
 import {
@@ -118,6 +118,7 @@ beforeAll(() => {
     `echo "begin" >> "$OCF_RESKEY_log"\nsleep "$OCF_RESKEY_sleep"\necho "end" >> "$OCF_RESKEY_log"\nexit 0`,
   );
   agent("noexec", [], "exit 0", 0o644);
+  agent("slowstart", ["pidfile"], `echo $$ > "$OCF_RESKEY_pidfile"\nsleep 30\nexit 0`);
 });
 
 afterAll(async () => {
@@ -240,6 +241,39 @@ describe("executor with real agents", () => {
     const after = logs.map((log) => readFileSync(log, "utf8").trim().split("\n").length / 2);
     expect(after).toEqual(counts);
     expect(ex.lastResults().filter((r) => r.intervalMs === 300)).toHaveLength(50);
+  });
+
+  it("a daemon killed with SIGKILL in the middle of a start still knows, once restarted, that the resource may run", async () => {
+    const stateDir = `${root}/sigkill`;
+    const pidfile = `${root}/sigkill.pid`;
+    const lrm = new URL("../packages/lrm/src/index.ts", import.meta.url).pathname;
+    const common = new URL("../packages/common/src/index.ts", import.meta.url).pathname;
+    const script = `${root}/crash.mts`;
+    writeFileSync(
+      script,
+      `import { Executor, resolveAgentPaths } from ${JSON.stringify(lrm)};
+import { createSilentLogger, createSystemTimerHost, systemClock } from ${JSON.stringify(common)};
+const ex = new Executor({ nodeName: "node1", stateDir: ${JSON.stringify(stateDir)}, paths: resolveAgentPaths({ env: { HACRM_OCF_PATH: ${JSON.stringify(ocfDir)} } }) },
+  { clock: systemClock, timers: createSystemTimerHost(), logger: createSilentLogger() });
+void ex.execute({ resource: "web", agent: "ocf:t:slowstart", action: "start", intervalMs: 0, timeoutMs: 60000, params: { pidfile: ${JSON.stringify(pidfile)} } });
+setInterval(() => undefined, 1000);
+`,
+    );
+    const loader = new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+    const daemon = spawn(process.execPath, ["--import", loader, script], { stdio: "ignore" });
+    while (!existsSync(pidfile) || readFileSync(pidfile, "utf8") === "")
+      await new Promise((r) => setTimeout(r, 50));
+    daemon.kill("SIGKILL");
+    await new Promise((r) => daemon.once("exit", r));
+    const agentGroup = Number(readFileSync(pidfile, "utf8"));
+    try {
+      const restarted = executor(stateDir);
+      expect(restarted.mayStillBeRunning().map((e) => [e.resource, e.agent, e.params["pidfile"]])).toEqual([
+        ["web", "ocf:t:slowstart", pidfile],
+      ]);
+    } finally {
+      process.kill(-agentGroup, "SIGKILL");
+    }
   });
 
   it("remembers started resources across a restart (crash) of the executor", async () => {
