@@ -10,3 +10,5 @@ export * from "./validate.js";
 export * from "./load.js";
 export * from "./core/version.js";
 export * from "./core/patch.js";
+export * from "./store.js";
+export { parseXmlReference } from "./xml-reference.js";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { problem, type CibProblem } from "./core/problems.js";
 import { resolvePointer, toJsonForm, type JsonForm } from "./core/json-form.js";
 import type { XmlElement } from "./xml.js";
@@ -17,6 +18,9 @@ const schemaProblemsMax = 200;
 
 export function createSchemaChecker(opts: { schemaUrl?: URL } = {}): SchemaChecker {
   const schema = JSON.parse(readFileSync(opts.schemaUrl ?? cibSchemaUrl, "utf8")) as object;
+  // Loaded on first use: processes that never validate (replicas adopting
+  // already-validated versions) do not pay for ajv at start-up.
+  const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvClass };
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
   const validate: ValidateFunction = ajv.compile(schema);
   return {

@@ -1,5 +1,5 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { HacrmError } from "@hacrm/common";
+import { scanXml } from "./xml-scan.js";
 
 /**
  * The lossless document tree every layer shares. A CIB is Pacemaker's XML:
@@ -14,24 +14,6 @@ export interface XmlElement {
   /** Text content, when an element has any (rare in a CIB). */
   text?: string;
 }
-
-type OrderedNode = Record<string, unknown> & { ":@"?: Record<string, string> };
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseAttributeValue: false,
-  parseTagValue: false,
-  // Attribute values are kept exactly (a resource parameter " x " is not
-  // "x": Pacemaker's operation digests would change). Text is trimmed below.
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: true, // decodes numeric character references (&#10;) too
-  commentPropName: "#comment",
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
 
 /** Bounds on what `parseXml` accepts (style.md habit 7). */
 export interface ParseLimits {
@@ -58,97 +40,7 @@ export function parseXml(text: string, source = "<input>", limits: ParseLimits =
       hint: "raise textCharsMax if this CIB is really that large",
     });
   }
-  checkDepth(text, depthMax, source);
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) {
-    const { line, col, msg } = valid.err;
-    throw new HacrmError({
-      code: "XML_MALFORMED",
-      where: `${source}:${line}:${col}`,
-      message: `malformed XML: ${msg}`,
-    });
-  }
-  const nodes = parser.parse(text) as OrderedNode[];
-  const roots = nodes.map(toElement).filter((e): e is XmlElement => e !== undefined);
-  if (roots.length !== 1 || !roots[0]) {
-    throw new HacrmError({
-      code: "XML_MALFORMED",
-      where: source,
-      message: `expected exactly one root element, found ${roots.length}`,
-    });
-  }
-  return roots[0];
-}
-
-/**
- * Reject nesting deeper than depthMax before the recursive parsers see it.
- * A light scan: tags, quoted attribute values, comments, CDATA and PIs.
- */
-function checkDepth(text: string, depthMax: number, source: string): void {
-  let depth = 0;
-  let i = text.indexOf("<");
-  while (i !== -1) {
-    const next = text.charCodeAt(i + 1);
-    if (next === 33 /* ! */ || next === 63 /* ? */) {
-      const close = text.startsWith("<!--", i) ? "-->" : text.startsWith("<![CDATA[", i) ? "]]>" : ">";
-      const end = text.indexOf(close, i + 2);
-      if (end === -1) return; // unterminated: the validator reports it
-      i = text.indexOf("<", end + close.length);
-      continue;
-    }
-    const end = tagEnd(text, i + 1);
-    if (end === -1) return;
-    if (next === 47 /* / */) depth--;
-    else if (text.charCodeAt(end - 1) !== 47) depth++;
-    if (depth > depthMax) {
-      throw new HacrmError({
-        code: "XML_TOO_DEEP",
-        where: `${source}:${lineOf(text, i)}`,
-        message: `elements nested deeper than ${depthMax} levels`,
-        hint: "a CIB is at most a few levels deep; this input is not a CIB",
-      });
-    }
-    i = text.indexOf("<", end + 1);
-  }
-}
-
-/** Index of the `>` that closes the tag starting before `from`, skipping quoted values. */
-function tagEnd(text: string, from: number): number {
-  let quote = 0;
-  for (let j = from; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (quote !== 0) {
-      if (c === quote) quote = 0;
-    } else if (c === 34 || c === 39) quote = c;
-    else if (c === 62) return j;
-  }
-  return -1;
-}
-
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
-
-function toElement(node: OrderedNode): XmlElement | undefined {
-  for (const key of Object.keys(node)) {
-    if (key === ":@" || key === "#comment" || key === "#text") continue;
-    const body = node[key] as OrderedNode[];
-    const element: XmlElement = { name: key, attrs: { ...(node[":@"] ?? {}) }, children: [] };
-    for (const child of body) {
-      if ("#text" in child) {
-        const text = String(child["#text"]).trim();
-        if (text === "") continue;
-        element.text = element.text === undefined ? text : element.text + text;
-        continue;
-      }
-      const c = toElement(child);
-      if (c) element.children.push(c);
-    }
-    return element;
-  }
-  return undefined;
+  return scanXml(text, source, depthMax);
 }
 
 export interface SerializeOptions {
@@ -181,18 +73,24 @@ function writeElement(el: XmlElement, depth: number, indent: string, out: string
   out.push(`${pad}</${el.name}>`);
 }
 
+const attrSpecial = /[&<>"\n\r\t]/;
+const attrEscapes: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "\n": "&#10;",
+  "\r": "&#13;",
+  "\t": "&#9;",
+};
+
 export function escapeAttr(value: string): string {
-  return value
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/\n/g, "&#10;")
-    .replace(/\r/g, "&#13;")
-    .replace(/\t/g, "&#9;");
+  if (!attrSpecial.test(value)) return value;
+  return value.replace(/[&<>"\n\r\t]/g, (c) => attrEscapes[c] ?? c);
 }
 
 function escapeText(value: string): string {
+  if (!/[&<>]/.test(value)) return value;
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 

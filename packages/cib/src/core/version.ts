@@ -55,15 +55,24 @@ export type ChangeKind = "none" | "status" | "configuration";
 
 /** What changed between two documents, in terms of which counter must move. */
 export function changeKind(before: XmlElement, after: XmlElement): ChangeKind {
-  if (configurationDigest(before) !== configurationDigest(after)) return "configuration";
-  const strip = (cib: XmlElement): string => {
-    const copy = { ...cib, attrs: { ...cib.attrs } };
-    delete copy.attrs["num_updates"];
-    delete copy.attrs["epoch"];
-    delete copy.attrs["admin_epoch"];
-    return serializeXml(copy, { indent: "" });
-  };
-  return strip(before) === strip(after) ? "none" : "status";
+  const conf = (cib: XmlElement) => cib.children.find((c) => c.name === "configuration");
+  const confBefore = conf(before);
+  const confAfter = conf(after);
+  const flat = (el: XmlElement | undefined): string => (el ? serializeXml(el, { indent: "" }) : "");
+  if (flat(confBefore) !== flat(confAfter)) return "configuration";
+  // Everything else: the cib element's own attributes (counters aside) and
+  // the other children (status, unknown elements).
+  const counters = new Set(["admin_epoch", "epoch", "num_updates"]);
+  const ownAttrs = (cib: XmlElement) => JSON.stringify(Object.entries(cib.attrs).filter(([k]) => !counters.has(k)));
+  const rest = (cib: XmlElement) => cib.children.filter((c) => c.name !== "configuration");
+  const restBefore = rest(before);
+  const restAfter = rest(after);
+  const same =
+    ownAttrs(before) === ownAttrs(after) &&
+    before.text === after.text &&
+    restBefore.length === restAfter.length &&
+    restBefore.every((c, i) => flat(c) === flat(restAfter[i]));
+  return same ? "none" : "status";
 }
 
 /**

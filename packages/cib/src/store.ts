@@ -1,0 +1,218 @@
+import { createHash } from "node:crypto";
+import { renameSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { HacrmError, type Clock } from "@hacrm/common";
+import type { Logger } from "@hacrm/common";
+import { applyPatch, type CibPatch } from "./core/patch.js";
+import { problemLine } from "./core/problems.js";
+import { compareVersions, configurationDigest, documentDigest, formatVersion, nextVersionOf, versionOf } from "./core/version.js";
+import type { CibVersion } from "./types.js";
+import { validateCib } from "./validate.js";
+import { parseXml, serializeXml, walk, type XmlElement } from "./xml.js";
+
+export interface CibStoreOptions {
+  /** SQLite database file (created when absent). */
+  path: string;
+  /** Committed versions kept; older ones are pruned on commit. Default 100. */
+  historyVersionsMax?: number;
+  /** "full" survives power loss; "normal" survives process crashes only. Default "full". */
+  synchronous?: "full" | "normal";
+  /** Validate every commit with validateCib (default true). */
+  validate?: boolean;
+}
+
+export interface CibStoreDeps {
+  clock: Clock;
+  logger: Logger;
+}
+
+/** One committed version as stored. */
+export interface StoredVersion {
+  version: CibVersion;
+  /** documentDigest of the committed document. */
+  digest: string;
+  /** configurationDigest of the committed document. */
+  configDigest: string;
+  /** Wall-clock commit time, ms since the epoch. */
+  committedAtMs: number;
+}
+
+export interface CommitResult extends StoredVersion {
+  /** What moved: "configuration" (epoch), "status" (num_updates), or "none" (nothing written). */
+  kind: "configuration" | "status" | "none" | "adopted";
+  cib: XmlElement;
+}
+
+export interface CibStore {
+  /** The current (last committed) version, or undefined in an empty store. Read-only: commit a copy. */
+  current(): (StoredVersion & { cib: XmlElement }) | undefined;
+  /** Commit a locally edited document: validated, versioned by the store, persisted. */
+  commit(proposed: XmlElement): CommitResult;
+  /** Store a document exactly as versioned elsewhere (the DC); must be newer than current. */
+  adopt(cib: XmlElement): CommitResult;
+  /** Apply a patch on top of the current version and adopt the result. */
+  commitPatch(patch: CibPatch): CommitResult;
+  /** Stored versions, newest first. */
+  history(): StoredVersion[];
+  /** The document of one stored version. */
+  load(version: CibVersion): XmlElement | undefined;
+  /** Write the current document to a plain cib.xml (atomically: temp file + rename). */
+  exportXml(path: string): void;
+  close(): void;
+}
+
+const schemaSql = `
+CREATE TABLE IF NOT EXISTS versions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  admin_epoch INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  num_updates INTEGER NOT NULL,
+  digest TEXT NOT NULL,
+  config_digest TEXT NOT NULL,
+  committed_at_ms INTEGER NOT NULL,
+  xml TEXT NOT NULL
+);`;
+
+interface Row {
+  seq: number;
+  admin_epoch: number;
+  epoch: number;
+  num_updates: number;
+  digest: string;
+  config_digest: string;
+  committed_at_ms: number;
+  xml: string;
+}
+
+/**
+ * The CIB store: every committed version with its digests and time, in SQLite
+ * (WAL, one transaction per commit, so a process killed at any moment leaves
+ * the last committed version). Opening checks the current version's digest.
+ */
+export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStore {
+  const historyMax = opts.historyVersionsMax ?? 100;
+  if (!Number.isInteger(historyMax) || historyMax < 1) {
+    throw new HacrmError({ code: "CIB_STORE_CONFIG", where: opts.path, message: `historyVersionsMax must be >= 1, got ${historyMax}` });
+  }
+  const db = new Database(opts.path);
+  db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+  db.exec(schemaSql);
+  const q = {
+    latest: db.prepare("SELECT * FROM versions ORDER BY seq DESC LIMIT 1"),
+    insert: db.prepare(
+      "INSERT INTO versions (admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    prune: db.prepare("DELETE FROM versions WHERE seq <= ?"),
+    history: db.prepare("SELECT seq, admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms FROM versions ORDER BY seq DESC"),
+    byVersion: db.prepare("SELECT * FROM versions WHERE admin_epoch = ? AND epoch = ? AND num_updates = ? ORDER BY seq DESC LIMIT 1"),
+  };
+  let current = loadLatest(q.latest.get() as Row | undefined, opts.path);
+  deps.logger.info({ event: "cib_store_opened", path: opts.path, version: current && formatVersion(current.version) });
+
+  const write = db.transaction((cib: XmlElement, xml: string, stored: StoredVersion) => {
+    const v = stored.version;
+    const { lastInsertRowid } = q.insert.run(v.admin_epoch, v.epoch, v.num_updates, stored.digest, stored.configDigest, stored.committedAtMs, xml);
+    q.prune.run(Number(lastInsertRowid) - historyMax);
+  });
+
+  const persist = (cib: XmlElement, kind: CommitResult["kind"]): CommitResult => {
+    normalizeText(cib);
+    // One serialization serves as stored text and (hashed) document digest.
+    const xml = serializeXml(cib, { indent: "" });
+    const stored: StoredVersion = {
+      version: versionOf(cib),
+      digest: createHash("sha256").update(xml).digest("hex"),
+      configDigest: configurationDigest(cib),
+      committedAtMs: deps.clock.wallMs(),
+    };
+    write(cib, xml, stored);
+    current = { ...stored, cib };
+    deps.logger.info({ event: "cib_committed", version: formatVersion(stored.version), kind, digest: stored.digest });
+    return { ...stored, kind, cib };
+  };
+
+  const checkValid = (cib: XmlElement): void => {
+    if (opts.validate === false) return;
+    const problems = validateCib(cib);
+    if (problems.length === 0) return;
+    throw new HacrmError({
+      code: "CIB_INVALID",
+      where: problems[0]?.where ?? "cib",
+      message: `commit refused, ${problems.length} problem(s): ${problems.slice(0, 5).map(problemLine).join("; ")}`,
+      hint: "run `hacrm verify` on the document for the full list",
+    });
+  };
+
+  return {
+    current: () => current,
+    commit(proposed) {
+      checkValid(proposed);
+      if (!current) return persist(structuredClone(proposed), "configuration");
+      const next = nextVersionOf(current.cib, proposed);
+      if (next.kind === "none") return { ...current, kind: "none" };
+      return persist(next.cib, next.kind);
+    },
+    adopt(cib) {
+      if (current && compareVersions(versionOf(cib), current.version) <= 0) {
+        throw new HacrmError({
+          code: "CIB_STALE",
+          where: opts.path,
+          message: `version ${formatVersion(versionOf(cib))} is not newer than the stored ${formatVersion(current.version)}`,
+        });
+      }
+      checkValid(cib);
+      return persist(structuredClone(cib), "adopted");
+    },
+    commitPatch(patch) {
+      if (!current) throw new HacrmError({ code: "PATCH_REFUSED", where: opts.path, message: "the store is empty; a patch needs a base" });
+      return this.adopt(applyPatch(current.cib, patch));
+    },
+    history: () => (q.history.all() as Row[]).map(toStored),
+    load(v) {
+      const row = q.byVersion.get(v.admin_epoch, v.epoch, v.num_updates) as Row | undefined;
+      return row ? parseXml(row.xml, `${opts.path}#${formatVersion(v)}`) : undefined;
+    },
+    exportXml(path) {
+      if (!current) throw new HacrmError({ code: "CIB_STORE_EMPTY", where: opts.path, message: "nothing committed yet" });
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, serializeXml(current.cib));
+      renameSync(tmp, path);
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Text is stored trimmed (as parseXml reads it), so a reload has the same digest. */
+function normalizeText(cib: XmlElement): void {
+  for (const el of walk(cib)) {
+    if (el.text === undefined) continue;
+    const t = el.text.trim();
+    if (t === "") delete el.text;
+    else el.text = t;
+  }
+}
+
+function toStored(row: Omit<Row, "xml">): StoredVersion {
+  return {
+    version: { admin_epoch: row.admin_epoch, epoch: row.epoch, num_updates: row.num_updates },
+    digest: row.digest,
+    configDigest: row.config_digest,
+    committedAtMs: row.committed_at_ms,
+  };
+}
+
+function loadLatest(row: Row | undefined, path: string): (StoredVersion & { cib: XmlElement }) | undefined {
+  if (!row) return undefined;
+  const cib = parseXml(row.xml, `${path}#latest`);
+  const stored = toStored(row);
+  if (documentDigest(cib) !== stored.digest || compareVersions(versionOf(cib), stored.version) !== 0) {
+    throw new HacrmError({
+      code: "CIB_STORE_CORRUPT",
+      where: path,
+      message: `the current version ${formatVersion(stored.version)} does not match its recorded digest`,
+      hint: "restore from another node or an exported cib.xml",
+    });
+  }
+  return { ...stored, cib };
+}
