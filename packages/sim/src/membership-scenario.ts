@@ -61,7 +61,7 @@ export function shapeFromSeed(seed: number, prng: Prng): ScenarioShape {
     quorum,
     cipher: prng.chance(0.25) ? "aes256" : "none",
     intruder: prng.chance(0.3),
-    faultPhaseMs: tokenMs * prng.int(3, 8),
+    faultPhaseMs: tokenMs * prng.int(3, 7),
   };
 }
 
@@ -183,7 +183,7 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     });
   };
   if (agreed()) convergedAt = tf;
-  sim.runUntil(tf + boundMs + shape.tokenMs, () => {
+  sim.runUntil(tf + boundMs + shape.tokenMs / 2, () => {
     afterStep();
     const ok = agreed();
     if (ok && convergedAt === null) convergedAt = sim.now();
@@ -198,7 +198,7 @@ export function runMembershipScenario(seed: number): ScenarioResult {
   // Liveness of reliable delivery in the final view: a burst, then silence.
   const end = sim.now();
   for (const n of sim.alive()) for (let i = 0; i < 3; i++) sendApp(n.id);
-  sim.runUntil(end + shape.tokenMs, afterStep);
+  sim.runUntil(end + shape.tokenMs / 2, afterStep);
   const finalIds = new Set(sim.alive().map((n) => views.get(n.id)?.id));
   for (const [key, ch] of channels) {
     const viewId = key.split("@")[1];

@@ -13,8 +13,8 @@ import { assert } from "@hacrm/common";
 import { baseConfig, computeQuorum, configOrder, mergeLms, sameConfig } from "./quorum.js";
 import * as rel from "./reliable.js";
 import type {
-  CoreInput, CoreOptions, Effects, HeartbeatMsg, LmsState, MemberRef, Msg, NodeSpec, Persisted,
-  QuorumStatus, Row, View, ViewDesc,
+  CoreInput, CoreOptions, Effects, HeartbeatMsg, HeartbeatWire, LmsState, MemberRef, Msg, NodeSpec, Persisted,
+  QuorumConfigSet, QuorumStatus, Row, View, ViewDesc,
 } from "./types.js";
 import { cliqueOf, ringId, sameView, targetView } from "./views.js";
 
@@ -49,6 +49,7 @@ export interface CoreState {
   ringSeq: number;
   disagreeSinceMs: number | null;
   lms: LmsState;
+  baseCfg: QuorumConfigSet;
   wfaCleared: boolean;
   quorum: QuorumStatus | null;
   out: Map<number, rel.OutChannel>;
@@ -99,6 +100,7 @@ export function createCoreState(opts: CoreOptions, inc: number, persisted: Persi
     ringSeq,
     disagreeSinceMs: null,
     lms: persisted?.lms ?? { committed: baseConfig(opts.nodes, opts.quorum), pending: [] },
+    baseCfg: baseConfig(opts.nodes, opts.quorum),
     wfaCleared: false,
     quorum: null,
     out: new Map(),
@@ -110,7 +112,9 @@ export function step(s: CoreState, input: CoreInput, nowMs: number): Effects {
   const fx: Effects = { send: [], events: [], persist: null, wakeAtMs: Infinity };
   if (input.type === "recv") onRecv(s, input.from, input.inc, input.msg, nowMs, fx);
   else if (input.type === "send") onSend(s, input.to, input.body, nowMs, fx);
-  reconcile(s, nowMs, fx);
+  // Data and acks from a known incarnation change no membership input.
+  const membershipInput = input.type !== "send" && (input.type === "tick" || input.msg.t === "hb" || s.peers.get(input.from)?.hb === null);
+  if (membershipInput || nowMs >= s.nextHbAtMs) reconcile(s, nowMs, fx);
   fx.wakeAtMs = nextWake(s, nowMs);
   return fx;
 }
@@ -128,7 +132,8 @@ function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number
   }
   p.lastHeardMs = nowMs;
   if (msg.t === "hb") {
-    p.hb = msg;
+    const view = msg.view === "prop" ? msg.prop : msg.view;
+    p.hb = { ...msg, view, lms: msg.lms ?? { committed: s.baseCfg, pending: [] } };
     for (const r of msg.rows) mergeRow(s, r, nowMs);
   } else if (msg.t === "data") {
     onData(s, from, msg, nowMs, fx);
@@ -305,7 +310,7 @@ function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
   const merged = mergeLms([s.lms, ...peersHb.map((h) => h.lms)], lmsPendingMax);
   let lmsChanged = !sameLms(merged, s.lms);
   s.lms = merged;
-  const base = baseConfig(s.opts.nodes, s.opts.quorum);
+  const base = s.baseCfg;
   const baseVotes = base.members.filter((m) => members.has(m.id)).reduce((a, m) => a + m.votes, 0);
   if (!s.wfaCleared && (baseVotes >= base.expected || peersHb.some((h) => h.wfaCleared))) s.wfaCleared = true;
   let status = computeQuorum({ members, lms: s.lms, wfaCleared: s.wfaCleared, opts: s.opts.quorum });
@@ -353,7 +358,9 @@ function lastManStanding(s: CoreState, v: ViewDesc, status: QuorumStatus, peersH
 function sendHeartbeats(s: CoreState, nowMs: number, fx: Effects): void {
   s.hbCounter++;
   const rows = [...freshRows(s, nowMs).values()];
-  const msg: HeartbeatMsg = { t: "hb", rows, prop: s.prop, view: s.view, wfaCleared: s.wfaCleared, lms: s.lms };
+  const isBase = s.lms.committed.epoch === 0 && s.lms.pending.length === 0;
+  const view = s.view && sameView(s.view, s.prop) ? "prop" : s.view;
+  const msg: HeartbeatWire = { t: "hb", rows, prop: s.prop, view, wfaCleared: s.wfaCleared, lms: isBase ? null : s.lms };
   for (const id of s.peers.keys()) fx.send.push({ to: id, msg });
   s.lastHbSentMs = nowMs;
   s.nextHbAtMs = nowMs + s.opts.heartbeatIntervalMs;

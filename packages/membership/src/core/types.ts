@@ -67,7 +67,7 @@ export interface Row {
   heard: number[];
 }
 
-export type Msg = HeartbeatMsg | DataMsg | AckMsg;
+export type Msg = HeartbeatWire | DataMsg | AckMsg;
 
 export interface HeartbeatMsg {
   t: "hb";
@@ -76,6 +76,15 @@ export interface HeartbeatMsg {
   view: ViewDesc | null;
   wfaCleared: boolean;
   lms: LmsState;
+}
+/** A heartbeat as sent: `view` "prop" = same as `prop`; `lms` null = base configuration, nothing pending. */
+export interface HeartbeatWire {
+  t: "hb";
+  rows: Row[];
+  prop: ViewDesc;
+  view: ViewDesc | null | "prop";
+  wfaCleared: boolean;
+  lms: LmsState | null;
 }
 export interface DataMsg {
   t: "data";

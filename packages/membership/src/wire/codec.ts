@@ -182,7 +182,7 @@ function decodePayload(p: Buffer): Msg | null {
   const body = new Uint8Array(p.subarray(5 + len));
   // Peers hold the key, so their messages are trusted to be well formed;
   // the checks here only keep a buggy peer from crashing this node.
-  if (type === typeCode.hb && Array.isArray(json["rows"]) && typeof json["prop"] === "object" && json["lms"]) {
+  if (type === typeCode.hb && Array.isArray(json["rows"]) && typeof json["prop"] === "object" && "lms" in json) {
     return { t: "hb", ...(json as object) } as Msg;
   }
   if (type === typeCode.data && typeof json["ring"] === "string" && Number.isInteger(json["fseq"])) {
