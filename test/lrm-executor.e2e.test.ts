@@ -185,6 +185,15 @@ describe("executor with real agents", () => {
     expect(r.rc).toBe(6);
     expect(r.reason).toMatch(/no parameter 'nick'/);
     expect(r.reason).toMatch(/needs parameter 'nic'/);
+    // the agent's own reason, from its ocf-exit-reason: line
+    const failed = await ex.execute(
+      op("p2", "ocf:hacrm:IPaddr", "start", { ip: "10.0.0.1", nic: "bad nic!" }),
+    );
+    expect(failed).toMatchObject({
+      status: "done",
+      rc: 6,
+      exitReason: "'bad nic!' is not an interface name",
+    });
   });
 
   it("passes parameters with spaces, quotes and newlines unchanged, with the OCF environment", async () => {

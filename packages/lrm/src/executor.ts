@@ -243,7 +243,8 @@ export class Executor {
           : out.status === "not-executable"
             ? 4
             : 1;
-    return { ...out, rc };
+    const exitReason = lastExitReason(out.stderr);
+    return { ...out, rc, ...(exitReason !== undefined ? { exitReason } : {}) };
   }
 
   /** Problems with `op.params` (one line), or undefined; agents without readable meta-data are not checked. */
@@ -289,4 +290,11 @@ export function executorBaseEnv(opts: ExecutorOptions): BaseEnvironment {
     ...(opts.extraEnv ?? {}),
   };
   return env as BaseEnvironment;
+}
+
+/** The last `ocf-exit-reason:` line an agent wrote on stderr (Pacemaker's convention). */
+export function lastExitReason(stderr: string): string | undefined {
+  const lines = stderr.split("\n").filter((l) => l.startsWith("ocf-exit-reason:"));
+  const last = lines.at(-1);
+  return last === undefined ? undefined : last.slice("ocf-exit-reason:".length).trim();
 }

@@ -14,6 +14,8 @@ export interface OpOutcome {
   readonly outputTruncated: boolean;
   readonly durationMs: number;
   readonly reason?: string;
+  /** The agent's own explanation: its last `ocf-exit-reason:` line on stderr. */
+  readonly exitReason?: string;
 }
 
 /** One reported result. */
