@@ -1,0 +1,94 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const corpus = join(repo, "../shared/conformance/crmsh");
+const session = `hacrm-e2e-${process.pid}`;
+
+async function tmux(...args: string[]): Promise<string> {
+  return (await run("tmux", args)).stdout;
+}
+
+/** Type text literally (tmux would read "up" as the Up key), then press the given keys. */
+async function type(text: string, ...keys: string[]): Promise<void> {
+  await tmux("send-keys", "-t", session, "-l", text);
+  if (keys.length > 0) await tmux("send-keys", "-t", session, ...keys);
+}
+
+/** Wait until the pane shows `text` (the shell answers asynchronously). */
+async function waitFor(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let pane = "";
+  while (Date.now() < deadline) {
+    pane = await tmux("capture-pane", "-p", "-t", session);
+    if (typeof text === "string" ? pane.includes(text) : text.test(pane)) return pane;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pane never showed ${String(text)}:\n${pane}`);
+}
+
+describe("interactive hacrm in a terminal (tmux)", () => {
+  let dir: string;
+  let cib: string;
+
+  beforeAll(async () => {
+    await run("npx", ["tsc", "-b", "packages/shell"], { cwd: repo });
+    dir = mkdtempSync(join(tmpdir(), "hacrm-tty-"));
+    cib = join(dir, "cib.xml");
+    copyFileSync(join(corpus, "cases/cmd-rename.initial.xml"), cib);
+    const cmd = `CIB_file=${cib} HACRM_HISTORY=${join(dir, "history")} OCF_ROOT=/usr/lib/ocf ${join(repo, "bin/hacrm")}; sleep 30`;
+    await tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd);
+  }, 180_000);
+
+  afterAll(async () => {
+    await tmux("kill-session", "-t", session).catch(() => "");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("types commands, completes a resource id and an agent, shows, commits", async () => {
+    await waitFor("hacrm(cib.xml)#");
+    await type("configure", "Enter");
+    await waitFor("hacrm(cib.xml)configure#");
+
+    // agent name and parameter completion
+    await type("primitive web ocf:heartbeat:Dumm", "Tab");
+    await waitFor("primitive web ocf:heartbeat:Dummy");
+    await type("params fa", "Tab");
+    await waitFor("params fake=");
+    await type("1", "Enter");
+
+    // resource id completion: g + Tab -> g1, the only resource id starting with g
+    await type("colocation web-with-g1 inf: web g", "Tab");
+    await waitFor("colocation web-with-g1 inf: web g1");
+    await tmux("send-keys", "-t", session, "Enter");
+
+    await type("show web-with-g1", "Enter");
+    await waitFor("colocation web-with-g1 INFINITY: web g1");
+
+    // a mistake is reported with its position and the session goes on
+    await type("primitve x ocf:heartbeat:Dummy", "Enter");
+    await waitFor(/ERROR: <input>:1:1: configure\.primitve: No such command \(did you mean 'primitive'\?\)/);
+
+    expect(readFileSync(cib, "utf8")).not.toContain('id="web"');
+    await type("commit", "Enter");
+    await type("up", "Enter");
+    await waitFor(/hacrm\(cib\.xml\)#\s*$/m);
+    const written = readFileSync(cib, "utf8");
+    expect(written).toContain('<primitive id="web" class="ocf" provider="heartbeat" type="Dummy">');
+    expect(written).toContain('<rsc_colocation id="web-with-g1" score="INFINITY" rsc="web" with-rsc="g1"/>');
+    expect(written).toMatch(/epoch="3"/);
+
+    // history: the up-arrow brings back the last command
+    await tmux("send-keys", "-t", session, "Up");
+    await waitFor(/hacrm\(cib\.xml\)# up$/m);
+    await tmux("send-keys", "-t", session, "C-u");
+    await type("quit", "Enter");
+    expect(readFileSync(join(dir, "history"), "utf8")).toContain("primitive web ocf:heartbeat:Dummy params fake=1");
+  }, 60_000);
+});
