@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { runHacrm } from "@hacrm/shell";
 import { parseXml, serializeXml } from "@hacrm/cib";
 
-/** `hacrm ra` and `hacrm attribute`, run in-process. */
+/** `hacrm ra` and `hacrm attribute`, run in-process (ra exec runs real agents, hence e2e). */
 const root = mkdtempSync(`${tmpdir()}/hacrm-ra-`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
