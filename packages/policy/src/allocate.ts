@@ -1,7 +1,7 @@
 import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { applyColocation, dependentColocations, hasInfluence, mergeDependent } from "./colocation.js";
 import { canRunAny, scoreOn } from "./scoring.js";
-import { INFINITY } from "./scores.js";
+import { addScores, INFINITY } from "./scores.js";
 import { canHost } from "./unpack-nodes.js";
 import { allPrimitives, topOf } from "./unpack-resources.js";
 import { setPromotionRoles } from "./promotable.js";
@@ -184,7 +184,7 @@ export class Allocator {
     const max = c.cloneMax;
     const perNode = c.cloneNodeMax;
     const loopMax = available > 0 ? Math.max(1, Math.floor(max / available)) : 1;
-    const instances = sortInstances(c);
+    const instances = sortInstances(c, (inst, node) => configuredScore(c, node.id) >= 0 && configuredScore(firstPrim(inst), node.id) >= 0);
     let allocated = 0;
     for (const inst of instances) {
       if (allocated >= max) break;
@@ -235,6 +235,13 @@ export class Allocator {
         if (n && !this.canRunInstance(c, inst, n, perNode) && e.score > -INFINITY) {
           p.allowed.set(nid, { score: -INFINITY, parts: [...e.parts, { source: `clone ${c.id} limit or ban`, score: -INFINITY }] });
         }
+      }
+    }
+    const target = inst.kind === "group" ? inst.children[0] : inst;
+    if (target) {
+      for (const col of c.withDependents) {
+        if (!hasInfluence(col)) continue;
+        target.allowed = mergeDependent(this.ws, col.dependent, target.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`);
       }
     }
     const chosen = inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
@@ -288,18 +295,37 @@ export function currentNode(r: Rsc): PNode | undefined {
   return undefined;
 }
 
-function sortInstances(c: Rsc): Rsc[] {
+/** A resource's score on a node from configuration and history only (node availability left out). */
+function configuredScore(r: Rsc, nodeId: string): number {
+  const e = r.allowed.get(nodeId);
+  if (!e) return -INFINITY;
+  let total = 0;
+  for (const p of e.parts) {
+    if (p.source.startsWith("node ")) continue;
+    total = addScores(total, p.score);
+  }
+  return total;
+}
+
+function firstPrim(inst: Rsc): Rsc {
+  return inst.kind === "group" ? (inst.children[0] ?? inst) : inst;
+}
+
+/** Instance allocation order: allowed active instances first, then by priority, activity, failure, id. */
+function sortInstances(c: Rsc, allowedOn: (inst: Rsc, node: PNode) => boolean): Rsc[] {
   const info = c.children.map((inst, i) => {
     const prims = allPrimitives(inst);
+    const current = firstPrim(inst).runningOn[0];
     const active = prims.some((p) => p.runningOn.length > 0);
-    const rank = Math.max(0, ...prims.map((p) => (p.role === "Promoted" ? 2 : p.runningOn.length > 0 ? 1 : 0)));
+    const disallowed = !!current && !allowedOn(inst, current);
     const failed = prims.some((p) => p.failed);
-    return { inst, i, active, rank, failed };
+    return { inst, i, active, disallowed, failed, priority: inst.priority };
   });
   info.sort((a, b) => {
+    if (a.disallowed !== b.disallowed) return a.disallowed ? 1 : -1;
+    if (a.priority !== b.priority) return b.priority - a.priority;
     if (a.active !== b.active) return a.active ? -1 : 1;
     if (a.failed !== b.failed) return a.failed ? 1 : -1;
-    if (a.rank !== b.rank) return b.rank - a.rank;
     return a.i - b.i;
   });
   return info.map((x) => x.inst);
