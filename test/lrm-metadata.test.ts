@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseConfTree, type HacrmError } from "@hacrm/common";
 import {
+  executorSettingsFromConf,
+  resolveAgentPaths,
   checkParameters,
   defaultTimeoutMs,
   failureClass,
@@ -172,5 +175,40 @@ describe("agent names, durations, codes", () => {
       params: { plug: "n1", pcmk_host_list: "n1" },
     });
     expect(text).toBe("action=off\nplug=n1\n");
+  });
+});
+
+describe("executor settings from the config file", () => {
+  it("reads the executor section; the ocf_path folders come after HACRM_OCF_PATH and before the defaults", () => {
+    const tree = parseConfTree(
+      "totem {\n  version: 2\n}\nexecutor {\n  ocf_path: /opt/ra:/srv/ra\n  actions_in_flight_max: 3\n  kill_grace: 2s\n}\n",
+      "hacrm.conf",
+    );
+    const s = executorSettingsFromConf(tree, "hacrm.conf");
+    expect(s).toEqual({ ocfDirs: ["/opt/ra", "/srv/ra"], actionsInFlightMax: 3, killGraceMs: 2000 });
+    const paths = resolveAgentPaths({
+      env: { HACRM_OCF_PATH: "/first" },
+      configOcfDirs: s.ocfDirs,
+      agentsDir: "/repo/agents",
+    });
+    expect(paths.ocfDirs).toEqual([
+      "/first",
+      "/opt/ra",
+      "/srv/ra",
+      "/repo/agents/ocf/resource.d",
+      "/usr/lib/ocf/resource.d",
+    ]);
+  });
+
+  it("names the line of a bad key or value", () => {
+    expect(() =>
+      executorSettingsFromConf(parseConfTree("executor {\n  actions_in_flight_max: 0\n}\n", "c"), "c"),
+    ).toThrow(/positive integer/);
+    try {
+      executorSettingsFromConf(parseConfTree("executor {\n\n  ocf_pth: /x\n}\n", "c"), "c");
+      expect.unreachable();
+    } catch (err) {
+      expect((err as HacrmError).where).toBe("c:3");
+    }
   });
 });

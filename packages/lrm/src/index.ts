@@ -11,3 +11,4 @@ export * from "./attributes.js";
 export * from "./core/types.js";
 export * from "./core/executor-core.js";
 export * from "./executor.js";
+export * from "./config.js";
