@@ -17,8 +17,16 @@ describe("hacrm configure against the crmsh conformance corpus", () => {
   }, 180_000);
 
   it("passes all 80 cases (64 positive, 16 negative) through bin/hacrm", async () => {
-    const args = [join(corpus, "run-conformance.mjs"), "--jobs", "2", "--cmd", `CIB_file={out} ${join(repo, "bin/hacrm")} configure < {crm}`];
-    const r = await promisify(execFile)("node", args, { cwd: repo, timeout: 170_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    const args = [
+      join(corpus, "run-conformance.mjs"),
+      "--jobs",
+      "2",
+      "--cmd",
+      `CIB_file={out} ${join(repo, "bin/hacrm")} configure < {crm}`,
+    ];
+    const r = await promisify(execFile)("node", args, { cwd: repo, timeout: 170_000 }).catch(
+      (e: { stdout: string; stderr: string }) => e,
+    );
     const last = r.stdout.trim().split("\n").pop();
     expect(last, r.stdout + r.stderr).toBe("80 passed, 0 failed");
   }, 180_000);
@@ -54,7 +62,9 @@ describe("top-level hacrm resource / node / property on a CIB file", () => {
     expect(moved.status).toBe(0);
     expect(moved.err).toMatch(/cli-prefer-d1/);
     expect(moved.err).toMatch(/hacrm resource clear d1/);
-    expect(readFileSync(cib, "utf8")).toMatch(/<rsc_location id="cli-prefer-d1" rsc="d1" role="Started" node="node2" score="INFINITY"\/>/);
+    expect(readFileSync(cib, "utf8")).toMatch(
+      /<rsc_location id="cli-prefer-d1" rsc="d1" role="Started" node="node2" score="INFINITY"\/>/,
+    );
     await run("resource", "ban", "d2", "node1");
     expect(readFileSync(cib, "utf8")).toContain('id="cli-ban-d2-on-node1"');
     expect((await run("resource", "clear", "d1")).status).toBe(0);
@@ -64,13 +74,19 @@ describe("top-level hacrm resource / node / property on a CIB file", () => {
 
   it("reports data as JSON with --json", async () => {
     await run("node", "standby", "node1");
-    const nodes = JSON.parse((await run("node", "list", "--json")).out) as { nodes: Array<{ uname: string; standby: string }> };
+    const nodes = JSON.parse((await run("node", "list", "--json")).out) as {
+      nodes: Array<{ uname: string; standby: string }>;
+    };
     expect(nodes.nodes.find((n) => n.uname === "node1")?.standby).toBe("on");
     await run("resource", "stop", "d2");
-    const list = JSON.parse((await run("resource", "list", "--json")).out) as { resources: Array<{ id: string; targetRole: string | null }> };
+    const list = JSON.parse((await run("resource", "list", "--json")).out) as {
+      resources: Array<{ id: string; targetRole: string | null }>;
+    };
     expect(list.resources.find((r) => r.id === "d2")?.targetRole).toBe("Stopped");
     await run("property", "no-quorum-policy=stop");
-    const props = JSON.parse((await run("property", "--json")).out) as { sets: Array<{ properties: Record<string, string> }> };
+    const props = JSON.parse((await run("property", "--json")).out) as {
+      sets: Array<{ properties: Record<string, string> }>;
+    };
     expect(props.sets[0]?.properties["no-quorum-policy"]).toBe("stop");
   });
 

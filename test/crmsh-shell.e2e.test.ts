@@ -89,6 +89,8 @@ describe("interactive hacrm in a terminal (tmux)", () => {
     await waitFor(/hacrm\(cib\.xml\)# up$/m);
     await tmux("send-keys", "-t", session, "C-u");
     await type("quit", "Enter");
-    expect(readFileSync(join(dir, "history"), "utf8")).toContain("primitive web ocf:heartbeat:Dummy params fake=1");
+    expect(readFileSync(join(dir, "history"), "utf8")).toContain(
+      "primitive web ocf:heartbeat:Dummy params fake=1",
+    );
   }, 60_000);
 });

@@ -22,18 +22,133 @@ function prng(seed: number): () => number {
 }
 
 const VOCAB = [
-  "primitive", "group", "clone", "ms", "master", "bundle", "rsc_template", "location", "colocation", "order", "rsc_ticket",
-  "property", "rsc_defaults", "op_defaults", "node", "tag", "fencing_topology", "alert", "role", "acl_target", "monitor",
-  "delete", "rename", "modgroup", "set", "show", "verify", "d1", "d2", "d3", "d4", "g1", "cl-d5", "x", "1abc", "ocf:heartbeat:Dummy",
-  "ocf:pacemaker:Stateful", "Dummy", "lsb:cron", "stonith:fence_x", "@t", "params", "meta", "utilization", "op", "operations",
-  "monitor", "start", "interval=10s", "timeout=20s", "role=Master", "fake=1", "state=/x", "target-role=Stopped", "$id=s1",
-  "$id-ref=d1", "inf:", "-inf:", "+inf:", "100:", "0:", "Mandatory:", "advisory:", "node1", "d1:Master", "d2:start", "d1:begin",
-  "(", ")", "[", "]", "{", "}", "rule", "#uname", "eq", "lt", "and", "or", "defined", "date", "spec", "in", "hours=9-17",
-  "start=2024-01-01", "months=2", "sequential=false", "require-all=false", "symmetrical=false", "node-attribute=rack",
-  "loss-policy=stop", "attributes", "to", "select", "nodes", "read", "xpath:/x", "ref:d1", "add", "remove", "after", "d1.fake",
-  '"quoted value"', "'single'", "a=\"b c\"", "\\", "#", "=", ":", "::", "", "é", "description=x",
+  "primitive",
+  "group",
+  "clone",
+  "ms",
+  "master",
+  "bundle",
+  "rsc_template",
+  "location",
+  "colocation",
+  "order",
+  "rsc_ticket",
+  "property",
+  "rsc_defaults",
+  "op_defaults",
+  "node",
+  "tag",
+  "fencing_topology",
+  "alert",
+  "role",
+  "acl_target",
+  "monitor",
+  "delete",
+  "rename",
+  "modgroup",
+  "set",
+  "show",
+  "verify",
+  "d1",
+  "d2",
+  "d3",
+  "d4",
+  "g1",
+  "cl-d5",
+  "x",
+  "1abc",
+  "ocf:heartbeat:Dummy",
+  "ocf:pacemaker:Stateful",
+  "Dummy",
+  "lsb:cron",
+  "stonith:fence_x",
+  "@t",
+  "params",
+  "meta",
+  "utilization",
+  "op",
+  "operations",
+  "monitor",
+  "start",
+  "interval=10s",
+  "timeout=20s",
+  "role=Master",
+  "fake=1",
+  "state=/x",
+  "target-role=Stopped",
+  "$id=s1",
+  "$id-ref=d1",
+  "inf:",
+  "-inf:",
+  "+inf:",
+  "100:",
+  "0:",
+  "Mandatory:",
+  "advisory:",
+  "node1",
+  "d1:Master",
+  "d2:start",
+  "d1:begin",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  "rule",
+  "#uname",
+  "eq",
+  "lt",
+  "and",
+  "or",
+  "defined",
+  "date",
+  "spec",
+  "in",
+  "hours=9-17",
+  "start=2024-01-01",
+  "months=2",
+  "sequential=false",
+  "require-all=false",
+  "symmetrical=false",
+  "node-attribute=rack",
+  "loss-policy=stop",
+  "attributes",
+  "to",
+  "select",
+  "nodes",
+  "read",
+  "xpath:/x",
+  "ref:d1",
+  "add",
+  "remove",
+  "after",
+  "d1.fake",
+  '"quoted value"',
+  "'single'",
+  'a="b c"',
+  "\\",
+  "#",
+  "=",
+  ":",
+  "::",
+  "",
+  "é",
+  "description=x",
 ];
-const FORBIDDEN_HEADS = new Set(["commit", "up", "end", "back", "cd", "quit", "exit", "bye", "edit", "resource", "configure"]);
+const FORBIDDEN_HEADS = new Set([
+  "commit",
+  "up",
+  "end",
+  "back",
+  "cd",
+  "quit",
+  "exit",
+  "bye",
+  "edit",
+  "resource",
+  "configure",
+]);
 
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rnd() * xs.length)] as T;
@@ -61,7 +176,10 @@ function mutate(rnd: () => number, script: string): string {
         s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 8));
         break;
       case 1:
-        s = s.slice(0, at) + pick(rnd, ['"', "'", "\\", "(", ")", ":", "=", " ", "\n", "#", "{", "-", "\t"]) + s.slice(at);
+        s =
+          s.slice(0, at) +
+          pick(rnd, ['"', "'", "\\", "(", ")", ":", "=", " ", "\n", "#", "{", "-", "\t"]) +
+          s.slice(at);
         break;
       case 2:
         lines.splice(k, 0, lines[k] ?? "");
@@ -86,7 +204,10 @@ function mutate(rnd: () => number, script: string): string {
     }
   }
   // Scripts here must be one atomic unit: no explicit commit or level change.
-  return s.split("\n").filter((l) => !FORBIDDEN_HEADS.has(l.trim().split(/\s+/)[0] ?? "")).join("\n");
+  return s
+    .split("\n")
+    .filter((l) => !FORBIDDEN_HEADS.has(l.trim().split(/\s+/)[0] ?? ""))
+    .join("\n");
 }
 
 /** Deeper local runs: HACRM_FUZZ_RUNS=20000 HACRM_FUZZ_SEED=n npx vitest run crm-fuzz */

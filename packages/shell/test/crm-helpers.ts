@@ -21,7 +21,9 @@ export function loadCases(): Case[] {
     .sort()
     .map((f) => {
       const name = f.slice(0, -4);
-      const initialFile = existsSync(`${casesDir}${name}.initial.xml`) ? `${casesDir}${name}.initial.xml` : `${corpusDir}empty-cib.xml`;
+      const initialFile = existsSync(`${casesDir}${name}.initial.xml`)
+        ? `${casesDir}${name}.initial.xml`
+        : `${corpusDir}empty-cib.xml`;
       const expectedFile = `${casesDir}${name}.expected.xml`;
       return {
         name,

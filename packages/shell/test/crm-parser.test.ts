@@ -30,7 +30,7 @@ async function scriptError(text: string): Promise<{ err: HacrmError; writes: num
 
 describe("crm lexer", () => {
   it("joins continuations, skips comment and blank lines, keeps positions", () => {
-    const lines = splitCommands("# c\n\nproperty a=1 \\\n\tb=\"x y\"\nprimitive d ocf:heartbeat:Dummy\n", "t");
+    const lines = splitCommands('# c\n\nproperty a=1 \\\n\tb="x y"\nprimitive d ocf:heartbeat:Dummy\n', "t");
     expect(lines).toHaveLength(2);
     expect(lines[0]?.tokens.map((t) => t.text)).toEqual(["property", "a=1", "b=x y"]);
     expect(lines[0]?.tokens[2]?.pos).toEqual({ line: 4, col: 2 });
@@ -63,10 +63,20 @@ describe("crm parser errors name line, column and what was expected", () => {
     ["property stonith-enabled=false # no", "t.crm:1:32", /unexpected '#'/, /own/],
     ["primitive 1abc ocf:heartbeat:Dummy", "t.crm:1:11", /1abc: invalid id/, undefined],
     ["\n  primitve d1 ocf:heartbeat:Dummy", "t.crm:2:3", /No such command/, /did you mean 'primitive'\?/],
-    ["primitive d1 ocf:heartbeat:Dummy parms a=1", "t.crm:1:34", /expected params, meta/, /did you mean 'params'\?/],
+    [
+      "primitive d1 ocf:heartbeat:Dummy parms a=1",
+      "t.crm:1:34",
+      /expected params, meta/,
+      /did you mean 'params'\?/,
+    ],
     ["location l1 d1 rule 10: #uname eqq node1", "t.crm:1:32", /expected an operator/, /did you mean 'eq'\?/],
     ["colocation c1 inf: a ( b c", "t.crm:1:27", /'\)' to close the set opened at 1:22/, undefined],
-    ["primitive d1 ocf:heartbeat:Dummy op monitor interval=10s role=Leadr", "t.crm:1:63", /invalid role 'Leadr'/, /did you mean 'Leader'|did you mean 'Master'|Slave|Started/],
+    [
+      "primitive d1 ocf:heartbeat:Dummy op monitor interval=10s role=Leadr",
+      "t.crm:1:63",
+      /invalid role 'Leadr'/,
+      /did you mean 'Leader'|did you mean 'Master'|Slave|Started/,
+    ],
   ])("%s", (text, where, message, hint) => {
     const err = parseError(text);
     expect(err.code).toBe("CRM_SYNTAX");
@@ -78,11 +88,23 @@ describe("crm parser errors name line, column and what was expected", () => {
 
 describe("crm semantic errors are refused with a position, nothing committed", () => {
   it.each([
-    ["primitive d1 ocf:heartbeat:Dummy\nprimitive d1 ocf:heartbeat:Dummy", "t.crm:2:11", /Found existing primitive/],
+    [
+      "primitive d1 ocf:heartbeat:Dummy\nprimitive d1 ocf:heartbeat:Dummy",
+      "t.crm:2:11",
+      /Found existing primitive/,
+    ],
     ["primitive d1 ocf:heartbeat:Dummy\ncolocation c inf: d1 ghost", "t.crm:2:22", /unknown ID "ghost"/],
-    ["primitive d1 ocf:heartbeat:Dummy params nosuch=1", "t.crm:1:41", /parameter "nosuch" is not known to ocf:heartbeat:Dummy/],
+    [
+      "primitive d1 ocf:heartbeat:Dummy params nosuch=1",
+      "t.crm:1:41",
+      /parameter "nosuch" is not known to ocf:heartbeat:Dummy/,
+    ],
     ["group g a b", "t.crm:1:9", /g refers to missing object a/],
-    ["primitive a ocf:heartbeat:Dummy\nclone c a\nlocation l a 1: n1", "t.crm:3:12", /not a valid resource or tag/],
+    [
+      "primitive a ocf:heartbeat:Dummy\nclone c a\nlocation l a 1: n1",
+      "t.crm:3:12",
+      /not a valid resource or tag/,
+    ],
     ["primitive d1 ocf:heartbeat:Dummy meta target-role=Bogus", "t.crm:1:11", /Unknown role: Bogus/],
     ["primitive d1 Dumy", "t.crm:1:14", /no resource agent 'Dumy'/],
   ])("%s", async (text, where, message) => {
@@ -95,7 +117,12 @@ describe("crm semantic errors are refused with a position, nothing committed", (
 
   it("keeps an explicit commit and drops what follows a failed line", async () => {
     const store = memoryStore(empty);
-    await expect(newSession(store).runScript("primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy\nfrobnicate", "t")).rejects.toThrow(/No such command/);
+    await expect(
+      newSession(store).runScript(
+        "primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy\nfrobnicate",
+        "t",
+      ),
+    ).rejects.toThrow(/No such command/);
     expect(store.writes).toHaveLength(1);
     const ids = JSON.stringify(store.cib);
     expect(ids).toContain('"d1"');
@@ -104,7 +131,13 @@ describe("crm semantic errors are refused with a position, nothing committed", (
 
   it("bumps the epoch once per commit and resets num_updates", async () => {
     const store = memoryStore(empty.replace('num_updates="0"', 'num_updates="7"'));
-    await newSession(store).runScript("primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy", "t");
-    expect(store.writes.map((w) => [w.attrs["epoch"], w.attrs["num_updates"]])).toEqual([["2", "0"], ["3", "0"]]);
+    await newSession(store).runScript(
+      "primitive d1 ocf:heartbeat:Dummy\ncommit\nprimitive d2 ocf:heartbeat:Dummy",
+      "t",
+    );
+    expect(store.writes.map((w) => [w.attrs["epoch"], w.attrs["num_updates"]])).toEqual([
+      ["2", "0"],
+      ["3", "0"],
+    ]);
   });
 });

@@ -13,17 +13,20 @@ describe("crm configure, in process, on the crmsh corpus", () => {
     expect(positives).toHaveLength(64);
   });
 
-  it.each(positives.map((c) => [c.name, c] as const))("%s: same CIB as crmsh, and show reads back to the same CIB", async (_name, c) => {
-    const store = memoryStore(c.initial);
-    await newSession(store).runScript(c.script, c.name);
-    const built = serializeXml(store.cib);
-    expect(normalize(built)).toBe(normalize(c.expected as string));
+  it.each(positives.map((c) => [c.name, c] as const))(
+    "%s: same CIB as crmsh, and show reads back to the same CIB",
+    async (_name, c) => {
+      const store = memoryStore(c.initial);
+      await newSession(store).runScript(c.script, c.name);
+      const built = serializeXml(store.cib);
+      expect(normalize(built)).toBe(normalize(c.expected as string));
 
-    const text = showObjects(store.cib);
-    const again = memoryStore(empty);
-    await newSession(again).runScript(text, `${c.name} (show)`);
-    expect(normalize(serializeXml(again.cib))).toBe(normalize(built));
-    // show is stable: printing the read-back CIB gives the same text
-    expect(showObjects(again.cib)).toBe(text);
-  });
+      const text = showObjects(store.cib);
+      const again = memoryStore(empty);
+      await newSession(again).runScript(text, `${c.name} (show)`);
+      expect(normalize(serializeXml(again.cib))).toBe(normalize(built));
+      // show is stable: printing the read-back CIB gives the same text
+      expect(showObjects(again.cib)).toBe(text);
+    },
+  );
 });

@@ -20,10 +20,17 @@ export const command: Command = {
       const cib = await new Session(sessionDeps(io, json)).cib();
       const sets = section(cib, "crm_config").children.map((s) => ({
         id: s.attrs["id"] ?? "",
-        properties: Object.fromEntries(s.children.filter((c) => c.name === "nvpair").map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""])),
+        properties: Object.fromEntries(
+          s.children
+            .filter((c) => c.name === "nvpair")
+            .map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""]),
+        ),
       }));
       if (json) writeLine(io.stdout, JSON.stringify({ sets }));
-      else for (const s of sets) for (const [k, v] of Object.entries(s.properties)) writeLine(io.stdout, `${k}=${v}${s.id === "cib-bootstrap-options" ? "" : ` (${s.id})`}`);
+      else
+        for (const s of sets)
+          for (const [k, v] of Object.entries(s.properties))
+            writeLine(io.stdout, `${k}=${v}${s.id === "cib-bootstrap-options" ? "" : ` (${s.id})`}`);
       return ExitStatus.ok;
     }
     if (rest[0] === "delete") {
@@ -34,7 +41,8 @@ export const command: Command = {
       }
       const session = new Session(sessionDeps(io, json));
       const cib = await session.cib();
-      for (const s of section(cib, "crm_config").children) s.children = s.children.filter((c) => c.attrs["name"] !== name);
+      for (const s of section(cib, "crm_config").children)
+        s.children = s.children.filter((c) => c.attrs["name"] !== name);
       await session.commit("<command line>");
       return ExitStatus.ok;
     }

@@ -1,4 +1,10 @@
-import { implicitParameter, listAgents, loadAgentMetadata, parseAgentSpec, resolveAgentPaths } from "@hacrm/lrm";
+import {
+  implicitParameter,
+  listAgents,
+  loadAgentMetadata,
+  parseAgentSpec,
+  resolveAgentPaths,
+} from "@hacrm/lrm";
 
 /** What the shell needs to know about installed resource agents. */
 export interface AgentCatalog {
@@ -32,7 +38,15 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
     resolveType(type) {
       const all = list();
       const rank = (a: string): number =>
-        a.startsWith("ocf:heartbeat:") ? 0 : a.startsWith("ocf:pacemaker:") ? 1 : a.startsWith("ocf:") ? 2 : a.startsWith("lsb:") ? 3 : 4;
+        a.startsWith("ocf:heartbeat:")
+          ? 0
+          : a.startsWith("ocf:pacemaker:")
+            ? 1
+            : a.startsWith("ocf:")
+              ? 2
+              : a.startsWith("lsb:")
+                ? 3
+                : 4;
       return all.filter((a) => a.split(":").pop() === type).sort((a, b) => rank(a) - rank(b))[0];
     },
     parameters(agent) {

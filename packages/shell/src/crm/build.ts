@@ -1,9 +1,7 @@
 import { element, type XmlElement } from "@hacrm/cib";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
-import {
-  IdAllocator, crmKind, findById, findResource, section, semanticError, setChild,
-} from "./doc.js";
+import { IdAllocator, crmKind, findById, findResource, section, semanticError, setChild } from "./doc.js";
 import type { Pos } from "./lexer.js";
 import { closest } from "./parser.js";
 
@@ -20,16 +18,17 @@ export function refKey(owner: string, ref: string): string {
   return `${owner}\u0000${ref}`;
 }
 
-function noteRef(ctx: BuildContext, owner: string, w: A.Word): void {
-  ctx.refPos.set(refKey(owner, w.text), w.pos);
-}
-
 /** A new object's id must be free. */
 export function claimId(ctx: BuildContext, ids: IdAllocator, w: A.Word, kind: string): void {
   const existing = findById(ctx.cib, w.text);
   if (existing || ids.has(w.text)) {
     const what = existing ? crmKind(existing.el) : "object";
-    throw semanticError(ctx.source, w.pos, `Cannot create ${kind} with ID '${w.text}': Found existing ${what} with same ID.`, `pick another id, or 'delete ${w.text}' first`);
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `Cannot create ${kind} with ID '${w.text}': Found existing ${what} with same ID.`,
+      `pick another id, or 'delete ${w.text}' first`,
+    );
   }
   ids.take(w.text);
 }
@@ -58,7 +57,13 @@ function resolveSetRef(ctx: BuildContext, set: A.AttrSet, ref: A.Word, elementNa
   return own.attrs["id"] as string;
 }
 
-export function buildSet(ctx: BuildContext, ids: IdAllocator, set: A.AttrSet, owner: string, elementName?: string): XmlElement {
+export function buildSet(
+  ctx: BuildContext,
+  ids: IdAllocator,
+  set: A.AttrSet,
+  owner: string,
+  elementName?: string,
+): XmlElement {
   const name = elementName ?? set.element;
   if (set.idRef) return element(name, { "id-ref": resolveSetRef(ctx, set, set.idRef, name) });
   const id = set.id ? set.id.text : ids.fresh(`${owner}-${SET_SUFFIX[set.element]}`);
@@ -88,7 +93,12 @@ function buildExpr(ids: IdAllocator, e: A.Expr, ruleId: string): XmlElement {
   const id = ids.fresh(`${ruleId}-expression`);
   switch (e.kind) {
     case "attr": {
-      const el = element("expression", { attribute: e.attribute, id, operation: e.operation, value: e.value });
+      const el = element("expression", {
+        attribute: e.attribute,
+        id,
+        operation: e.operation,
+        value: e.value,
+      });
       if (e.type !== undefined) el.attrs["type"] = e.type;
       return el;
     }
@@ -96,16 +106,23 @@ function buildExpr(ids: IdAllocator, e: A.Expr, ruleId: string): XmlElement {
     case "not_defined":
       return element("expression", { attribute: e.attribute, id, operation: e.kind });
     case "date":
-      return element("date_expression", { id, operation: e.operation, [e.operation === "lt" ? "end" : "start"]: e.value });
+      return element("date_expression", {
+        id,
+        operation: e.operation,
+        [e.operation === "lt" ? "end" : "start"]: e.value,
+      });
     case "in_range": {
       const el = element("date_expression", { id, operation: "in_range" });
       if (e.start !== undefined) el.attrs["start"] = e.start;
       if (e.end !== undefined) el.attrs["end"] = e.end;
-      if (e.duration.length > 0) el.children.push(fieldsElement("duration", ids.fresh(`${id}-duration`), e.duration));
+      if (e.duration.length > 0)
+        el.children.push(fieldsElement("duration", ids.fresh(`${id}-duration`), e.duration));
       return el;
     }
     case "date_spec":
-      return element("date_expression", { id, operation: "date_spec" }, [fieldsElement("date_spec", ids.fresh(`${id}-date_spec`), e.fields)]);
+      return element("date_expression", { id, operation: "date_spec" }, [
+        fieldsElement("date_spec", ids.fresh(`${id}-date_spec`), e.fields),
+      ]);
   }
 }
 
@@ -117,13 +134,26 @@ function fieldsElement(name: string, id: string, fields: A.NvPair[]): XmlElement
 
 // ---------------------------------------------------------------- resources
 
-async function resolveAgent(ctx: BuildContext, agent: A.Agent): Promise<{ attrs: Record<string, string>; name: string }> {
+async function resolveAgent(
+  ctx: BuildContext,
+  agent: A.Agent,
+): Promise<{ attrs: Record<string, string>; name: string }> {
   let { cls, provider, type } = agent;
   if (cls === "") {
     const found = ctx.agents.resolveType(type);
     if (!found) {
-      const near = closest(type, ctx.agents.list().map((x) => x.split(":").pop() ?? x));
-      throw semanticError(ctx.source, agent.pos, `no resource agent '${type}' is installed`, near ? `did you mean '${near}'?` : "write the full name, CLASS:PROVIDER:TYPE (e.g. ocf:heartbeat:IPaddr2)");
+      const near = closest(
+        type,
+        ctx.agents.list().map((x) => x.split(":").pop() ?? x),
+      );
+      throw semanticError(
+        ctx.source,
+        agent.pos,
+        `no resource agent '${type}' is installed`,
+        near
+          ? `did you mean '${near}'?`
+          : "write the full name, CLASS:PROVIDER:TYPE (e.g. ocf:heartbeat:IPaddr2)",
+      );
     }
     const parts = found.split(":");
     cls = parts[0] ?? "";
@@ -145,7 +175,12 @@ async function checkParams(ctx: BuildContext, id: string, agent: string, sets: A
       if (params.has(p.name) || ctx.agents.implicit(agent, p.name)) continue;
       const known = [...params];
       const close = known.find((k) => k.toLowerCase() === p.name.toLowerCase());
-      throw semanticError(ctx.source, p.pos, `${id}: parameter "${p.name}" is not known to ${agent}`, close ? `did you mean '${close}'?` : `its parameters: ${known.join(", ")}`);
+      throw semanticError(
+        ctx.source,
+        p.pos,
+        `${id}: parameter "${p.name}" is not known to ${agent}`,
+        close ? `did you mean '${close}'?` : `its parameters: ${known.join(", ")}`,
+      );
     }
   }
 }
@@ -166,12 +201,18 @@ function buildOp(ctx: BuildContext, ids: IdAllocator, op: A.Op, base: string): X
 
 function buildOperations(ctx: BuildContext, ids: IdAllocator, p: A.PrimitiveCmd): XmlElement | undefined {
   if (p.opsIdRef) {
-    if (p.ops.length > 0) throw semanticError(ctx.source, p.opsIdRef.pos, "operations $id-ref= cannot be combined with op");
+    if (p.ops.length > 0)
+      throw semanticError(ctx.source, p.opsIdRef.pos, "operations $id-ref= cannot be combined with op");
     const found = findById(ctx.cib, p.opsIdRef.text);
     let ref: string | undefined;
     if (found?.el.name === "operations") ref = p.opsIdRef.text;
     else ref = found?.el.children.find((c) => c.name === "operations")?.attrs["id"];
-    if (ref === undefined) throw semanticError(ctx.source, p.opsIdRef.pos, `operations $id-ref: no operations set '${p.opsIdRef.text}'`);
+    if (ref === undefined)
+      throw semanticError(
+        ctx.source,
+        p.opsIdRef.pos,
+        `operations $id-ref: no operations set '${p.opsIdRef.text}'`,
+      );
     return element("operations", { "id-ref": ref });
   }
   if (p.ops.length === 0 && !p.opsId) return undefined;
@@ -187,7 +228,13 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
   const el = element(p.cmd === "rsc_template" ? "template" : "primitive", { id: p.id.text });
   if (p.template) {
     const t = findResource(ctx.cib, p.template.text);
-    if (!t || t.el.name !== "template") throw semanticError(ctx.source, p.template.pos, `no rsc_template '${p.template.text}'`, "define it with rsc_template first");
+    if (!t || t.el.name !== "template")
+      throw semanticError(
+        ctx.source,
+        p.template.pos,
+        `no rsc_template '${p.template.text}'`,
+        "define it with rsc_template first",
+      );
     el.attrs["template"] = p.template.text;
   } else if (p.agent) {
     const agent = await resolveAgent(ctx, p.agent);
@@ -207,11 +254,27 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
 function detachTopLevel(ctx: BuildContext, w: A.Word, owner: string, allowed: string[]): XmlElement {
   const resources = section(ctx.cib, "resources");
   const found = findResource(ctx.cib, w.text);
-  if (!found) throw semanticError(ctx.source, w.pos, `${owner} refers to missing object ${w.text}`, "create the resource first");
+  if (!found)
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `${owner} refers to missing object ${w.text}`,
+      "create the resource first",
+    );
   if (found.parent !== resources) {
-    throw semanticError(ctx.source, w.pos, `${w.text} is already in ${crmKind(found.parent)} ${found.parent.attrs["id"] ?? ""}`, "a resource belongs to one container");
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `${w.text} is already in ${crmKind(found.parent)} ${found.parent.attrs["id"] ?? ""}`,
+      "a resource belongs to one container",
+    );
   }
-  if (!allowed.includes(found.el.name)) throw semanticError(ctx.source, w.pos, `${w.text} is a ${crmKind(found.el)}; ${owner} takes ${allowed.join(" or ")}`);
+  if (!allowed.includes(found.el.name))
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `${w.text} is a ${crmKind(found.el)}; ${owner} takes ${allowed.join(" or ")}`,
+    );
   resources.children.splice(resources.children.indexOf(found.el), 1);
   return found.el;
 }
@@ -240,10 +303,12 @@ export function applyBundle(ctx: BuildContext, b: A.BundleCmd): void {
   const el = element("bundle", { id: b.id.text });
   reserveSetIds(ctx, ids, b.sets);
   for (const s of b.sets) el.children.push(buildSet(ctx, ids, s, b.id.text));
-  const attrs = (pairs: A.NvPair[]): Record<string, string> => Object.fromEntries(pairs.map((p) => [p.name, p.value]));
+  const attrs = (pairs: A.NvPair[]): Record<string, string> =>
+    Object.fromEntries(pairs.map((p) => [p.name, p.value]));
   el.children.push(element(b.runtime.name, attrs(b.runtime.attrs)));
   let k = 0;
-  const mapping = (name: string, pairs: A.NvPair[]): XmlElement => element(name, { id: ids.fresh(`${b.id.text}-${k++}`), ...attrs(pairs) });
+  const mapping = (name: string, pairs: A.NvPair[]): XmlElement =>
+    element(name, { id: ids.fresh(`${b.id.text}-${k++}`), ...attrs(pairs) });
   if (b.network || b.portMappings.length > 0) {
     const net = element("network", attrs(b.network ?? []));
     for (const m of b.portMappings) net.children.push(mapping("port-mapping", m));
@@ -265,12 +330,17 @@ export function applyMonitor(ctx: BuildContext, m: A.MonitorCmd): void {
   }
   const ids = new IdAllocator(ctx.cib);
   let ops = found.el.children.find((c) => c.name === "operations");
-  if (ops?.attrs["id-ref"] !== undefined) throw semanticError(ctx.source, m.rsc.pos, `${m.rsc.text} uses shared operations ${ops.attrs["id-ref"]}`);
+  if (ops?.attrs["id-ref"] !== undefined)
+    throw semanticError(ctx.source, m.rsc.pos, `${m.rsc.text} uses shared operations ${ops.attrs["id-ref"]}`);
   if (!ops) {
     ops = element("operations");
     found.el.children.push(ops);
   }
-  const op = element("op", { id: ids.fresh(`${m.rsc.text}-monitor-${m.interval}`), name: "monitor", interval: m.interval });
+  const op = element("op", {
+    id: ids.fresh(`${m.rsc.text}-monitor-${m.interval}`),
+    name: "monitor",
+    interval: m.interval,
+  });
   if (m.role !== undefined) op.attrs["role"] = m.role;
   if (m.timeout !== undefined) op.attrs["timeout"] = m.timeout;
   ops.children.push(op);

@@ -12,7 +12,11 @@ export interface ConfigProblem {
   hint?: string;
 }
 
-const CRM_NAMES: Record<string, string> = { rsc_location: "location", rsc_colocation: "colocation", rsc_order: "order" };
+const CRM_NAMES: Record<string, string> = {
+  rsc_location: "location",
+  rsc_colocation: "colocation",
+  rsc_order: "order",
+};
 
 /** Ids a constraint may name: resources outside clones/bundles, and tags. */
 function constraintTargets(cib: XmlElement): { ok: Set<string>; inside: Map<string, string> } {
@@ -35,10 +39,13 @@ function constraintTargets(cib: XmlElement): { ok: Set<string>; inside: Map<stri
 
 function constraintRefs(c: XmlElement): Array<{ attr: string; id: string }> {
   const out: Array<{ attr: string; id: string }> = [];
-  for (const a of ["rsc", "with-rsc", "first", "then"]) if (c.attrs[a] !== undefined) out.push({ attr: a, id: c.attrs[a] });
+  for (const a of ["rsc", "with-rsc", "first", "then"])
+    if (c.attrs[a] !== undefined) out.push({ attr: a, id: c.attrs[a] });
   for (const s of c.children) {
     if (s.name !== "resource_set") continue;
-    for (const r of s.children) if (r.name === "resource_ref" && r.attrs["id"] !== undefined) out.push({ attr: "resource_ref", id: r.attrs["id"] });
+    for (const r of s.children)
+      if (r.name === "resource_ref" && r.attrs["id"] !== undefined)
+        out.push({ attr: "resource_ref", id: r.attrs["id"] });
   }
   return out;
 }
@@ -53,9 +60,19 @@ function checkConstraints(cib: XmlElement, problems: ConfigProblem[]): void {
       if (ok.has(r.id)) continue;
       const parent = inside.get(r.id);
       if (parent !== undefined) {
-        problems.push({ owner, ref: r.id, message: `${kind} ${owner}: '${r.id}' is not a valid resource or tag (it lives inside ${parent})`, hint: `constraints must name ${parent}` });
+        problems.push({
+          owner,
+          ref: r.id,
+          message: `${kind} ${owner}: '${r.id}' is not a valid resource or tag (it lives inside ${parent})`,
+          hint: `constraints must name ${parent}`,
+        });
       } else {
-        problems.push({ owner, ref: r.id, message: `${kind} ${owner}: ${r.attr} references an unknown ID "${r.id}"`, hint: "create the resource first, or fix the id" });
+        problems.push({
+          owner,
+          ref: r.id,
+          message: `${kind} ${owner}: ${r.attr} references an unknown ID "${r.id}"`,
+          hint: "create the resource first, or fix the id",
+        });
       }
     }
   }
@@ -68,8 +85,16 @@ function checkRoles(cib: XmlElement, problems: ConfigProblem[]): void {
       const o = RESOURCE_ELEMENTS.has(c.name) ? (c.attrs["id"] ?? owner) : owner;
       if (c.name === "meta_attributes") {
         for (const nv of c.children) {
-          if (nv.name === "nvpair" && nv.attrs["name"] === "target-role" && !lower.has((nv.attrs["value"] ?? "").toLowerCase())) {
-            problems.push({ owner: o, message: `${o}: Unknown role: ${nv.attrs["value"] ?? ""} (target-role)`, hint: `roles: ${ROLES.join(", ")}` });
+          if (
+            nv.name === "nvpair" &&
+            nv.attrs["name"] === "target-role" &&
+            !lower.has((nv.attrs["value"] ?? "").toLowerCase())
+          ) {
+            problems.push({
+              owner: o,
+              message: `${o}: Unknown role: ${nv.attrs["value"] ?? ""} (target-role)`,
+              hint: `roles: ${ROLES.join(", ")}`,
+            });
           }
         }
       }
@@ -83,25 +108,48 @@ function checkReferences(cib: XmlElement, problems: ConfigProblem[]): void {
   const conf = configuration(cib);
   const defined = new Set<string>();
   for (const el of walk(conf)) {
-    if (el.attrs["id"] !== undefined && el.name !== "resource_ref" && el.name !== "obj_ref" && el.name !== "role") defined.add(el.attrs["id"]);
+    if (
+      el.attrs["id"] !== undefined &&
+      el.name !== "resource_ref" &&
+      el.name !== "obj_ref" &&
+      el.name !== "role"
+    )
+      defined.add(el.attrs["id"]);
   }
   for (const t of findSection(cib, "tags")?.children ?? []) {
     for (const r of t.children) {
-      if (r.attrs["id"] !== undefined && !defined.has(r.attrs["id"])) problems.push({ owner: t.attrs["id"] ?? "", ref: r.attrs["id"], message: `tag ${t.attrs["id"] ?? ""} refers to missing object ${r.attrs["id"]}` });
+      if (r.attrs["id"] !== undefined && !defined.has(r.attrs["id"]))
+        problems.push({
+          owner: t.attrs["id"] ?? "",
+          ref: r.attrs["id"],
+          message: `tag ${t.attrs["id"] ?? ""} refers to missing object ${r.attrs["id"]}`,
+        });
     }
   }
   for (const a of findSection(cib, "acls")?.children ?? []) {
     for (const r of a.children) {
-      if (r.name === "role" && r.attrs["id"] !== undefined && !defined.has(r.attrs["id"])) problems.push({ owner: a.attrs["id"] ?? "", ref: r.attrs["id"], message: `${a.name} ${a.attrs["id"] ?? ""} refers to missing role ${r.attrs["id"]}` });
+      if (r.name === "role" && r.attrs["id"] !== undefined && !defined.has(r.attrs["id"]))
+        problems.push({
+          owner: a.attrs["id"] ?? "",
+          ref: r.attrs["id"],
+          message: `${a.name} ${a.attrs["id"] ?? ""} refers to missing role ${r.attrs["id"]}`,
+        });
     }
   }
   for (const el of walk(conf)) {
     const ref = el.attrs["id-ref"];
-    if (ref !== undefined && !defined.has(ref)) problems.push({ owner: ref, message: `${el.name} id-ref="${ref}" names nothing` });
+    if (ref !== undefined && !defined.has(ref))
+      problems.push({ owner: ref, message: `${el.name} id-ref="${ref}" names nothing` });
   }
   for (const lvl of findSection(cib, "fencing-topology")?.children ?? []) {
     for (const d of (lvl.attrs["devices"] ?? "").split(",")) {
-      if (d && !defined.has(d)) problems.push({ owner: "fencing", ref: d, message: `fencing_topology: device ${d} does not exist`, hint: "create the stonith resource first" });
+      if (d && !defined.has(d))
+        problems.push({
+          owner: "fencing",
+          ref: d,
+          message: `fencing_topology: device ${d} does not exist`,
+          hint: "create the stonith resource first",
+        });
     }
   }
 }
@@ -110,7 +158,8 @@ function checkDuplicates(cib: XmlElement, problems: ConfigProblem[]): void {
   const seen = new Set<string>();
   for (const el of walk(configuration(cib))) {
     const id = el.attrs["id"];
-    if (id === undefined || el.name === "resource_ref" || el.name === "obj_ref" || el.name === "role") continue;
+    if (id === undefined || el.name === "resource_ref" || el.name === "obj_ref" || el.name === "role")
+      continue;
     if (seen.has(id)) problems.push({ owner: id, message: `id '${id}' is used twice (${el.name})` });
     seen.add(id);
   }

@@ -17,7 +17,12 @@ function noteRefs(ctx: BuildContext, owner: string, refs: A.RscRef[]): void {
 function bool(ctx: BuildContext, p: A.NvPair): boolean {
   if (/^(true|yes|on|1)$/i.test(p.value)) return true;
   if (/^(false|no|off|0)$/i.test(p.value)) return false;
-  throw semanticError(ctx.source, p.valuePos, `${p.name}: '${p.value}' is not a boolean`, "use true or false");
+  throw semanticError(
+    ctx.source,
+    p.valuePos,
+    `${p.name}: '${p.value}' is not a boolean`,
+    "use true or false",
+  );
 }
 
 /** Group `a b ( c d ) [ e ]` into resource sets, crmsh style. */
@@ -42,18 +47,31 @@ function groupSets(ctx: BuildContext, items: A.SetItem[]): PendingSet[] {
       if (a.name === "sequential" || a.name === "require-all") {
         if (bool(ctx, a)) delete attrs[a.name];
         else attrs[a.name] = "false";
-      } else if (a.name === "role" || a.name === "action" || a.name === "score" || a.name === "kind") attrs[a.name] = a.value;
-      else throw semanticError(ctx.source, a.pos, `unknown resource set attribute '${a.name}'`, "sets take sequential=, require-all=, role=, action=");
+      } else if (a.name === "role" || a.name === "action" || a.name === "score" || a.name === "kind")
+        attrs[a.name] = a.value;
+      else
+        throw semanticError(
+          ctx.source,
+          a.pos,
+          `unknown resource set attribute '${a.name}'`,
+          "sets take sequential=, require-all=, role=, action=",
+        );
     }
     const quals = new Set(s.refs.map((r) => r.qualifier?.text));
-    if (quals.size > 1) throw semanticError(ctx.source, s.pos, "members of one set must share their role or action");
+    if (quals.size > 1)
+      throw semanticError(ctx.source, s.pos, "members of one set must share their role or action");
     const q = s.refs[0]?.qualifier?.text;
     sets.push({ refs: s.refs, attrs, plain: false, ...(q !== undefined ? { qual: q } : {}) });
   }
   return sets;
 }
 
-function setElements(ids: IdAllocator, owner: string, sets: PendingSet[], qualAttr: "role" | "action"): XmlElement[] {
+function setElements(
+  ids: IdAllocator,
+  owner: string,
+  sets: PendingSet[],
+  qualAttr: "role" | "action",
+): XmlElement[] {
   return sets.map((s, k) => {
     const el = element("resource_set", { id: ids.fresh(`${owner}-${k}`), ...s.attrs });
     if (s.qual !== undefined) el.attrs[qualAttr] = s.qual;
@@ -78,7 +96,12 @@ function takeSetAttrs(ctx: BuildContext, attrs: A.NvPair[], sets: PendingSet[]):
 function constraintAttrs(ctx: BuildContext, el: XmlElement, attrs: A.NvPair[], allowed: string[]): void {
   for (const a of attrs) {
     if (!allowed.includes(a.name)) {
-      throw semanticError(ctx.source, a.pos, `unknown attribute '${a.name}' for ${el.name}`, allowed.length ? `allowed: ${allowed.join(", ")}` : undefined);
+      throw semanticError(
+        ctx.source,
+        a.pos,
+        `unknown attribute '${a.name}' for ${el.name}`,
+        allowed.length ? `allowed: ${allowed.join(", ")}` : undefined,
+      );
     }
     if (a.name === "symmetrical") bool(ctx, a);
     el.attrs[a.name] = a.value;
@@ -116,7 +139,11 @@ export function applyColocation(ctx: BuildContext, c: A.ColocationCmd): void {
     constraintAttrs(ctx, el, takeSetAttrs(ctx, c.attrs, sets), ["node-attribute"]);
     el.children.push(...setElements(ids, c.id.text, sets, "role"));
   }
-  noteRefs(ctx, c.id.text, c.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)));
+  noteRefs(
+    ctx,
+    c.id.text,
+    c.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)),
+  );
   finish(ctx, el);
 }
 
@@ -139,7 +166,11 @@ export function applyOrder(ctx: BuildContext, o: A.OrderCmd): void {
     constraintAttrs(ctx, el, takeSetAttrs(ctx, o.attrs, sets), ["symmetrical"]);
     el.children.push(...setElements(ids, o.id.text, sets, "action"));
   }
-  noteRefs(ctx, o.id.text, o.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)));
+  noteRefs(
+    ctx,
+    o.id.text,
+    o.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)),
+  );
   finish(ctx, el);
 }
 
@@ -158,7 +189,11 @@ export function applyTicket(ctx: BuildContext, t: A.TicketCmd): void {
     constraintAttrs(ctx, el, takeSetAttrs(ctx, t.attrs, sets), ["loss-policy"]);
     el.children.push(...setElements(ids, t.id.text, sets, "role"));
   }
-  noteRefs(ctx, t.id.text, t.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)));
+  noteRefs(
+    ctx,
+    t.id.text,
+    t.items.flatMap((i) => (i.kind === "ref" ? [i.ref] : i.set.refs)),
+  );
   finish(ctx, el);
 }
 
@@ -180,7 +215,8 @@ export function applyLocation(ctx: BuildContext, l: A.LocationCmd): void {
     const sets = groupSets(ctx, [{ kind: "set", set: { ...l.set, open: "(" } }]);
     for (const s of sets) {
       delete s.attrs["sequential"];
-      for (const a of l.set.attrs) if (a.name === "sequential" || a.name === "require-all") s.attrs[a.name] = a.value;
+      for (const a of l.set.attrs)
+        if (a.name === "sequential" || a.name === "require-all") s.attrs[a.name] = a.value;
     }
     el.children.push(...setElements(ids, l.id.text, sets, "role"));
     noteRefs(ctx, l.id.text, l.set.refs);

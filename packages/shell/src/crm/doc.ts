@@ -4,8 +4,16 @@ import type { Pos } from "./lexer.js";
 
 /** Where the optional sections go, in the order hacrm writes them. */
 export const SECTION_ORDER = [
-  "crm_config", "nodes", "resources", "constraints", "fencing-topology", "rsc_defaults", "op_defaults",
-  "alerts", "acls", "tags",
+  "crm_config",
+  "nodes",
+  "resources",
+  "constraints",
+  "fencing-topology",
+  "rsc_defaults",
+  "op_defaults",
+  "alerts",
+  "acls",
+  "tags",
 ];
 export const RESOURCE_ELEMENTS = new Set(["primitive", "group", "clone", "master", "bundle", "template"]);
 export const CONSTRAINT_ELEMENTS = new Set(["rsc_location", "rsc_colocation", "rsc_order", "rsc_ticket"]);
@@ -45,7 +53,8 @@ export function findById(cib: XmlElement, id: string): { el: XmlElement; parent:
   while (stack.length > 0) {
     const p = stack.pop() as XmlElement;
     for (const c of p.children) {
-      if (c.attrs["id"] === id && c.name !== "resource_ref" && c.name !== "obj_ref" && c.name !== "role") return { el: c, parent: p };
+      if (c.attrs["id"] === id && c.name !== "resource_ref" && c.name !== "obj_ref" && c.name !== "role")
+        return { el: c, parent: p };
       stack.push(c);
     }
   }
@@ -57,7 +66,8 @@ export function definedIds(cib: XmlElement): Set<string> {
   const ids = new Set<string>();
   for (const el of walk(configuration(cib))) {
     const id = el.attrs["id"];
-    if (id !== undefined && el.name !== "resource_ref" && el.name !== "obj_ref" && el.name !== "role") ids.add(id);
+    if (id !== undefined && el.name !== "resource_ref" && el.name !== "obj_ref" && el.name !== "role")
+      ids.add(id);
   }
   return ids;
 }
@@ -82,7 +92,12 @@ export class IdAllocator {
   }
 }
 
-export function semanticError(source: string, pos: Pos | undefined, message: string, hint?: string): HacrmError {
+export function semanticError(
+  source: string,
+  pos: Pos | undefined,
+  message: string,
+  hint?: string,
+): HacrmError {
   return new HacrmError({
     code: "CRM_SEMANTIC",
     where: pos ? `${source}:${pos.line}:${pos.col}` : source,
@@ -94,8 +109,13 @@ export function semanticError(source: string, pos: Pos | undefined, message: str
 /** Kind of a configuration object, in crm words. */
 export function crmKind(el: XmlElement): string {
   const names: Record<string, string> = {
-    rsc_location: "location", rsc_colocation: "colocation", rsc_order: "order", template: "rsc_template",
-    master: "ms", acl_role: "role", "fencing-topology": "fencing_topology",
+    rsc_location: "location",
+    rsc_colocation: "colocation",
+    rsc_order: "order",
+    template: "rsc_template",
+    master: "ms",
+    acl_role: "role",
+    "fencing-topology": "fencing_topology",
   };
   return names[el.name] ?? el.name;
 }
@@ -116,7 +136,10 @@ export function allResources(cib: XmlElement): XmlElement[] {
 }
 
 /** The resource with this id and its parent element. */
-export function findResource(cib: XmlElement, id: string): { el: XmlElement; parent: XmlElement } | undefined {
+export function findResource(
+  cib: XmlElement,
+  id: string,
+): { el: XmlElement; parent: XmlElement } | undefined {
   const visit = (p: XmlElement): { el: XmlElement; parent: XmlElement } | undefined => {
     for (const c of p.children) {
       if (!RESOURCE_ELEMENTS.has(c.name)) continue;

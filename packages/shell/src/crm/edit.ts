@@ -1,6 +1,15 @@
 import { walk, type XmlElement } from "@hacrm/cib";
 import type { Word } from "./ast.js";
-import { CONSTRAINT_ELEMENTS, RESOURCE_ELEMENTS, configuration, findById, findResource, findSection, section, semanticError } from "./doc.js";
+import {
+  CONSTRAINT_ELEMENTS,
+  RESOURCE_ELEMENTS,
+  configuration,
+  findById,
+  findResource,
+  findSection,
+  section,
+  semanticError,
+} from "./doc.js";
 import { isValidId } from "./parser.js";
 
 export interface EditContext {
@@ -17,7 +26,11 @@ function removeChild(parent: XmlElement, el: XmlElement): void {
   if (at >= 0) parent.children.splice(at, 1);
 }
 
-const CRM_NAMES: Record<string, string> = { rsc_location: "location", rsc_colocation: "colocation", rsc_order: "order" };
+const CRM_NAMES: Record<string, string> = {
+  rsc_location: "location",
+  rsc_colocation: "colocation",
+  rsc_order: "order",
+};
 
 /** Turn a one-set, two-member colocation/order back into the plain form. */
 function collapseSets(c: XmlElement): void {
@@ -64,7 +77,9 @@ export function fixReferences(ctx: EditContext, id: string, replacement: string 
       if (!set.children.some((x) => x.name === "resource_ref")) removeChild(c, set);
     }
     if (!touched || replacement !== undefined) continue;
-    const left = c.children.filter((x) => x.name === "resource_set").flatMap((s) => s.children.filter((x) => x.name === "resource_ref"));
+    const left = c.children
+      .filter((x) => x.name === "resource_set")
+      .flatMap((s) => s.children.filter((x) => x.name === "resource_ref"));
     if (left.length === 0 || (left.length < 2 && c.name !== "rsc_location" && c.name !== "rsc_ticket")) {
       removeChild(constraints, c);
       ctx.info(`hanging ${kind}:${c.attrs["id"] ?? ""} deleted`);
@@ -87,13 +102,26 @@ function deleteResource(ctx: EditContext, el: XmlElement, parent: XmlElement, w:
   const id = el.attrs["id"] ?? "";
   const resources = section(ctx.cib, "resources");
   if (parent.name === "clone" || parent.name === "master" || parent.name === "bundle") {
-    throw semanticError(ctx.source, w.pos, `${id} is inside ${parent.name} ${parent.attrs["id"] ?? ""}`, `delete ${parent.attrs["id"] ?? "the container"} first (its member is kept)`);
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `${id} is inside ${parent.name} ${parent.attrs["id"] ?? ""}`,
+      `delete ${parent.attrs["id"] ?? "the container"} first (its member is kept)`,
+    );
   }
   if (el.name === "template" && [...walk(resources)].some((r) => r.attrs["template"] === id)) {
-    throw semanticError(ctx.source, w.pos, `rsc_template ${id} is in use`, "delete the primitives that use it first");
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `rsc_template ${id} is in use`,
+      "delete the primitives that use it first",
+    );
   }
   removeChild(parent, el);
-  const members = el.name === "primitive" || el.name === "template" ? [] : el.children.filter((c) => RESOURCE_ELEMENTS.has(c.name));
+  const members =
+    el.name === "primitive" || el.name === "template"
+      ? []
+      : el.children.filter((c) => RESOURCE_ELEMENTS.has(c.name));
   resources.children.push(...members);
   fixReferences(ctx, id, members[0]?.attrs["id"]);
   if (parent.name === "group" && !parent.children.some((c) => c.name === "primitive")) {
@@ -108,7 +136,8 @@ export function deleteObjects(ctx: EditContext, args: Word[]): void {
   for (const w of args) {
     if (w.text === "fencing_topology") {
       const ft = findSection(ctx.cib, "fencing-topology");
-      if (!ft || ft.children.length === 0) throw semanticError(ctx.source, w.pos, "no fencing_topology to delete");
+      if (!ft || ft.children.length === 0)
+        throw semanticError(ctx.source, w.pos, "no fencing_topology to delete");
       ft.children = [];
       continue;
     }
@@ -135,18 +164,28 @@ function findNodeByUname(cib: XmlElement, uname: string): { el: XmlElement; pare
 /** `rename OLD NEW`: references follow; the object's own set and op ids stay. */
 export function renameObject(ctx: EditContext, args: Word[]): void {
   const [from, to] = args;
-  if (!from || !to || args.length !== 2) throw semanticError(ctx.source, args[0]?.pos, "rename: expected OLD NEW");
+  if (!from || !to || args.length !== 2)
+    throw semanticError(ctx.source, args[0]?.pos, "rename: expected OLD NEW");
   if (!isValidId(to.text)) throw semanticError(ctx.source, to.pos, `${to.text}: invalid object id`);
-  if (findById(ctx.cib, to.text)) throw semanticError(ctx.source, to.pos, `rename: id '${to.text}' is already in use`);
+  if (findById(ctx.cib, to.text))
+    throw semanticError(ctx.source, to.pos, `rename: id '${to.text}' is already in use`);
   const found = findById(ctx.cib, from.text);
   if (!found) throw semanticError(ctx.source, from.pos, `object ${from.text} does not exist`);
   found.el.attrs["id"] = to.text;
   if (found.el.name === "node" && found.el.attrs["uname"] === from.text) found.el.attrs["uname"] = to.text;
   for (const el of walk(configuration(ctx.cib))) {
-    for (const a of [...REF_ATTRS, "template", "id-ref"]) if (el.attrs[a] === from.text) el.attrs[a] = to.text;
-    if ((el.name === "resource_ref" || el.name === "obj_ref" || el.name === "role") && el.attrs["id"] === from.text) el.attrs["id"] = to.text;
+    for (const a of [...REF_ATTRS, "template", "id-ref"])
+      if (el.attrs[a] === from.text) el.attrs[a] = to.text;
+    if (
+      (el.name === "resource_ref" || el.name === "obj_ref" || el.name === "role") &&
+      el.attrs["id"] === from.text
+    )
+      el.attrs["id"] = to.text;
     if (el.name === "fencing-level" && el.attrs["devices"] !== undefined) {
-      el.attrs["devices"] = el.attrs["devices"].split(",").map((d) => (d === from.text ? to.text : d)).join(",");
+      el.attrs["devices"] = el.attrs["devices"]
+        .split(",")
+        .map((d) => (d === from.text ? to.text : d))
+        .join(",");
     }
   }
 }
@@ -154,7 +193,8 @@ export function renameObject(ctx: EditContext, args: Word[]): void {
 /** `modgroup GROUP add RSC [after|before RSC2]` / `modgroup GROUP remove RSC`. */
 export function modgroup(ctx: EditContext, args: Word[]): void {
   const [g, verb, r, where, anchor] = args;
-  if (!g || !verb || !r) throw semanticError(ctx.source, args[0]?.pos, "modgroup: expected GROUP add|remove RESOURCE");
+  if (!g || !verb || !r)
+    throw semanticError(ctx.source, args[0]?.pos, "modgroup: expected GROUP add|remove RESOURCE");
   const group = findResource(ctx.cib, g.text);
   if (!group || group.el.name !== "group") throw semanticError(ctx.source, g.pos, `no group '${g.text}'`);
   const resources = section(ctx.cib, "resources");
@@ -162,19 +202,31 @@ export function modgroup(ctx: EditContext, args: Word[]): void {
     const m = group.el.children.find((c) => c.name === "primitive" && c.attrs["id"] === r.text);
     if (!m) throw semanticError(ctx.source, r.pos, `${r.text} is not a member of ${g.text}`);
     if (group.el.children.filter((c) => c.name === "primitive").length === 1) {
-      throw semanticError(ctx.source, r.pos, `${r.text} is the last member of ${g.text}`, `delete ${g.text} instead`);
+      throw semanticError(
+        ctx.source,
+        r.pos,
+        `${r.text} is the last member of ${g.text}`,
+        `delete ${g.text} instead`,
+      );
     }
     removeChild(group.el, m);
     resources.children.push(m);
     return;
   }
-  if (verb.text !== "add") throw semanticError(ctx.source, verb.pos, `modgroup: expected add or remove, found '${verb.text}'`);
+  if (verb.text !== "add")
+    throw semanticError(ctx.source, verb.pos, `modgroup: expected add or remove, found '${verb.text}'`);
   const m = findResource(ctx.cib, r.text);
   if (!m || m.el.name !== "primitive") throw semanticError(ctx.source, r.pos, `no primitive '${r.text}'`);
-  if (m.parent !== resources) throw semanticError(ctx.source, r.pos, `${r.text} is already in ${m.parent.attrs["id"] ?? "a container"}`);
+  if (m.parent !== resources)
+    throw semanticError(
+      ctx.source,
+      r.pos,
+      `${r.text} is already in ${m.parent.attrs["id"] ?? "a container"}`,
+    );
   let at = group.el.children.length;
   if (where) {
-    if ((where.text !== "after" && where.text !== "before") || !anchor) throw semanticError(ctx.source, where.pos, "modgroup: expected after|before RESOURCE");
+    if ((where.text !== "after" && where.text !== "before") || !anchor)
+      throw semanticError(ctx.source, where.pos, "modgroup: expected after|before RESOURCE");
     const i = group.el.children.findIndex((c) => c.attrs["id"] === anchor.text);
     if (i < 0) throw semanticError(ctx.source, anchor.pos, `${anchor.text} is not a member of ${g.text}`);
     at = where.text === "after" ? i + 1 : i;
@@ -186,7 +238,8 @@ export function modgroup(ctx: EditContext, args: Word[]): void {
 /** `set ID.NAME VALUE`: change an attribute (or an nvpair of the object's sets) that already exists. */
 export function setAttribute(ctx: EditContext, args: Word[]): void {
   const [path, value] = args;
-  if (!path || !value || args.length !== 2) throw semanticError(ctx.source, args[0]?.pos, "set: expected ID.NAME VALUE");
+  if (!path || !value || args.length !== 2)
+    throw semanticError(ctx.source, args[0]?.pos, "set: expected ID.NAME VALUE");
   for (let dot = path.text.lastIndexOf("."); dot > 0; dot = path.text.lastIndexOf(".", dot - 1)) {
     const found = findById(ctx.cib, path.text.slice(0, dot));
     if (!found) continue;
@@ -206,8 +259,12 @@ export function setAttribute(ctx: EditContext, args: Word[]): void {
       found.el.attrs["value"] = value.text;
       return;
     }
-    throw semanticError(ctx.source, path.pos, `${found.el.attrs["id"] ?? ""} has no attribute '${name}'`, "set only changes an attribute that exists");
+    throw semanticError(
+      ctx.source,
+      path.pos,
+      `${found.el.attrs["id"] ?? ""} has no attribute '${name}'`,
+      "set only changes an attribute that exists",
+    );
   }
   throw semanticError(ctx.source, path.pos, `set: no object matches '${path.text}'`, "write ID.NAME");
 }
-

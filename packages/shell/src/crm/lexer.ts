@@ -162,7 +162,13 @@ function readQuoted(c: Cursor, source: string): string {
   const q = advance(c);
   let s = "";
   for (;;) {
-    if (c.i >= c.text.length) throw syntaxError(source, pos, `unterminated ${q === '"' ? "double" : "single"} quote`, `close it with ${q}`);
+    if (c.i >= c.text.length)
+      throw syntaxError(
+        source,
+        pos,
+        `unterminated ${q === '"' ? "double" : "single"} quote`,
+        `close it with ${q}`,
+      );
     const ch = advance(c);
     if (ch === q) return s;
     if (ch === "\\" && q === '"' && c.i < c.text.length) {

@@ -18,7 +18,11 @@ export function applyProperty(ctx: BuildContext, p: A.PropertyCmd): void {
   let set = sec.children.find((c) => c.name === kind.set && c.attrs["id"] === setId);
   if (!set) {
     if (findById(ctx.cib, setId)) {
-      throw semanticError(ctx.source, p.set.id?.pos ?? p.set.pos, `Cannot create ${p.cmd} set '${setId}': the id is used by another object`);
+      throw semanticError(
+        ctx.source,
+        p.set.id?.pos ?? p.set.pos,
+        `Cannot create ${p.cmd} set '${setId}': the id is used by another object`,
+      );
     }
     ids.take(setId);
     set = element(kind.set, { id: setId });
@@ -44,7 +48,12 @@ export function applyNode(ctx: BuildContext, n: A.NodeCmd): void {
   const nodes = section(ctx.cib, "nodes");
   const id = n.id ?? n.uname;
   if (nodes.children.some((c) => c.attrs["uname"] === n.uname.text)) {
-    throw semanticError(ctx.source, n.uname.pos, `Cannot create node '${n.uname.text}': it already exists`, `'delete ${n.uname.text}' first, or use 'node attribute'`);
+    throw semanticError(
+      ctx.source,
+      n.uname.pos,
+      `Cannot create node '${n.uname.text}': it already exists`,
+      `'delete ${n.uname.text}' first, or use 'node attribute'`,
+    );
   }
   claimId(ctx, ids, id, "node");
   const el = element("node", { id: id.text, uname: n.uname.text });
@@ -69,7 +78,12 @@ export function applyTag(ctx: BuildContext, t: A.TagCmd): void {
 export function applyFencing(ctx: BuildContext, f: A.FencingCmd): void {
   const sec = section(ctx.cib, "fencing-topology");
   if (sec.children.length > 0) {
-    throw semanticError(ctx.source, f.pos, "fencing_topology is already defined", "'delete fencing_topology' first, then give the whole topology");
+    throw semanticError(
+      ctx.source,
+      f.pos,
+      "fencing_topology is already defined",
+      "'delete fencing_topology' first, then give the whole topology",
+    );
   }
   const ids = new IdAllocator(ctx.cib);
   const index = new Map<string, number>();
@@ -77,7 +91,11 @@ export function applyFencing(ctx: BuildContext, f: A.FencingCmd): void {
     const key = `${target.kind}\u0000${target.value}\u0000${target.attrValue ?? ""}`;
     const k = (index.get(key) ?? 0) + 1;
     index.set(key, k);
-    const el = element("fencing-level", { id: ids.fresh("fencing"), index: String(k), devices: devices.map((d) => d.text).join(",") });
+    const el = element("fencing-level", {
+      id: ids.fresh("fencing"),
+      index: String(k),
+      devices: devices.map((d) => d.text).join(","),
+    });
     if (target.kind === "node") el.attrs["target"] = target.value;
     else if (target.kind === "pattern") el.attrs["target-pattern"] = target.value;
     else {
@@ -91,7 +109,13 @@ export function applyFencing(ctx: BuildContext, f: A.FencingCmd): void {
   for (const level of f.levels) {
     if (level.target) add(level.target, level.devices);
     else {
-      if (nodes.length === 0) throw semanticError(ctx.source, f.pos, "fencing_topology without targets needs nodes", "name the target: NODE: DEVICES");
+      if (nodes.length === 0)
+        throw semanticError(
+          ctx.source,
+          f.pos,
+          "fencing_topology without targets needs nodes",
+          "name the target: NODE: DEVICES",
+        );
       for (const n of nodes) add({ kind: "node", value: n }, level.devices);
     }
   }
@@ -107,7 +131,8 @@ export function applyAlert(ctx: BuildContext, a: A.AlertCmd): void {
     const sel = element("select");
     for (const s of a.select) {
       const se = element(`select_${s.kind}`);
-      for (const name of s.attributes ?? []) se.children.push(element("attribute", { id: ids.fresh(`${a.id.text}-${name}`), name }));
+      for (const name of s.attributes ?? [])
+        se.children.push(element("attribute", { id: ids.fresh(`${a.id.text}-${name}`), name }));
       sel.children.push(se);
     }
     el.children.push(sel);

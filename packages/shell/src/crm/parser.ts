@@ -5,11 +5,47 @@ import { isPunct, syntaxError, type CommandLine, type Pos, type Token } from "./
 
 /** Configure-level commands, with their aliases. */
 export const CONFIGURE_COMMANDS = [
-  "primitive", "rsc_template", "group", "clone", "ms", "master", "bundle", "location", "colocation",
-  "collocation", "order", "rsc_ticket", "property", "rsc_defaults", "op_defaults", "node", "tag",
-  "fencing_topology", "alert", "role", "acl_target", "acl_group", "monitor", "delete", "rename",
-  "modgroup", "set", "commit", "up", "end", "back", "cd", "show", "verify", "edit", "quit", "exit",
-  "bye", "help", "erase", "ls",
+  "primitive",
+  "rsc_template",
+  "group",
+  "clone",
+  "ms",
+  "master",
+  "bundle",
+  "location",
+  "colocation",
+  "collocation",
+  "order",
+  "rsc_ticket",
+  "property",
+  "rsc_defaults",
+  "op_defaults",
+  "node",
+  "tag",
+  "fencing_topology",
+  "alert",
+  "role",
+  "acl_target",
+  "acl_group",
+  "monitor",
+  "delete",
+  "rename",
+  "modgroup",
+  "set",
+  "commit",
+  "up",
+  "end",
+  "back",
+  "cd",
+  "show",
+  "verify",
+  "edit",
+  "quit",
+  "exit",
+  "bye",
+  "help",
+  "erase",
+  "ls",
 ] as const;
 
 export const ROLES = ["Started", "Stopped", "Master", "Slave", "Promoted", "Unpromoted"];
@@ -17,11 +53,29 @@ export const ACTIONS = ["start", "stop", "promote", "demote"];
 export const ORDER_KINDS = ["Mandatory", "Optional", "Serialize"];
 /** Attributes of `<op>` itself; other op NAME=VALUE go to the op's instance_attributes. */
 export const OP_ATTRIBUTES = new Set([
-  "interval", "timeout", "description", "start-delay", "interval-origin", "enabled", "record-pending",
-  "role", "requires", "on-fail",
+  "interval",
+  "timeout",
+  "description",
+  "start-delay",
+  "interval-origin",
+  "enabled",
+  "record-pending",
+  "role",
+  "requires",
+  "on-fail",
 ]);
 const DATE_SPEC_FIELDS = new Set([
-  "hours", "monthdays", "weekdays", "yeardays", "months", "weeks", "years", "weekyears", "moon", "seconds", "minutes",
+  "hours",
+  "monthdays",
+  "weekdays",
+  "yeardays",
+  "months",
+  "weeks",
+  "years",
+  "weekyears",
+  "moon",
+  "seconds",
+  "minutes",
 ]);
 const DURATION_FIELDS = new Set(["years", "months", "weeks", "days", "hours", "minutes", "seconds"]);
 const RULE_OPS = new Set(["lt", "gt", "lte", "gte", "eq", "ne"]);
@@ -125,7 +179,11 @@ export class Cursor {
     if (!t || isPunct(t)) throw this.expected(what);
     this.i++;
     if (!isValidId(t.text)) {
-      throw this.error(t.pos, `${t.text}: invalid ${what}`, "an id starts with a letter or '_' and holds letters, digits, '.', '-', '_'");
+      throw this.error(
+        t.pos,
+        `${t.text}: invalid ${what}`,
+        "an id starts with a letter or '_' and holds letters, digits, '.', '-', '_'",
+      );
     }
     return { text: t.text, pos: t.pos };
   }
@@ -187,7 +245,8 @@ export function parseRule(c: Cursor): A.Rule {
 
 function fields(c: Cursor, allowed: Set<string>): A.NvPair[] {
   const out: A.NvPair[] = [];
-  while (c.isPair() && allowed.has((c.peek() as Token).text.slice(0, (c.peek() as Token).eq))) out.push(c.pair());
+  while (c.isPair() && allowed.has((c.peek() as Token).text.slice(0, (c.peek() as Token).eq)))
+    out.push(c.pair());
   return out;
 }
 
@@ -216,7 +275,11 @@ function parseDateExpr(c: Cursor, pos: Pos): A.Expr {
     if (e.start === undefined && e.end === undefined) throw c.expected("start=DATE or end=DATE");
     return e;
   }
-  throw c.error(op.pos, `unknown date operation '${op.text}'`, didYouMean(op.text, ["lt", "gt", "in", "spec"]) ?? "use lt, gt, in or spec");
+  throw c.error(
+    op.pos,
+    `unknown date operation '${op.text}'`,
+    didYouMean(op.text, ["lt", "gt", "in", "spec"]) ?? "use lt, gt, in or spec",
+  );
 }
 
 function parseExpr(c: Cursor): A.Expr {
@@ -242,7 +305,11 @@ function parseExpr(c: Cursor): A.Expr {
     }
   }
   if (!RULE_OPS.has(op)) {
-    throw c.error(opTok.pos, `expected an operator (lt, gt, lte, gte, eq, ne), found '${opTok.text}'`, didYouMean(op, [...RULE_OPS]));
+    throw c.error(
+      opTok.pos,
+      `expected an operator (lt, gt, lte, gte, eq, ne), found '${opTok.text}'`,
+      didYouMean(op, [...RULE_OPS]),
+    );
   }
   const v = c.next();
   if (!v) throw c.expected("a value");
@@ -286,7 +353,11 @@ const SET_KEYWORDS: Record<string, A.SetElement> = {
 function parseOp(c: Cursor): A.Op {
   c.next(); // "op"
   const nameTok = c.next();
-  if (!nameTok || nameTok.eq >= 0) throw c.error(nameTok?.pos ?? c.here(), "expected an operation name after 'op' (monitor, start, stop, ...)");
+  if (!nameTok || nameTok.eq >= 0)
+    throw c.error(
+      nameTok?.pos ?? c.here(),
+      "expected an operation name after 'op' (monitor, start, stop, ...)",
+    );
   const op: A.Op = { name: { text: nameTok.text, pos: nameTok.pos }, attrs: [], extra: [], sets: [] };
   for (;;) {
     if (c.isPair()) {
@@ -307,7 +378,10 @@ function parseOp(c: Cursor): A.Op {
 function parseAgent(c: Cursor): Pick<A.PrimitiveCmd, "agent" | "template"> {
   const t = c.peek();
   if (!t || t.eq >= 0 || isPunct(t) || SET_KEYWORDS[t.text] !== undefined || t.text === "op") {
-    throw c.expected("a resource agent (CLASS:PROVIDER:TYPE, TYPE or @TEMPLATE)", "e.g. ocf:heartbeat:IPaddr2");
+    throw c.expected(
+      "a resource agent (CLASS:PROVIDER:TYPE, TYPE or @TEMPLATE)",
+      "e.g. ocf:heartbeat:IPaddr2",
+    );
   }
   c.next();
   if (t.text.startsWith("@")) return { template: { text: t.text.slice(1), pos: t.pos } };
@@ -315,11 +389,16 @@ function parseAgent(c: Cursor): Pick<A.PrimitiveCmd, "agent" | "template"> {
   if (parts.length === 1) return { agent: { cls: "", type: t.text, pos: t.pos } };
   const [cls = "", ...rest] = parts;
   if (!AGENT_CLASSES.has(cls)) {
-    throw c.error(t.pos, `unknown agent class '${cls}'`, didYouMean(cls, [...AGENT_CLASSES]) ?? `classes: ${[...AGENT_CLASSES].join(", ")}`);
+    throw c.error(
+      t.pos,
+      `unknown agent class '${cls}'`,
+      didYouMean(cls, [...AGENT_CLASSES]) ?? `classes: ${[...AGENT_CLASSES].join(", ")}`,
+    );
   }
   if (cls === "ocf") {
     if (rest.length === 1) return { agent: { cls, provider: "heartbeat", type: rest[0] ?? "", pos: t.pos } };
-    if (rest.length !== 2 || !rest[0] || !rest[1]) throw c.error(t.pos, `bad agent '${t.text}'`, "ocf agents are ocf:PROVIDER:TYPE");
+    if (rest.length !== 2 || !rest[0] || !rest[1])
+      throw c.error(t.pos, `bad agent '${t.text}'`, "ocf agents are ocf:PROVIDER:TYPE");
     return { agent: { cls, provider: rest[0], type: rest[1], pos: t.pos } };
   }
   const type = rest.join(":");
@@ -345,7 +424,11 @@ function parsePrimitive(c: Cursor, cmd: "primitive" | "rsc_template"): A.Primiti
       else if (c.isDollar("$id")) p.opsId = c.dollarValue();
       else throw c.expected("$id=ID or $id-ref=ID after 'operations'");
     } else if (t.eq > 0 && t.text.slice(0, t.eq) === "description") p.description = c.pair().value;
-    else throw c.expected("params, meta, utilization, op or operations", didYouMean(t.text.split("=")[0] ?? "", PRIMITIVE_WORDS));
+    else
+      throw c.expected(
+        "params, meta, utilization, op or operations",
+        didYouMean(t.text.split("=")[0] ?? "", PRIMITIVE_WORDS),
+      );
   }
   return p;
 }
@@ -366,11 +449,17 @@ function parseContainerTail(c: Cursor, out: { description?: string; sets: A.Attr
 function parseContainer(c: Cursor, cmd: "group" | "clone" | "ms"): A.ContainerCmd {
   const id = c.id("id");
   const out: A.ContainerCmd = { cmd, id, members: [], sets: [] };
-  while (!c.atEnd() && !c.isPair() && !c.isWord("meta") && !c.isWord("params")) out.members.push(c.id("resource id"));
-  if (out.members.length === 0) throw c.expected(cmd === "group" ? "the group's members" : "the resource to clone");
+  while (!c.atEnd() && !c.isPair() && !c.isWord("meta") && !c.isWord("params"))
+    out.members.push(c.id("resource id"));
+  if (out.members.length === 0)
+    throw c.expected(cmd === "group" ? "the group's members" : "the resource to clone");
   if (cmd !== "group" && out.members.length > 1) {
     const m = out.members[1] as A.Word;
-    throw c.error(m.pos, `a ${cmd} holds one resource, found '${m.text}' too`, "put several resources in a group and clone the group");
+    throw c.error(
+      m.pos,
+      `a ${cmd} holds one resource, found '${m.text}' too`,
+      "put several resources in a group and clone the group",
+    );
   }
   parseContainerTail(c, out);
   return out;
@@ -380,9 +469,21 @@ function parseBundle(c: Cursor): A.BundleCmd {
   const id = c.id("id");
   const rt = c.next();
   if (!rt || !["docker", "rkt", "podman"].includes(rt.text)) {
-    throw c.error(rt?.pos ?? c.here(), "expected a container runtime (docker, rkt, podman)", rt ? didYouMean(rt.text, ["docker", "rkt", "podman"]) : undefined);
+    throw c.error(
+      rt?.pos ?? c.here(),
+      "expected a container runtime (docker, rkt, podman)",
+      rt ? didYouMean(rt.text, ["docker", "rkt", "podman"]) : undefined,
+    );
   }
-  const b: A.BundleCmd = { cmd: "bundle", id, runtime: { name: rt.text, attrs: c.pairs() }, portMappings: [], storageMappings: [], storage: false, sets: [] };
+  const b: A.BundleCmd = {
+    cmd: "bundle",
+    id,
+    runtime: { name: rt.text, attrs: c.pairs() },
+    portMappings: [],
+    storageMappings: [],
+    storage: false,
+    sets: [],
+  };
   while (!c.atEnd()) {
     const t = c.next() as Token;
     if (t.text === "network") b.network = c.pairs();
@@ -390,7 +491,8 @@ function parseBundle(c: Cursor): A.BundleCmd {
     else if (t.text === "storage") b.storage = true;
     else if (t.text === "storage-mapping") b.storageMappings.push(c.pairs());
     else if (t.text === "primitive") b.primitive = c.id("primitive id");
-    else if (t.text === "meta" || t.text === "params") b.sets.push(parseSet(c, SET_KEYWORDS[t.text] as A.SetElement, t.pos));
+    else if (t.text === "meta" || t.text === "params")
+      b.sets.push(parseSet(c, SET_KEYWORDS[t.text] as A.SetElement, t.pos));
     else {
       c.i--;
       throw c.expected("network, port-mapping, storage, storage-mapping, primitive or meta");
@@ -404,13 +506,21 @@ function parseBundle(c: Cursor): A.BundleCmd {
 export function checkRole(c: Cursor, w: A.Word, owner: string): string {
   const r = ROLES.find((x) => x.toLowerCase() === w.text.toLowerCase());
   if (r) return r;
-  throw c.error(w.pos, `invalid role '${w.text}' for '${owner}'`, didYouMean(w.text, ROLES) ?? `roles: ${ROLES.join(", ")}`);
+  throw c.error(
+    w.pos,
+    `invalid role '${w.text}' for '${owner}'`,
+    didYouMean(w.text, ROLES) ?? `roles: ${ROLES.join(", ")}`,
+  );
 }
 
 function checkAction(c: Cursor, w: A.Word, owner: string): string {
   const a = ACTIONS.find((x) => x === w.text.toLowerCase());
   if (a) return a;
-  throw c.error(w.pos, `invalid action '${w.text}' for '${owner}'`, didYouMean(w.text, ACTIONS) ?? `actions: ${ACTIONS.join(", ")}`);
+  throw c.error(
+    w.pos,
+    `invalid action '${w.text}' for '${owner}'`,
+    didYouMean(w.text, ACTIONS) ?? `actions: ${ACTIONS.join(", ")}`,
+  );
 }
 
 function parseRef(c: Cursor, qual: "role" | "action" | "none"): A.RscRef {
@@ -420,7 +530,10 @@ function parseRef(c: Cursor, qual: "role" | "action" | "none"): A.RscRef {
   if (!isValidId(idText)) throw c.error(t.pos, `${idText}: invalid resource id`);
   const ref: A.RscRef = { id: { text: idText, pos: t.pos } };
   if (colon >= 0) {
-    const q: A.Word = { text: t.text.slice(colon + 1), pos: { line: t.pos.line, col: t.pos.col + colon + 1 } };
+    const q: A.Word = {
+      text: t.text.slice(colon + 1),
+      pos: { line: t.pos.line, col: t.pos.col + colon + 1 },
+    };
     if (qual === "none") throw c.error(q.pos, `unexpected ':${q.text}' after '${idText}'`);
     q.text = qual === "role" ? checkRole(c, q, idText) : checkAction(c, q, idText);
     ref.qualifier = q;
@@ -453,7 +566,8 @@ function parseItems(c: Cursor, qual: "role" | "action"): { items: A.SetItem[]; a
   while (!c.atEnd()) {
     const t = c.peek() as Token;
     if (c.isPair()) attrs.push(c.pair());
-    else if (attrs.length > 0) throw c.error(t.pos, `unexpected '${t.text}' after the constraint's attributes`);
+    else if (attrs.length > 0)
+      throw c.error(t.pos, `unexpected '${t.text}' after the constraint's attributes`);
     else if (isPunct(t, "(") || isPunct(t, "[")) items.push({ kind: "set", set: parseBracket(c, qual) });
     else if (isPunct(t)) throw c.error(t.pos, `unexpected '${t.text}'`);
     else items.push({ kind: "ref", ref: parseRef(c, qual) });
@@ -468,7 +582,10 @@ function countRefs(items: A.SetItem[]): number {
 function requireScore(c: Cursor, what: string): Token {
   if (c.isColonWord()) return c.next() as Token;
   const t = c.peek();
-  const hint = t && (isScore(t.text) || ORDER_KINDS.includes(t.text)) ? `did you mean '${t.text}:'?` : "a score is a number, inf or -inf followed by ':'";
+  const hint =
+    t && (isScore(t.text) || ORDER_KINDS.includes(t.text))
+      ? `did you mean '${t.text}:'?`
+      : "a score is a number, inf or -inf followed by ':'";
   throw c.error(c.here(), `expected <${what}>: ${t ? `near '${t.text}'` : "at end of line"}`, hint);
 }
 
@@ -490,7 +607,11 @@ function parseLocation(c: Cursor): A.LocationCmd {
     } else if (c.isDollar("resource-discovery")) {
       const p = c.pair();
       if (!["always", "never", "exclusive"].includes(p.value)) {
-        throw c.error(p.valuePos, `invalid resource-discovery '${p.value}'`, "use always, never or exclusive");
+        throw c.error(
+          p.valuePos,
+          `invalid resource-discovery '${p.value}'`,
+          "use always, never or exclusive",
+        );
       }
       loc.discovery = p;
     } else break;
@@ -501,7 +622,8 @@ function parseLocation(c: Cursor): A.LocationCmd {
   }
   const s = requireScore(c, "score");
   const text = s.text.slice(0, -1);
-  if (!isScore(text)) throw c.error(s.pos, `invalid score '${text}'`, "a score is a number, inf, -inf or +inf");
+  if (!isScore(text))
+    throw c.error(s.pos, `invalid score '${text}'`, "a score is a number, inf, -inf or +inf");
   loc.score = cibScore(text);
   const node = c.next();
   if (!node) throw c.expected("a node name after the score");
@@ -515,7 +637,8 @@ function parseColocation(c: Cursor): A.ColocationCmd {
   let text = s.text.slice(0, -1);
   if (/^mandatory$/i.test(text)) text = "INFINITY";
   else if (/^(optional|advisory)$/i.test(text)) text = "0";
-  else if (!isScore(text)) throw c.error(s.pos, `invalid score '${text}'`, "a score is a number, inf, -inf or +inf");
+  else if (!isScore(text))
+    throw c.error(s.pos, `invalid score '${text}'`, "a score is a number, inf, -inf or +inf");
   const { items, attrs } = parseItems(c, "role");
   if (countRefs(items) < 2) throw c.expected("at least two resources");
   return { cmd: "colocation", id, score: cibScore(text), items, attrs };
@@ -530,7 +653,12 @@ function parseOrder(c: Cursor): A.OrderCmd {
     const kind = ORDER_KINDS.find((k) => k.toLowerCase() === text.toLowerCase());
     if (kind) o.kind = kind;
     else if (isScore(text)) o.kind = text === "0" ? "Optional" : "Mandatory";
-    else throw c.error(t.pos, `invalid kind: ${text}`, didYouMean(text, ORDER_KINDS) ?? "kinds are Mandatory, Optional, Serialize (or a score)");
+    else
+      throw c.error(
+        t.pos,
+        `invalid kind: ${text}`,
+        didYouMean(text, ORDER_KINDS) ?? "kinds are Mandatory, Optional, Serialize (or a score)",
+      );
   }
   Object.assign(o, parseItems(c, "action"));
   if (countRefs(o.items) < 2) throw c.expected("at least two resources");
@@ -562,7 +690,11 @@ function parseNode(c: Cursor): A.NodeCmd {
   const t = c.next();
   if (!t || t.eq >= 0) throw c.error(t?.pos ?? c.here(), "expected a node name");
   const colon = t.text.indexOf(":");
-  const n: A.NodeCmd = { cmd: "node", uname: { text: colon < 0 ? t.text : t.text.slice(0, colon), pos: t.pos }, sets: [] };
+  const n: A.NodeCmd = {
+    cmd: "node",
+    uname: { text: colon < 0 ? t.text : t.text.slice(0, colon), pos: t.pos },
+    sets: [],
+  };
   if (id) n.id = id;
   if (colon >= 0) {
     n.type = t.text.slice(colon + 1);
@@ -576,7 +708,11 @@ function parseNode(c: Cursor): A.NodeCmd {
     else if (c.isWord("attributes") || c.isWord("utilization")) {
       c.next();
       n.sets.push(parseSet(c, w.text === "attributes" ? "instance_attributes" : "utilization", w.pos));
-    } else throw c.expected("attributes, utilization or description=", didYouMean(w.text, ["attributes", "utilization"]));
+    } else
+      throw c.expected(
+        "attributes, utilization or description=",
+        didYouMean(w.text, ["attributes", "utilization"]),
+      );
   }
   return n;
 }
@@ -609,7 +745,12 @@ function parseFencing(c: Cursor): A.FencingCmd {
       target = { kind: "pattern", value: t.text.slice(t.text.indexOf(":") + 1) };
     } else if (t.text.endsWith(":") && !t.quoted) target = { kind: "node", value: t.text.slice(0, -1) };
     else {
-      const devices = t.text.split(",").map((d, k, all) => ({ text: d, pos: { line: t.pos.line, col: t.pos.col + all.slice(0, k).join(",").length + (k > 0 ? 1 : 0) } }));
+      const devices = t.text
+        .split(",")
+        .map((d, k, all) => ({
+          text: d,
+          pos: { line: t.pos.line, col: t.pos.col + all.slice(0, k).join(",").length + (k > 0 ? 1 : 0) },
+        }));
       for (const d of devices) if (!isValidId(d.text)) throw c.error(d.pos, `${d.text}: invalid device id`);
       f.levels.push({ ...(target ? { target } : {}), devices });
     }
@@ -623,7 +764,13 @@ function parseAlertSets(c: Cursor, out: { sets: A.AttrSet[]; description?: strin
     const t = c.peek();
     if (c.isWord("attributes") || c.isWord("meta")) {
       c.next();
-      out.sets.push(parseSet(c, (t as Token).text === "meta" ? "meta_attributes" : "instance_attributes", (t as Token).pos));
+      out.sets.push(
+        parseSet(
+          c,
+          (t as Token).text === "meta" ? "meta_attributes" : "instance_attributes",
+          (t as Token).pos,
+        ),
+      );
     } else if (t && t.eq > 0 && t.text.slice(0, t.eq) === "description") out.description = c.pair().value;
     else return;
   }
@@ -682,7 +829,11 @@ function parseRole(c: Cursor): A.RoleCmd {
   while (!c.atEnd()) {
     const t = c.next() as Token;
     if (t.text !== "read" && t.text !== "write" && t.text !== "deny") {
-      throw c.error(t.pos, `expected read, write or deny, found '${t.text}'`, didYouMean(t.text, ["read", "write", "deny"]));
+      throw c.error(
+        t.pos,
+        `expected read, write or deny, found '${t.text}'`,
+        didYouMean(t.text, ["read", "write", "deny"]),
+      );
     }
     const perm: A.AclPermission = { kind: t.text, specs: [] };
     while (!c.atEnd() && !["read", "write", "deny"].includes((c.peek() as Token).text)) {
@@ -692,7 +843,8 @@ function parseRole(c: Cursor): A.RoleCmd {
       if (!attr) throw c.error(s.pos, `expected xpath:, ref:, tag: or attribute:, found '${s.text}'`);
       perm.specs.push({ attr, value: s.text.slice(colon + 1) });
     }
-    if (perm.specs.length === 0) throw c.expected(`what '${t.text}' applies to (xpath:, ref:, tag:, attribute:)`);
+    if (perm.specs.length === 0)
+      throw c.expected(`what '${t.text}' applies to (xpath:, ref:, tag:, attribute:)`);
     r.permissions.push(perm);
   }
   return r;
@@ -709,8 +861,17 @@ function parseMonitor(c: Cursor): A.MonitorCmd {
   const r = c.next();
   if (!r) throw c.expected("RSC[:ROLE]");
   const colon = r.text.indexOf(":");
-  const m: A.MonitorCmd = { cmd: "monitor", rsc: { text: colon < 0 ? r.text : r.text.slice(0, colon), pos: r.pos }, interval: "" };
-  if (colon >= 0) m.role = checkRole(c, { text: r.text.slice(colon + 1), pos: { line: r.pos.line, col: r.pos.col + colon + 1 } }, m.rsc.text);
+  const m: A.MonitorCmd = {
+    cmd: "monitor",
+    rsc: { text: colon < 0 ? r.text : r.text.slice(0, colon), pos: r.pos },
+    interval: "",
+  };
+  if (colon >= 0)
+    m.role = checkRole(
+      c,
+      { text: r.text.slice(colon + 1), pos: { line: r.pos.line, col: r.pos.col + colon + 1 } },
+      m.rsc.text,
+    );
   const iv = c.next();
   if (!iv) throw c.expected("INTERVAL[:TIMEOUT]");
   const [interval = "", timeout] = iv.text.split(":");
@@ -747,7 +908,12 @@ export function parseConfigure(line: CommandLine, source: string): A.ConfigureCm
   const name = ALIASES[head.text] ?? head.text;
   const r = dispatch(c, name);
   if (!r) {
-    throw syntaxError(source, head.pos, `configure.${head.text}: No such command`, didYouMean(head.text, CONFIGURE_COMMANDS) ?? "type 'help' for the list");
+    throw syntaxError(
+      source,
+      head.pos,
+      `configure.${head.text}: No such command`,
+      didYouMean(head.text, CONFIGURE_COMMANDS) ?? "type 'help' for the list",
+    );
   }
   c.done();
   return r;

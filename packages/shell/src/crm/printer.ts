@@ -4,7 +4,22 @@ import { RESOURCE_ELEMENTS, configuration, findSection, section } from "./doc.js
 import { OP_ATTRIBUTES } from "./parser.js";
 
 const SAFE = /^[A-Za-z0-9_.,:/@%+\-~^#]+$/;
-const KEYWORDS = new Set(["params", "meta", "utilization", "op", "operations", "rule", "and", "or", "attributes", "to", "select", "op_params", "op_meta", "description"]);
+const KEYWORDS = new Set([
+  "params",
+  "meta",
+  "utilization",
+  "op",
+  "operations",
+  "rule",
+  "and",
+  "or",
+  "attributes",
+  "to",
+  "select",
+  "op_params",
+  "op_meta",
+  "description",
+]);
 
 /** A value as crm syntax: bare when safe, else double-quoted with `\"` and `\\`. */
 export function quote(v: string): string {
@@ -16,7 +31,8 @@ function pair(name: string, value: string): string {
   return `${name}=${quote(value)}`;
 }
 
-const kids = (el: XmlElement, name?: string): XmlElement[] => el.children.filter((c) => name === undefined || c.name === name);
+const kids = (el: XmlElement, name?: string): XmlElement[] =>
+  el.children.filter((c) => name === undefined || c.name === name);
 const a = (el: XmlElement, k: string): string => el.attrs[k] ?? "";
 
 /** The n-th id crmsh would generate from `base` when earlier siblings took the first ones. */
@@ -31,12 +47,16 @@ function printExpr(e: XmlElement): string {
     if (op === "gt") return `date gt ${quote(a(e, "start"))}`;
     if (op === "date_spec") {
       const spec = kids(e, "date_spec")[0];
-      return `date spec ${Object.entries(spec?.attrs ?? {}).filter(([k]) => k !== "id").map(([k, v]) => pair(k, v)).join(" ")}`;
+      return `date spec ${Object.entries(spec?.attrs ?? {})
+        .filter(([k]) => k !== "id")
+        .map(([k, v]) => pair(k, v))
+        .join(" ")}`;
     }
     const parts = ["date in"];
     if (e.attrs["start"] !== undefined) parts.push(pair("start", a(e, "start")));
     if (e.attrs["end"] !== undefined) parts.push(pair("end", a(e, "end")));
-    for (const d of kids(e, "duration")) for (const [k, v] of Object.entries(d.attrs)) if (k !== "id") parts.push(pair(k, v));
+    for (const d of kids(e, "duration"))
+      for (const [k, v] of Object.entries(d.attrs)) if (k !== "id") parts.push(pair(k, v));
     return parts.join(" ");
   }
   const op = a(e, "operation");
@@ -52,7 +72,12 @@ export function printRule(r: XmlElement, parent: string, k: number): string {
   if (r.attrs["score-attribute"] !== undefined) parts.push(`${a(r, "score-attribute")}:`);
   else if (r.attrs["score"] !== undefined) parts.push(`${a(r, "score")}:`);
   const joiner = r.attrs["boolean-op"] === "or" ? " or " : " and ";
-  parts.push(kids(r).filter((c) => c.name === "expression" || c.name === "date_expression").map(printExpr).join(joiner));
+  parts.push(
+    kids(r)
+      .filter((c) => c.name === "expression" || c.name === "date_expression")
+      .map(printExpr)
+      .join(joiner),
+  );
   return parts.join(" ");
 }
 
@@ -67,7 +92,11 @@ function printSet(s: XmlElement, natural: string | undefined, keyword: string): 
   return parts.join(" ");
 }
 
-const SET_WORDS: Record<string, string> = { instance_attributes: "params", meta_attributes: "meta", utilization: "utilization" };
+const SET_WORDS: Record<string, string> = {
+  instance_attributes: "params",
+  meta_attributes: "meta",
+  utilization: "utilization",
+};
 
 /** Attribute sets of an object, with the keyword each kind takes in this object. */
 function printSets(el: XmlElement, owner: string, words: Record<string, string> = SET_WORDS): string[] {
@@ -90,25 +119,37 @@ function printOp(op: XmlElement, base: string): string {
   if (a(op, "id") !== natural) parts.push(`id=${a(op, "id")}`);
   let inline = true;
   for (const s of op.children) {
-    const plain = s.name === "instance_attributes" && inline && a(s, "id") === `${a(op, "id")}-instance_attributes` && kids(s, "rule").length === 0 && s.attrs["score"] === undefined &&
-      kids(s, "nvpair").every((nv) => !OP_ATTRIBUTES.has(a(nv, "name")) && a(nv, "name") !== "id" && a(nv, "name") !== "name");
+    const plain =
+      s.name === "instance_attributes" &&
+      inline &&
+      a(s, "id") === `${a(op, "id")}-instance_attributes` &&
+      kids(s, "rule").length === 0 &&
+      s.attrs["score"] === undefined &&
+      kids(s, "nvpair").every(
+        (nv) => !OP_ATTRIBUTES.has(a(nv, "name")) && a(nv, "name") !== "id" && a(nv, "name") !== "name",
+      );
     inline = false;
     if (plain) for (const nv of kids(s, "nvpair")) parts.push(pair(a(nv, "name"), a(nv, "value")));
     else if (s.name === "instance_attributes") parts.push(printSet(s, undefined, "op_params"));
-    else if (s.name === "meta_attributes") parts.push(printSet(s, `${a(op, "id")}-meta_attributes`, "op_meta"));
+    else if (s.name === "meta_attributes")
+      parts.push(printSet(s, `${a(op, "id")}-meta_attributes`, "op_meta"));
   }
   return parts.join(" ");
 }
 
 function agentOf(el: XmlElement): string {
   if (el.attrs["template"] !== undefined) return `@${a(el, "template")}`;
-  return el.attrs["provider"] !== undefined ? `${a(el, "class")}:${a(el, "provider")}:${a(el, "type")}` : `${a(el, "class")}:${a(el, "type")}`;
+  return el.attrs["provider"] !== undefined
+    ? `${a(el, "class")}:${a(el, "provider")}:${a(el, "type")}`
+    : `${a(el, "class")}:${a(el, "type")}`;
 }
 
 function printPrimitive(el: XmlElement): string[] {
   const id = a(el, "id");
   const head = `${el.name === "template" ? "rsc_template" : "primitive"} ${id} ${agentOf(el)}`;
-  const segs = [el.attrs["description"] !== undefined ? `${head} ${pair("description", a(el, "description"))}` : head];
+  const segs = [
+    el.attrs["description"] !== undefined ? `${head} ${pair("description", a(el, "description"))}` : head,
+  ];
   segs.push(...printSets(el, id));
   for (const ops of kids(el, "operations")) {
     if (ops.attrs["id-ref"] !== undefined) segs.push(`operations $id-ref=${a(ops, "id-ref")}`);
@@ -129,7 +170,11 @@ function printContainer(el: XmlElement): string[] {
 
 function printBundle(el: XmlElement): string[] {
   const id = a(el, "id");
-  const attrs = (x: XmlElement): string => Object.entries(x.attrs).filter(([k]) => k !== "id").map(([k, v]) => ` ${pair(k, v)}`).join("");
+  const attrs = (x: XmlElement): string =>
+    Object.entries(x.attrs)
+      .filter(([k]) => k !== "id")
+      .map(([k, v]) => ` ${pair(k, v)}`)
+      .join("");
   const segs = [`bundle ${id}`];
   for (const c of el.children) {
     if (["docker", "rkt", "podman"].includes(c.name)) segs.push(`${c.name}${attrs(c)}`);
@@ -176,7 +221,9 @@ function printResourceSets(c: XmlElement, qualAttr: string, minSimple: number): 
   const parts: string[] = [];
   for (const s of sets) {
     const q = s.attrs[qualAttr] !== undefined ? `:${a(s, qualAttr)}` : "";
-    const refs = kids(s, "resource_ref").map((r) => `${a(r, "id")}${q}`).join(" ");
+    const refs = kids(s, "resource_ref")
+      .map((r) => `${a(r, "id")}${q}`)
+      .join(" ");
     const seq = s.attrs["sequential"];
     const ra = s.attrs["require-all"];
     if (seq === "false" && ra === "false") {
@@ -198,12 +245,24 @@ function printResourceSets(c: XmlElement, qualAttr: string, minSimple: number): 
 
 function printConstraint(c: XmlElement): string[] {
   const id = a(c, "id");
-  const tail = (names: string[]): string => names.filter((n) => c.attrs[n] !== undefined).map((n) => ` ${pair(n, a(c, n))}`).join("");
+  const tail = (names: string[]): string =>
+    names
+      .filter((n) => c.attrs[n] !== undefined)
+      .map((n) => ` ${pair(n, a(c, n))}`)
+      .join("");
   const hasSets = kids(c, "resource_set").length > 0;
   switch (c.name) {
     case "rsc_location": {
       let head = `location ${id} `;
-      if (hasSets) head += kids(c, "resource_set").map((s) => `{ ${kids(s, "resource_ref").map((r) => `${a(r, "id")}${s.attrs["role"] !== undefined ? `:${a(s, "role")}` : ""}`).join(" ")} }`).join(" ");
+      if (hasSets)
+        head += kids(c, "resource_set")
+          .map(
+            (s) =>
+              `{ ${kids(s, "resource_ref")
+                .map((r) => `${a(r, "id")}${s.attrs["role"] !== undefined ? `:${a(s, "role")}` : ""}`)
+                .join(" ")} }`,
+          )
+          .join(" ");
       else if (c.attrs["rsc-pattern"] !== undefined) head += `/${a(c, "rsc-pattern")}/`;
       else head += a(c, "rsc");
       head += tail(["role", "resource-discovery"]);
@@ -213,19 +272,29 @@ function printConstraint(c: XmlElement): string[] {
     case "rsc_colocation": {
       const head = `colocation ${id} ${c.attrs["score"] ?? "INFINITY"}: `;
       if (hasSets) return [head + printResourceSets(c, "role", 2) + tail(["node-attribute"])];
-      const r = (x: string, role: string): string => `${a(c, x)}${c.attrs[role] !== undefined ? `:${a(c, role)}` : ""}`;
+      const r = (x: string, role: string): string =>
+        `${a(c, x)}${c.attrs[role] !== undefined ? `:${a(c, role)}` : ""}`;
       return [head + `${r("rsc", "rsc-role")} ${r("with-rsc", "with-rsc-role")}` + tail(["node-attribute"])];
     }
     case "rsc_order": {
       const head = `order ${id} ${c.attrs["kind"] !== undefined ? `${a(c, "kind")}: ` : c.attrs["score"] !== undefined ? `${a(c, "score")}: ` : ""}`;
       if (hasSets) return [head + printResourceSets(c, "action", 2) + tail(["symmetrical"])];
-      const r = (x: string, act: string): string => `${a(c, x)}${c.attrs[act] !== undefined ? `:${a(c, act)}` : ""}`;
-      return [head + `${r("first", "first-action")} ${r("then", "then-action")}` + tail(["symmetrical", "require-all"])];
+      const r = (x: string, act: string): string =>
+        `${a(c, x)}${c.attrs[act] !== undefined ? `:${a(c, act)}` : ""}`;
+      return [
+        head +
+          `${r("first", "first-action")} ${r("then", "then-action")}` +
+          tail(["symmetrical", "require-all"]),
+      ];
     }
     default: {
       const head = `rsc_ticket ${id} ${a(c, "ticket")}: `;
       if (hasSets) return [head + printResourceSets(c, "role", 1) + tail(["loss-policy"])];
-      return [head + `${a(c, "rsc")}${c.attrs["rsc-role"] !== undefined ? `:${a(c, "rsc-role")}` : ""}` + tail(["loss-policy"])];
+      return [
+        head +
+          `${a(c, "rsc")}${c.attrs["rsc-role"] !== undefined ? `:${a(c, "rsc-role")}` : ""}` +
+          tail(["loss-policy"]),
+      ];
     }
   }
 }
@@ -234,7 +303,12 @@ function printFencing(ft: XmlElement): string[] {
   const parts = ["fencing_topology"];
   let last = "";
   for (const l of kids(ft, "fencing-level")) {
-    const t = l.attrs["target"] !== undefined ? `${a(l, "target")}:` : l.attrs["target-pattern"] !== undefined ? `pattern:${a(l, "target-pattern")}` : `attr:${a(l, "target-attribute")}=${a(l, "target-value")}`;
+    const t =
+      l.attrs["target"] !== undefined
+        ? `${a(l, "target")}:`
+        : l.attrs["target-pattern"] !== undefined
+          ? `pattern:${a(l, "target-pattern")}`
+          : `attr:${a(l, "target-attribute")}=${a(l, "target-value")}`;
     if (t !== last) parts.push(t);
     last = t;
     parts.push(a(l, "devices"));
@@ -253,25 +327,44 @@ function printAlert(al: XmlElement): string[] {
   if (al.attrs["description"] !== undefined) head += ` ${pair("description", a(al, "description"))}`;
   const segs = [head, ...printSets(al, id, { instance_attributes: "attributes", meta_attributes: "meta" })];
   for (const sel of kids(al, "select")) {
-    segs.push(`select ${sel.children.map((s) => {
-      const kind = s.name.replace(/^select_/, "");
-      const attrs = kids(s, "attribute");
-      return attrs.length > 0 ? `${kind} { ${attrs.map((x) => quote(a(x, "name"))).join(" ")} }` : kind;
-    }).join(" ")}`);
+    segs.push(
+      `select ${sel.children
+        .map((s) => {
+          const kind = s.name.replace(/^select_/, "");
+          const attrs = kids(s, "attribute");
+          return attrs.length > 0 ? `${kind} { ${attrs.map((x) => quote(a(x, "name"))).join(" ")} }` : kind;
+        })
+        .join(" ")}`,
+    );
   }
   kids(al, "recipient").forEach((r) => {
     const sets = printSets(r, a(r, "id"), { instance_attributes: "attributes", meta_attributes: "meta" });
     const desc = r.attrs["description"] !== undefined ? ` ${pair("description", a(r, "description"))}` : "";
-    segs.push(sets.length > 0 || desc ? `to { ${quote(a(r, "value"))}${desc} ${sets.join(" ")} }` : `to ${quote(a(r, "value"))}`);
+    segs.push(
+      sets.length > 0 || desc
+        ? `to { ${quote(a(r, "value"))}${desc} ${sets.join(" ")} }`
+        : `to ${quote(a(r, "value"))}`,
+    );
   });
   return segs;
 }
 
-const ACL_WORDS: Record<string, string> = { xpath: "xpath", reference: "ref", "object-type": "tag", attribute: "attribute" };
+const ACL_WORDS: Record<string, string> = {
+  xpath: "xpath",
+  reference: "ref",
+  "object-type": "tag",
+  attribute: "attribute",
+};
 
 function printAcl(el: XmlElement): string[] {
   if (el.name === "acl_role") {
-    const perms = kids(el, "acl_permission").map((p) => `${a(p, "kind")} ${Object.entries(p.attrs).filter(([k]) => ACL_WORDS[k]).map(([k, v]) => `${ACL_WORDS[k] ?? k}:${quote(v)}`).join(" ")}`);
+    const perms = kids(el, "acl_permission").map(
+      (p) =>
+        `${a(p, "kind")} ${Object.entries(p.attrs)
+          .filter(([k]) => ACL_WORDS[k])
+          .map(([k, v]) => `${ACL_WORDS[k] ?? k}:${quote(v)}`)
+          .join(" ")}`,
+    );
     return [[`role ${a(el, "id")}`, ...perms].join(" ")];
   }
   return [[el.name, a(el, "id"), ...kids(el, "role").map((r) => a(r, "id"))].join(" ")];
@@ -286,21 +379,44 @@ interface Printed {
 /** Every object of the configuration as crm commands, in an order the shell reads back. */
 export function crmObjects(cib: XmlElement): Printed[] {
   const out: Printed[] = [];
-  for (const n of section(cib, "nodes").children) out.push({ id: a(n, "id"), alt: a(n, "uname"), segs: printNode(n) });
+  for (const n of section(cib, "nodes").children)
+    out.push({ id: a(n, "id"), alt: a(n, "uname"), segs: printNode(n) });
   for (const r of resourceObjects(section(cib, "resources"))) {
-    const segs = r.name === "primitive" || r.name === "template" ? printPrimitive(r) : r.name === "bundle" ? printBundle(r) : printContainer(r);
+    const segs =
+      r.name === "primitive" || r.name === "template"
+        ? printPrimitive(r)
+        : r.name === "bundle"
+          ? printBundle(r)
+          : printContainer(r);
     out.push({ id: a(r, "id"), segs });
   }
-  for (const c of section(cib, "constraints").children) out.push({ id: a(c, "id"), segs: printConstraint(c) });
-  for (const t of findSection(cib, "tags")?.children ?? []) out.push({ id: a(t, "id"), segs: [`tag ${a(t, "id")}: ${kids(t, "obj_ref").map((r) => a(r, "id")).join(" ")}`] });
+  for (const c of section(cib, "constraints").children)
+    out.push({ id: a(c, "id"), segs: printConstraint(c) });
+  for (const t of findSection(cib, "tags")?.children ?? [])
+    out.push({
+      id: a(t, "id"),
+      segs: [
+        `tag ${a(t, "id")}: ${kids(t, "obj_ref")
+          .map((r) => a(r, "id"))
+          .join(" ")}`,
+      ],
+    });
   const ft = findSection(cib, "fencing-topology");
   if (ft && ft.children.length > 0) out.push({ id: "fencing_topology", segs: printFencing(ft) });
-  for (const s of section(cib, "crm_config").children) out.push({ id: a(s, "id"), segs: printDefaults("property", s, "cib-bootstrap-options") });
-  for (const s of findSection(cib, "rsc_defaults")?.children ?? []) out.push({ id: a(s, "id"), segs: printDefaults("rsc_defaults", s, "rsc-options") });
-  for (const s of findSection(cib, "op_defaults")?.children ?? []) out.push({ id: a(s, "id"), segs: printDefaults("op_defaults", s, "op-options") });
-  for (const al of findSection(cib, "alerts")?.children ?? []) out.push({ id: a(al, "id"), segs: printAlert(al) });
+  for (const s of section(cib, "crm_config").children)
+    out.push({ id: a(s, "id"), segs: printDefaults("property", s, "cib-bootstrap-options") });
+  for (const s of findSection(cib, "rsc_defaults")?.children ?? [])
+    out.push({ id: a(s, "id"), segs: printDefaults("rsc_defaults", s, "rsc-options") });
+  for (const s of findSection(cib, "op_defaults")?.children ?? [])
+    out.push({ id: a(s, "id"), segs: printDefaults("op_defaults", s, "op-options") });
+  for (const al of findSection(cib, "alerts")?.children ?? [])
+    out.push({ id: a(al, "id"), segs: printAlert(al) });
   const acls = findSection(cib, "acls")?.children ?? [];
-  for (const el of [...acls.filter((x) => x.name === "acl_role"), ...acls.filter((x) => x.name !== "acl_role")]) out.push({ id: a(el, "id"), segs: printAcl(el) });
+  for (const el of [
+    ...acls.filter((x) => x.name === "acl_role"),
+    ...acls.filter((x) => x.name !== "acl_role"),
+  ])
+    out.push({ id: a(el, "id"), segs: printAcl(el) });
   return out;
 }
 
@@ -308,14 +424,24 @@ function pick(all: Printed[], names: string[]): Printed[] {
   if (names.length === 0) return all;
   return names.map((n) => {
     const p = all.find((o) => o.id === n || o.alt === n);
-    if (!p) throw new HacrmError({ code: "CRM_NO_OBJECT", where: n, message: `object ${n} does not exist`, hint: "'show' lists every object" });
+    if (!p)
+      throw new HacrmError({
+        code: "CRM_NO_OBJECT",
+        where: n,
+        message: `object ${n} does not exist`,
+        hint: "'show' lists every object",
+      });
     return p;
   });
 }
 
 /** `show [NAME...]`: crm syntax, one command per object, long ones continued with `\`. */
 export function showObjects(cib: XmlElement, names: string[] = []): string {
-  return pick(crmObjects(cib), names).map((o) => o.segs.join(" \\\n\t")).join("\n") + "\n";
+  return (
+    pick(crmObjects(cib), names)
+      .map((o) => o.segs.join(" \\\n\t"))
+      .join("\n") + "\n"
+  );
 }
 
 /** `show xml [NAME...]` */
@@ -329,6 +455,7 @@ export function showXml(cib: XmlElement, names: string[] = []): string {
     if (names.includes(el.attrs["id"] ?? "") || names.includes(el.attrs["uname"] ?? "")) els.push(el);
     stack.push(...el.children);
   }
-  if (els.length === 0) throw new HacrmError({ code: "CRM_NO_OBJECT", where: names.join(" "), message: "no such object" });
+  if (els.length === 0)
+    throw new HacrmError({ code: "CRM_NO_OBJECT", where: names.join(" "), message: "no such object" });
   return els.map((e) => serializeXml(e)).join("");
 }

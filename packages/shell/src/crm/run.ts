@@ -12,7 +12,9 @@ export async function readAll(stream: Readable): Promise<string> {
 
 /** Words typed on the command line, back into one crm line (quoting what needs it). */
 export function joinArgs(args: string[]): string {
-  return args.map((x) => (x === "" || /[\s"'\\]/.test(x) ? `"${x.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : x)).join(" ");
+  return args
+    .map((x) => (x === "" || /[\s"'\\]/.test(x) ? `"${x.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : x))
+    .join(" ");
 }
 
 export function isTty(io: CommandIo): boolean {
@@ -31,7 +33,13 @@ export function sessionDeps(io: CommandIo, json: boolean): SessionDeps {
 }
 
 /** Run `text` as a crm script starting at `level` (batch mode). */
-export async function runBatch(io: CommandIo, level: Level, text: string, source: string, json: boolean): Promise<void> {
+export async function runBatch(
+  io: CommandIo,
+  level: Level,
+  text: string,
+  source: string,
+  json: boolean,
+): Promise<void> {
   const session = new Session(sessionDeps(io, json));
   session.level = level;
   await session.runScript(text, source);

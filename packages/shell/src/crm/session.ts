@@ -2,13 +2,28 @@ import { HacrmError, isHacrmError } from "@hacrm/common";
 import { cloneElement, serializeXml, type XmlElement } from "@hacrm/cib";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
-import { applyBundle, applyContainer, applyMonitor, applyPrimitive, refKey, type BuildContext } from "./build.js";
+import {
+  applyBundle,
+  applyContainer,
+  applyMonitor,
+  applyPrimitive,
+  refKey,
+  type BuildContext,
+} from "./build.js";
 import { checkConfiguration } from "./check.js";
 import { applyColocation, applyLocation, applyOrder, applyTicket } from "./constraints.js";
 import { configuration, semanticError } from "./doc.js";
 import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "./edit.js";
 import { splitCommands, syntaxError, type CommandLine, type Pos } from "./lexer.js";
-import { applyAclTarget, applyAlert, applyFencing, applyNode, applyProperty, applyRole, applyTag } from "./objects.js";
+import {
+  applyAclTarget,
+  applyAlert,
+  applyFencing,
+  applyNode,
+  applyProperty,
+  applyRole,
+  applyTag,
+} from "./objects.js";
 import { parseConfigure } from "./parser.js";
 import { showObjects, showXml } from "./printer.js";
 import type { CibStore } from "./store.js";
@@ -63,7 +78,10 @@ export class Session {
 
   get dirty(): boolean {
     if (!this.working || !this.original) return false;
-    return serializeXml(configuration(this.working), { indent: "" }) !== serializeXml(configuration(this.original), { indent: "" });
+    return (
+      serializeXml(configuration(this.working), { indent: "" }) !==
+      serializeXml(configuration(this.original), { indent: "" })
+    );
   }
 
   /** Run a whole script (batch mode). Stops at the first error: nothing after the last commit is written. */
@@ -96,7 +114,11 @@ export class Session {
     }
   }
 
-  private async top(line: CommandLine, source: string, w: (k: number) => A.Word[]): Promise<"continue" | "quit"> {
+  private async top(
+    line: CommandLine,
+    source: string,
+    w: (k: number) => A.Word[],
+  ): Promise<"continue" | "quit"> {
     const head = line.tokens[0] as { text: string; pos: Pos };
     switch (head.text) {
       case "configure":
@@ -117,16 +139,32 @@ export class Session {
       case "end":
         return "continue";
       default:
-        throw syntaxError(source, head.pos, `${head.text}: No such command`, "top-level commands: configure, resource, node, quit");
+        throw syntaxError(
+          source,
+          head.pos,
+          `${head.text}: No such command`,
+          "top-level commands: configure, resource, node, quit",
+        );
     }
   }
 
   private async topCommand(level: "resource" | "node", args: A.Word[], source: string): Promise<void> {
     if (this.dirty) {
-      throw semanticError(source, args[0]?.pos, "there are configuration changes that are not committed", "go back to configure and commit them first");
+      throw semanticError(
+        source,
+        args[0]?.pos,
+        "there are configuration changes that are not committed",
+        "go back to configure and commit them first",
+      );
     }
     const cib = await this.cib();
-    const ctx: TopContext = { cib, source, json: this.deps.json ?? false, out: this.deps.out, info: this.deps.info };
+    const ctx: TopContext = {
+      cib,
+      source,
+      json: this.deps.json ?? false,
+      out: this.deps.out,
+      info: this.deps.info,
+    };
     if (level === "resource") resourceCommand(ctx, args);
     else nodeCommand(ctx, args);
     if (this.dirty) await this.commit(source);
@@ -157,7 +195,9 @@ export class Session {
         await this.edit(cib, cmd.args, source);
         return "continue";
       case "help":
-        this.deps.out("configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit commit up quit");
+        this.deps.out(
+          "configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit commit up quit",
+        );
         return "continue";
       case "erase":
         throw semanticError(source, cmd.pos, "erase is not supported", "delete objects one by one");
@@ -195,8 +235,17 @@ export class Session {
 
   private problemError(problems: ReturnType<typeof checkConfiguration>, source: string): HacrmError {
     const p = problems[0] as (typeof problems)[number];
-    const pos = p.ref !== undefined ? (this.refPos.get(refKey(p.owner, p.ref)) ?? this.objPos.get(p.owner)) : this.objPos.get(p.owner);
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1, 4).map((q) => q.message).join("; ")})` : "";
+    const pos =
+      p.ref !== undefined
+        ? (this.refPos.get(refKey(p.owner, p.ref)) ?? this.objPos.get(p.owner))
+        : this.objPos.get(p.owner);
+    const more =
+      problems.length > 1
+        ? ` (and ${problems.length - 1} more: ${problems
+            .slice(1, 4)
+            .map((q) => q.message)
+            .join("; ")})`
+        : "";
     return semanticError(source, pos, `${p.message}${more}`, p.hint);
   }
 
@@ -219,7 +268,14 @@ export class Session {
     const before = showObjects(cib, names);
     const after = await this.deps.editText(before);
     if (after === before) return;
-    const scratch = new Session({ ...this.deps, store: { label: "edit", read: () => Promise.resolve(emptied(cib, names)), write: () => Promise.resolve() } });
+    const scratch = new Session({
+      ...this.deps,
+      store: {
+        label: "edit",
+        read: () => Promise.resolve(emptied(cib, names)),
+        write: () => Promise.resolve(),
+      },
+    });
     scratch.level = "configure";
     const lines = splitCommands(after, "edit");
     const work = await scratch.cib();
@@ -234,7 +290,10 @@ function emptied(cib: XmlElement, names: string[]): XmlElement {
   const conf = configuration(copy);
   for (const sec of conf.children) {
     if (names.length === 0) sec.children = [];
-    else sec.children = sec.children.filter((c) => !names.includes(c.attrs["id"] ?? "") && !names.includes(c.attrs["uname"] ?? ""));
+    else
+      sec.children = sec.children.filter(
+        (c) => !names.includes(c.attrs["id"] ?? "") && !names.includes(c.attrs["uname"] ?? ""),
+      );
   }
   return copy;
 }

@@ -17,7 +17,22 @@ const TOP_COMMANDS = ["configure", "resource", "node", "help", "quit"];
 const PRIMITIVE_KEYWORDS = ["params", "meta", "utilization", "op", "operations", "description="];
 const historyLinesMax = 1000;
 /** Configure commands whose later words name resources. */
-const RESOURCE_ARG_COMMANDS = new Set(["group", "clone", "ms", "master", "location", "colocation", "collocation", "order", "rsc_ticket", "tag", "monitor", "modgroup", "set", "fencing_topology"]);
+const RESOURCE_ARG_COMMANDS = new Set([
+  "group",
+  "clone",
+  "ms",
+  "master",
+  "location",
+  "colocation",
+  "collocation",
+  "order",
+  "rsc_ticket",
+  "tag",
+  "monitor",
+  "modgroup",
+  "set",
+  "fencing_topology",
+]);
 const OBJECT_ARG_COMMANDS = new Set(["delete", "rename", "show", "edit"]);
 
 export function prompt(label: string, level: Level): string {
@@ -31,7 +46,8 @@ function resourceIds(cib: XmlElement | undefined): string[] {
 function objectIds(cib: XmlElement | undefined): string[] {
   if (!cib) return [];
   const ids: string[] = [];
-  for (const sec of configuration(cib).children) for (const c of sec.children) if (c.attrs["id"]) ids.push(c.attrs["id"]);
+  for (const sec of configuration(cib).children)
+    for (const c of sec.children) if (c.attrs["id"]) ids.push(c.attrs["id"]);
   return [...new Set([...ids, ...resourceIds(cib)])];
 }
 
@@ -58,7 +74,9 @@ export async function candidates(session: Session, level: Level, words: string[]
   if (level === "resource") {
     if (n === 0) return [...RESOURCE_VERBS, "up"];
     if (n === 1) return resourceIds(cib);
-    return ["move", "migrate", "ban", "clear", "cleanup"].includes(words[0] ?? "") ? nodeNames(cib) : ["set", "delete", "show"];
+    return ["move", "migrate", "ban", "clear", "cleanup"].includes(words[0] ?? "")
+      ? nodeNames(cib)
+      : ["set", "delete", "show"];
   }
   if (level === "node") {
     if (n === 0) return [...NODE_VERBS, "up"];
@@ -68,7 +86,8 @@ export async function candidates(session: Session, level: Level, words: string[]
   const cmd = words[0] ?? "";
   if (cmd === "primitive" || cmd === "rsc_template") return primitiveCandidates(session, words);
   if (OBJECT_ARG_COMMANDS.has(cmd)) return [...objectIds(cib), ...(cmd === "show" && n === 1 ? ["xml"] : [])];
-  if (RESOURCE_ARG_COMMANDS.has(cmd) && n >= 2) return cmd === "location" && n >= 4 ? nodeNames(cib) : resourceIds(cib);
+  if (RESOURCE_ARG_COMMANDS.has(cmd) && n >= 2)
+    return cmd === "location" && n >= 4 ? nodeNames(cib) : resourceIds(cib);
   return [];
 }
 
@@ -76,7 +95,11 @@ async function primitiveCandidates(session: Session, words: string[]): Promise<s
   const agents = session.agentCatalog;
   if (words.length === 2) {
     const cib = await session.cib().catch(() => undefined);
-    const templates = cib ? allResources(cib).filter((r) => r.name === "template").map((r) => `@${r.attrs["id"] ?? ""}`) : [];
+    const templates = cib
+      ? allResources(cib)
+          .filter((r) => r.name === "template")
+          .map((r) => `@${r.attrs["id"] ?? ""}`)
+      : [];
     return [...agents.list(), ...templates];
   }
   const lastKeyword = [...words].reverse().find((w) => PRIMITIVE_KEYWORDS.includes(w));
@@ -85,7 +108,10 @@ async function primitiveCandidates(session: Session, words: string[]): Promise<s
     const full = agent.includes(":") ? agent : agents.resolveType(agent);
     const params = full ? await agents.parameters(full) : undefined;
     const given = new Set(words.map((w) => w.split("=")[0]));
-    return [...(params ?? [])].filter((p) => !given.has(p)).map((p) => `${p}=`).concat(PRIMITIVE_KEYWORDS);
+    return [...(params ?? [])]
+      .filter((p) => !given.has(p))
+      .map((p) => `${p}=`)
+      .concat(PRIMITIVE_KEYWORDS);
   }
   return PRIMITIVE_KEYWORDS;
 }
@@ -106,7 +132,11 @@ function historyFile(env: NodeJS.ProcessEnv): string | undefined {
 function loadHistory(file: string | undefined): string[] {
   if (!file) return [];
   try {
-    return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").slice(-historyLinesMax).reverse();
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(-historyLinesMax)
+      .reverse();
   } catch {
     return [];
   }
@@ -122,7 +152,8 @@ function editWithEditor(env: NodeJS.ProcessEnv, rl: Interface, text: string): Pr
     const editor = env["EDITOR"] ?? env["VISUAL"] ?? "vi";
     const r = spawnSync("/bin/sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit", env });
     rl.resume();
-    if (r.status !== 0) return Promise.reject(new Error(`${editor} exited with status ${r.status ?? "?"}; nothing changed`));
+    if (r.status !== 0)
+      return Promise.reject(new Error(`${editor} exited with status ${r.status ?? "?"}; nothing changed`));
     return Promise.resolve(readFileSync(file, "utf8"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,20 +188,27 @@ function lineReader(rl: Interface): (p: string) => Promise<string | null> {
 /** The interactive shell: a prompt per level, history, tab completion; errors do not end it. */
 export async function runInteractive(io: CommandIo, level: Level): Promise<number> {
   const hist = historyFile(io.env);
-  let rl: Interface | undefined;
-  const deps = { ...sessionDeps(io, false), editText: (t: string) => editWithEditor(io.env, rl as Interface, t) };
+  const holder: { rl?: Interface } = {};
+  const deps = {
+    ...sessionDeps(io, false),
+    editText: (t: string) => editWithEditor(io.env, holder.rl as Interface, t),
+  };
   const session = new Session(deps);
   session.level = level;
-  rl = createInterface({
+  const rl = createInterface({
     input: io.stdin,
     output: io.stdout,
     terminal: true,
     history: loadHistory(hist),
     historySize: historyLinesMax,
     completer: (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => {
-      complete(session, line).then((r) => cb(null, r), () => cb(null, [[], line]));
+      complete(session, line).then(
+        (r) => cb(null, r),
+        () => cb(null, [[], line]),
+      );
     },
   });
+  holder.rl = rl;
   const read = lineReader(rl);
   let pendingQuit = false;
   for (;;) {
@@ -196,7 +234,12 @@ export async function runInteractive(io: CommandIo, level: Level): Promise<numbe
   return 0;
 }
 
-async function runLine(session: Session, io: CommandIo, text: string, pendingQuit: boolean): Promise<"continue" | "quit" | "pending"> {
+async function runLine(
+  session: Session,
+  io: CommandIo,
+  text: string,
+  pendingQuit: boolean,
+): Promise<"continue" | "quit" | "pending"> {
   try {
     const words = text.trim().split(/\s+/);
     if (words[0] === "help" || words[0] === "?" || (words[0] === "ls" && session.level !== "configure")) {
@@ -207,7 +250,9 @@ async function runLine(session: Session, io: CommandIo, text: string, pendingQui
     for (const line of splitCommands(text, "<input>")) {
       if ((await session.execute(line, "<input>")) === "quit") {
         if (session.dirty && !pendingQuit) {
-          io.stderr.write("There are changes that are not committed: 'commit' to keep them, or 'quit' again to drop them.\n");
+          io.stderr.write(
+            "There are changes that are not committed: 'commit' to keep them, or 'quit' again to drop them.\n",
+          );
           return "pending";
         }
         return "quit";

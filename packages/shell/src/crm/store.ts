@@ -22,10 +22,23 @@ export function fileCibStore(path: string): CibStore {
       try {
         text = await readFile(path, "utf8");
       } catch (err) {
-        throw new HacrmError({ code: "CIB_READ", where: path, message: `cannot read the CIB: ${(err as Error).message}`, hint: "CIB_file must name an existing CIB XML file" }, { cause: err });
+        throw new HacrmError(
+          {
+            code: "CIB_READ",
+            where: path,
+            message: `cannot read the CIB: ${(err as Error).message}`,
+            hint: "CIB_file must name an existing CIB XML file",
+          },
+          { cause: err },
+        );
       }
       const cib = parseXml(text, path);
-      if (cib.name !== "cib") throw new HacrmError({ code: "CIB_READ", where: path, message: `root element is <${cib.name}>, not <cib>` });
+      if (cib.name !== "cib")
+        throw new HacrmError({
+          code: "CIB_READ",
+          where: path,
+          message: `root element is <${cib.name}>, not <cib>`,
+        });
       return cib;
     },
     async write(cib) {
@@ -35,7 +48,10 @@ export function fileCibStore(path: string): CibStore {
         await rename(tmp, path);
       } catch (err) {
         await unlink(tmp).catch(() => undefined);
-        throw new HacrmError({ code: "CIB_WRITE", where: path, message: `cannot write the CIB: ${(err as Error).message}` }, { cause: err });
+        throw new HacrmError(
+          { code: "CIB_WRITE", where: path, message: `cannot write the CIB: ${(err as Error).message}` },
+          { cause: err },
+        );
       }
     },
   };
@@ -46,7 +62,11 @@ export const noClusterStore: CibStore = {
   label: "live",
   read() {
     return Promise.reject(
-      new HacrmError({ code: "NO_CLUSTER", message: "no running cluster to talk to", hint: "set CIB_file=PATH to work on a CIB file (offline mode)" }),
+      new HacrmError({
+        code: "NO_CLUSTER",
+        message: "no running cluster to talk to",
+        hint: "set CIB_file=PATH to work on a CIB file (offline mode)",
+      }),
     );
   },
   write() {

@@ -18,7 +18,14 @@ function need(ctx: TopContext, args: Word[], k: number, what: string): Word {
 }
 
 /** Set NAME=VALUE in the first set of this kind that holds NAME, else in SETID (created). */
-export function upsertNvpair(cib: XmlElement, owner: XmlElement, setName: string, setId: string, name: string, value: string): void {
+export function upsertNvpair(
+  cib: XmlElement,
+  owner: XmlElement,
+  setName: string,
+  setId: string,
+  name: string,
+  value: string,
+): void {
   for (const s of owner.children) {
     if (s.name !== setName) continue;
     const nv = s.children.find((c) => c.name === "nvpair" && c.attrs["name"] === name);
@@ -31,7 +38,9 @@ export function upsertNvpair(cib: XmlElement, owner: XmlElement, setName: string
   let set = owner.children.find((s) => s.name === setName && s.attrs["id"] === setId);
   if (!set) {
     set = element(setName, { id: ids.fresh(setId) });
-    const firstOther = owner.children.findIndex((c) => c.name !== "instance_attributes" && c.name !== "meta_attributes" && c.name !== "utilization");
+    const firstOther = owner.children.findIndex(
+      (c) => c.name !== "instance_attributes" && c.name !== "meta_attributes" && c.name !== "utilization",
+    );
     if (firstOther < 0 || owner.name === "node") owner.children.push(set);
     else owner.children.splice(firstOther, 0, set);
   }
@@ -61,13 +70,25 @@ function getNvpair(owner: XmlElement, setName: string, name: string): string | u
 
 function resource(ctx: TopContext, w: Word): XmlElement {
   const r = findResource(ctx.cib, w.text);
-  if (!r) throw semanticError(ctx.source, w.pos, `resource ${w.text} does not exist`, "see 'hacrm resource list'");
+  if (!r)
+    throw semanticError(ctx.source, w.pos, `resource ${w.text} does not exist`, "see 'hacrm resource list'");
   return r.el;
 }
 
-const SET_OF: Record<string, string> = { meta: "meta_attributes", param: "instance_attributes", utilization: "utilization" };
+const SET_OF: Record<string, string> = {
+  meta: "meta_attributes",
+  param: "instance_attributes",
+  utilization: "utilization",
+};
 
-function attributeVerb(ctx: TopContext, owner: XmlElement, setName: string, setId: string, args: Word[], k: number): void {
+function attributeVerb(
+  ctx: TopContext,
+  owner: XmlElement,
+  setName: string,
+  setId: string,
+  args: Word[],
+  k: number,
+): void {
   const verb = need(ctx, args, k, "set, delete or show");
   const name = need(ctx, args, k + 1, "an attribute name");
   const label = owner.attrs["uname"] ?? owner.attrs["id"] ?? "";
@@ -112,11 +133,19 @@ function listResources(ctx: TopContext): void {
   const rows = allResources(ctx.cib).map((r) => ({
     id: r.attrs["id"] ?? "",
     kind: r.name,
-    agent: r.attrs["class"] ? [r.attrs["class"], r.attrs["provider"], r.attrs["type"]].filter((x) => x !== undefined).join(":") : r.attrs["template"] ? `@${r.attrs["template"]}` : "",
+    agent: r.attrs["class"]
+      ? [r.attrs["class"], r.attrs["provider"], r.attrs["type"]].filter((x) => x !== undefined).join(":")
+      : r.attrs["template"]
+        ? `@${r.attrs["template"]}`
+        : "",
     targetRole: getNvpair(r, "meta_attributes", "target-role") ?? null,
   }));
   if (ctx.json) ctx.out(JSON.stringify({ resources: rows }));
-  else for (const r of rows) ctx.out(`${r.id.padEnd(24)} ${r.kind.padEnd(10)} ${r.agent}${r.targetRole ? ` (target-role=${r.targetRole})` : ""}`);
+  else
+    for (const r of rows)
+      ctx.out(
+        `${r.id.padEnd(24)} ${r.kind.padEnd(10)} ${r.agent}${r.targetRole ? ` (target-role=${r.targetRole})` : ""}`,
+      );
 }
 
 const ROLE_VERBS: Record<string, [string, string]> = {
@@ -129,8 +158,27 @@ const ROLE_VERBS: Record<string, [string, string]> = {
 };
 
 export const RESOURCE_VERBS = [
-  "start", "stop", "promote", "demote", "manage", "unmanage", "maintenance", "move", "migrate", "ban", "clear",
-  "unmigrate", "unmove", "unban", "cleanup", "meta", "param", "utilization", "list", "status", "show",
+  "start",
+  "stop",
+  "promote",
+  "demote",
+  "manage",
+  "unmanage",
+  "maintenance",
+  "move",
+  "migrate",
+  "ban",
+  "clear",
+  "unmigrate",
+  "unmove",
+  "unban",
+  "cleanup",
+  "meta",
+  "param",
+  "utilization",
+  "list",
+  "status",
+  "show",
 ];
 
 /** `resource VERB ...` on the CIB, as crm_resource would change it. */
@@ -145,7 +193,12 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
   switch (v) {
     case "maintenance": {
       const on = args[2]?.text ?? "on";
-      setMeta(ctx, need(ctx, args, 1, "a resource id"), "maintenance", /^(on|true|yes|1)$/i.test(on) ? "true" : "false");
+      setMeta(
+        ctx,
+        need(ctx, args, 1, "a resource id"),
+        "maintenance",
+        /^(on|true|yes|1)$/i.test(on) ? "true" : "false",
+      );
       return;
     }
     case "move":
@@ -155,7 +208,9 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
       const id = r.attrs["id"] ?? "";
       location(ctx, `cli-prefer-${id}`, id, node.text, "INFINITY");
       ctx.info(`Move constraint cli-prefer-${id} created: ${id} prefers ${node.text}.`);
-      ctx.info(`It stays until removed: run 'hacrm resource clear ${id}' once the move is done, or ${id} can never move back.`);
+      ctx.info(
+        `It stays until removed: run 'hacrm resource clear ${id}' once the move is done, or ${id} can never move back.`,
+      );
       return;
     }
     case "ban": {
@@ -173,7 +228,11 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
     case "unban": {
       const r = resource(ctx, need(ctx, args, 1, "a resource id"));
       const n = clear(ctx, r.attrs["id"] ?? "", args[2]?.text);
-      ctx.info(n > 0 ? `Removed ${n} move/ban constraint(s) of ${r.attrs["id"] ?? ""}.` : `${r.attrs["id"] ?? ""} has no move/ban constraints.`);
+      ctx.info(
+        n > 0
+          ? `Removed ${n} move/ban constraint(s) of ${r.attrs["id"] ?? ""}.`
+          : `${r.attrs["id"] ?? ""} has no move/ban constraints.`,
+      );
       return;
     }
     case "cleanup":
@@ -193,7 +252,12 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
       listResources(ctx);
       return;
     default:
-      throw semanticError(ctx.source, verb.pos, `resource: unknown command '${v}'`, `commands: ${RESOURCE_VERBS.join(", ")}`);
+      throw semanticError(
+        ctx.source,
+        verb.pos,
+        `resource: unknown command '${v}'`,
+        `commands: ${RESOURCE_VERBS.join(", ")}`,
+      );
   }
 }
 
@@ -214,17 +278,30 @@ function cleanup(ctx: TopContext, args: Word[]): void {
       }
     }
   }
-  ctx.info(`Cleaned up ${id}${node ? ` on ${node}` : ""}: ${n} operation history entr${n === 1 ? "y" : "ies"} removed.`);
+  ctx.info(
+    `Cleaned up ${id}${node ? ` on ${node}` : ""}: ${n} operation history entr${n === 1 ? "y" : "ies"} removed.`,
+  );
 }
 
 function nodeEl(ctx: TopContext, w: Word): XmlElement {
   const nodes = section(ctx.cib, "nodes");
-  const el = nodes.children.find((n) => n.attrs["uname"] === w.text) ?? nodes.children.find((n) => n.attrs["id"] === w.text);
+  const el =
+    nodes.children.find((n) => n.attrs["uname"] === w.text) ??
+    nodes.children.find((n) => n.attrs["id"] === w.text);
   if (!el) throw semanticError(ctx.source, w.pos, `node ${w.text} does not exist`, "see 'hacrm node list'");
   return el;
 }
 
-export const NODE_VERBS = ["standby", "online", "maintenance", "ready", "attribute", "utilization", "list", "show"];
+export const NODE_VERBS = [
+  "standby",
+  "online",
+  "maintenance",
+  "ready",
+  "attribute",
+  "utilization",
+  "list",
+  "show",
+];
 
 /** `node VERB ...` on the CIB, as crmsh/crm_attribute would change it. */
 export function nodeCommand(ctx: TopContext, args: Word[]): void {
@@ -234,20 +311,41 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
     case "online": {
       const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
       const uname = n.attrs["uname"] ?? n.attrs["id"] ?? "";
-      upsertNvpair(ctx.cib, n, "instance_attributes", `${uname}-instance_attributes`, "standby", verb.text === "standby" ? "on" : "off");
+      upsertNvpair(
+        ctx.cib,
+        n,
+        "instance_attributes",
+        `${uname}-instance_attributes`,
+        "standby",
+        verb.text === "standby" ? "on" : "off",
+      );
       return;
     }
     case "maintenance":
     case "ready": {
       const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
-      upsertNvpair(ctx.cib, n, "instance_attributes", `nodes-${n.attrs["id"] ?? ""}`, "maintenance", verb.text === "maintenance" ? "true" : "false");
+      upsertNvpair(
+        ctx.cib,
+        n,
+        "instance_attributes",
+        `nodes-${n.attrs["id"] ?? ""}`,
+        "maintenance",
+        verb.text === "maintenance" ? "true" : "false",
+      );
       return;
     }
     case "attribute":
     case "utilization": {
       const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
       const util = verb.text === "utilization";
-      attributeVerb(ctx, n, util ? "utilization" : "instance_attributes", `nodes-${n.attrs["id"] ?? ""}${util ? "-utilization" : ""}`, args, 2);
+      attributeVerb(
+        ctx,
+        n,
+        util ? "utilization" : "instance_attributes",
+        `nodes-${n.attrs["id"] ?? ""}${util ? "-utilization" : ""}`,
+        args,
+        2,
+      );
       return;
     }
     case "list":
@@ -256,13 +354,28 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
         id: n.attrs["id"] ?? "",
         uname: n.attrs["uname"] ?? "",
         standby: getNvpair(n, "instance_attributes", "standby") ?? "off",
-        attributes: Object.fromEntries(n.children.filter((s) => s.name === "instance_attributes").flatMap((s) => s.children.map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""]))),
+        attributes: Object.fromEntries(
+          n.children
+            .filter((s) => s.name === "instance_attributes")
+            .flatMap((s) => s.children.map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""])),
+        ),
       }));
       if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));
-      else for (const r of rows) ctx.out(`${r.uname}(${r.id})${r.standby === "on" ? " standby" : ""} ${Object.entries(r.attributes).map(([k, v]) => `${k}=${v}`).join(" ")}`.trimEnd());
+      else
+        for (const r of rows)
+          ctx.out(
+            `${r.uname}(${r.id})${r.standby === "on" ? " standby" : ""} ${Object.entries(r.attributes)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`.trimEnd(),
+          );
       return;
     }
     default:
-      throw semanticError(ctx.source, verb.pos, `node: unknown command '${verb.text}'`, `commands: ${NODE_VERBS.join(", ")}`);
+      throw semanticError(
+        ctx.source,
+        verb.pos,
+        `node: unknown command '${verb.text}'`,
+        `commands: ${NODE_VERBS.join(", ")}`,
+      );
   }
 }
