@@ -1,0 +1,166 @@
+/**
+ * Helpers for the hacrmd end-to-end tests: write a config, start and kill
+ * real hacrmd processes (optionally inside network namespaces the test
+ * creates), ask them for status over their local sockets.
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { MembershipStatus } from "@hacrm/membership";
+
+export const repoRoot = resolve(new URL(".", import.meta.url).pathname, "..");
+export const hacrmdCli = join(repoRoot, "packages/controller/dist/hacrmd-cli.js");
+export const hacrmCli = join(repoRoot, "packages/shell/dist/cli.js");
+
+export function buildOnce(): void {
+  execFileSync("npx", ["tsc", "-b", "packages/controller", "packages/shell"], { cwd: repoRoot, stdio: "pipe" });
+}
+
+export interface NodeDef {
+  name: string;
+  nodeid: number;
+  addrs: string[];
+}
+
+export function writeConfig(file: string, o: { nodes: NodeDef[]; port: number; tokenMs: number; keyFile: string; cipher?: string; quorum?: string }): void {
+  const nodes = o.nodes
+    .map((n) => `  node {\n${n.addrs.map((a, i) => `    ring${i}_addr: ${a}\n`).join("")}    name: ${n.name}\n    nodeid: ${n.nodeid}\n  }`)
+    .join("\n");
+  const links = (o.nodes[0]?.addrs ?? []).map((_, i) => `  interface {\n    linknumber: ${i}\n    mcastport: ${o.port + i}\n  }`).join("\n");
+  writeFileSync(
+    file,
+    `totem {\n  version: 2\n  cluster_name: e2e\n  transport: knet\n  token: ${o.tokenMs}\n  keyfile: ${o.keyFile}\n  crypto_cipher: ${o.cipher ?? "aes256"}\n  crypto_hash: sha256\n${links}\n}\nnodelist {\n${nodes}\n}\nquorum {\n  provider: corosync_votequorum\n${o.quorum ?? ""}}\nlogging {\n  to_stderr: yes\n}\n`,
+  );
+}
+
+export interface Daemon {
+  name: string;
+  socket: string;
+  log: string;
+  proc: ChildProcess | null;
+}
+
+export class Harness {
+  readonly dir = mkdtempSync(join(tmpdir(), "hacrm-e2e-"));
+  readonly daemons = new Map<string, Daemon>();
+  readonly netns: string[] = [];
+  readonly config = join(this.dir, "hacrm.conf");
+  readonly keyFile = join(this.dir, "authkey");
+
+  makeKey(): void {
+    execFileSync(process.execPath, [hacrmCli, "keygen", "--file", this.keyFile], { stdio: "pipe" });
+  }
+
+  start(name: string, opts: { netns?: string; env?: Record<string, string> } = {}): Daemon {
+    const socket = join(this.dir, `${name}.sock`);
+    const log = join(this.dir, `${name}.log`);
+    const args = [hacrmdCli, "--config", this.config, "--node", name, "--state-dir", join(this.dir, `state-${name}`), "--socket", socket];
+    const out = openSync(log, "a");
+    const [cmd, argv] = opts.netns ? ["ip", ["netns", "exec", opts.netns, process.execPath, ...args]] : [process.execPath, args];
+    const proc = spawn(cmd as string, argv as string[], { stdio: ["ignore", out, out], env: { ...process.env, ...opts.env } });
+    const d = { name, socket, log, proc };
+    this.daemons.set(name, d);
+    return d;
+  }
+
+  kill9(name: string): number {
+    const d = this.daemons.get(name);
+    const t = Date.now();
+    d?.proc?.kill("SIGKILL");
+    if (d) d.proc = null;
+    return t;
+  }
+
+  async stopAll(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const d of this.daemons.values()) {
+      const p = d.proc;
+      if (!p || p.exitCode !== null) continue;
+      waits.push(new Promise((res) => p.once("exit", () => res())));
+      p.kill("SIGTERM");
+      setTimeout(() => p.kill("SIGKILL"), 3000).unref();
+    }
+    await Promise.all(waits);
+  }
+
+  addNetns(name: string): void {
+    execFileSync("ip", ["netns", "add", name]);
+    this.netns.push(name);
+  }
+
+  async cleanup(keepDir = false): Promise<void> {
+    await this.stopAll();
+    for (const ns of this.netns.reverse()) {
+      try {
+        execFileSync("ip", ["netns", "del", ns], { stdio: "pipe" });
+      } catch {
+        // already gone
+      }
+    }
+    if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  logText(name: string): string {
+    return readFileSync(this.daemons.get(name)?.log ?? "", "utf8");
+  }
+}
+
+export function request(socket: string, req: object, timeoutMs = 5000): Promise<{ ok: boolean; status?: MembershipStatus; error?: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const conn = connect(socket);
+    let buf = "";
+    const timer = setTimeout(() => {
+      conn.destroy();
+      reject(new Error(`no answer from ${socket}`));
+    }, timeoutMs);
+    conn.setEncoding("utf8");
+    conn.on("connect", () => conn.write(`${JSON.stringify(req)}\n`));
+    conn.on("data", (d: string) => (buf += d));
+    conn.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    conn.on("end", () => {
+      clearTimeout(timer);
+      try {
+        resolvePromise(JSON.parse(buf));
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+export async function status(socket: string): Promise<MembershipStatus> {
+  const r = await request(socket, { cmd: "status" });
+  if (!r.ok || !r.status) throw new Error(r.error ?? "no status");
+  return r.status;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `check` returns a value (not undefined) or time runs out. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** All named daemons report one view with exactly `members`. */
+export async function agreedView(h: Harness, names: string[], members: string[]): Promise<MembershipStatus[] | undefined> {
+  const all = await Promise.all(names.map((n) => status(h.daemons.get(n)?.socket ?? "")));
+  const ids = new Set(all.map((s) => s.view?.id));
+  const ok = ids.size === 1 && all.every((s) => s.view?.members.join() === members.join());
+  return ok ? all : undefined;
+}
