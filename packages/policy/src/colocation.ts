@@ -44,9 +44,21 @@ export function registerColocations(ws: WorkingSet): void {
     c.primary.withDependents.push(c);
   }
   for (const r of ws.rscById.values()) {
-    sortStable(r.withPrimaries, (a, b) => b.primary.priority - a.primary.priority);
-    sortStable(r.withDependents, (a, b) => b.dependent.priority - a.dependent.priority);
+    sortStable(r.withPrimaries, (a, b) => cmpColocated(a.primary, b.primary));
+    sortStable(r.withDependents, (a, b) => cmpColocated(a.dependent, b.dependent));
   }
+}
+
+const VARIANT: Record<string, number> = { primitive: 0, group: 1, clone: 2 };
+
+/** Order in which colocated resources are considered: priority, clones first, promotable first, id. */
+function cmpColocated(a: Rsc, b: Rsc): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  const va = VARIANT[a.kind] ?? 0;
+  const vb = VARIANT[b.kind] ?? 0;
+  if (va !== vb) return vb - va;
+  if (a.promotable !== b.promotable) return a.promotable ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function sortStable<T>(arr: T[], cmp: (a: T, b: T) => number): void {
