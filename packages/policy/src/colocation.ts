@@ -191,18 +191,7 @@ export function mergeDependent(
 }
 
 function dependentScore(dep: Rsc, nid: string): number {
-  if (dep.kind === "clone") {
-    let best = scoreOn(dep, nid);
-    if (best === -INFINITY) return best;
-    for (const inst of dep.children) best = Math.max(best, memberScore(inst, nid));
-    return best;
-  }
   return scoreOn(dep, nid);
-}
-
-function memberScore(r: Rsc, nid: string): number {
-  if (r.kind === "group") return r.children[0] ? scoreOn(r.children[0], nid) : -INFINITY;
-  return scoreOn(r, nid);
 }
 
 export function bestNodes(ws: WorkingSet, r: Rsc): PNode[] {
