@@ -141,3 +141,30 @@ describe("crm semantic errors are refused with a position, nothing committed", (
     ]);
   });
 });
+
+describe("edit", () => {
+  it("applies the edited crm text and keeps ids", async () => {
+    const store = memoryStore(empty);
+    const out: string[] = [];
+    const { Session } = await import("../src/crm/session.js");
+    const { agents } = await import("./crm-helpers.js");
+    let shown = "";
+    const s = new Session({
+      store,
+      agents: agents(),
+      out: (t) => out.push(t),
+      info: (t) => out.push(t),
+      now: () => new Date(0),
+      editText: (t) => {
+        shown = t;
+        return Promise.resolve(t.replace("fake=1", "fake=2").replace("primitive d2 ocf:heartbeat:Dummy\n", ""));
+      },
+    });
+    s.level = "configure";
+    await s.runScript("primitive d1 ocf:heartbeat:Dummy params fake=1\nprimitive d2 ocf:heartbeat:Dummy\nedit", "t");
+    expect(shown).toContain("primitive d1 ocf:heartbeat:Dummy \\\n\tparams fake=1");
+    const xml = JSON.stringify(store.cib);
+    expect(xml).toContain('"id":"d1-instance_attributes-fake","name":"fake","value":"2"');
+    expect(xml).not.toContain('"d2"');
+  });
+});

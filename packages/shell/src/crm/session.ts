@@ -189,7 +189,7 @@ export class Session {
         this.show(cib, cmd.args);
         return "continue";
       case "verify":
-        this.verify(cib, source);
+        await this.verify(cib, source);
         return "continue";
       case "edit":
         await this.edit(cib, cmd.args, source);
@@ -224,13 +224,19 @@ export class Session {
     else this.deps.out(showObjects(cib, names));
   }
 
-  private verify(cib: XmlElement, source: string): void {
+  /** hacrm's own checks (with positions), then the CIB package's schema and semantic validation. */
+  private async verify(cib: XmlElement, source: string): Promise<void> {
     const problems = checkConfiguration(cib);
-    if (problems.length === 0) {
+    if (problems.length > 0) throw this.problemError(problems, source);
+    const { validateCib, problemLine } = await import("@hacrm/cib");
+    const deep = validateCib(cib);
+    if (deep.length === 0) {
       this.deps.info("configuration is valid");
       return;
     }
-    throw this.problemError(problems, source);
+    for (const p of deep.slice(1)) this.deps.info(`ERROR: ${problemLine(p)}`);
+    const first = deep[0] as (typeof deep)[number];
+    throw semanticError(source, this.objPos.get(first.id ?? ""), problemLine(first), deep.length > 1 ? `${deep.length} problems` : undefined);
   }
 
   private problemError(problems: ReturnType<typeof checkConfiguration>, source: string): HacrmError {
