@@ -133,10 +133,6 @@ export class Allocator {
 
   private chooseNode(p: Rsc, prefer: PNode | undefined): PNode | undefined {
     const ws = this.ws;
-    if (prefer) {
-      const s = p.allowed.get(prefer.id);
-      if (s && s.score >= 0 && canHost(prefer)) return prefer;
-    }
     const current = p.runningOn.length === 1 ? p.runningOn[0] : undefined;
     let best: PNode | undefined;
     let bestScore = -INFINITY;
@@ -149,6 +145,10 @@ export class Allocator {
       }
     }
     if (!best) return undefined;
+    if (prefer && prefer !== best) {
+      const s = p.allowed.get(prefer.id);
+      if (s && s.score >= bestScore && canHost(prefer)) return prefer;
+    }
     const uniqueInst = p.parent?.kind === "clone" && p.parent.unique;
     if (!uniqueInst && current && current !== best && bestScore > 0 && canHost(current)) {
       if (scoreOn(p, current.id) === bestScore) return current;
