@@ -44,7 +44,7 @@ function toProblems(form: JsonForm, errors: ErrorObject[]): CibProblem[] {
   const out: CibProblem[] = [];
   const seen = new Set<string>();
   for (const e of kept) {
-    const p = toProblem(form, e);
+    const p = toProblem(form, e, errors);
     const key = `${p.where}|${p.what}|${p.why}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -59,7 +59,7 @@ function describe(e: ErrorObject): string | undefined {
   return typeof d === "string" ? d : undefined;
 }
 
-function toProblem(form: JsonForm, e: ErrorObject): CibProblem {
+function toProblem(form: JsonForm, e: ErrorObject, all: ErrorObject[]): CibProblem {
   const { chain, attribute, childName } = resolvePointer(form, e.instancePath);
   const why = describe(e) ?? e.message ?? e.keyword;
   if (attribute !== undefined) {
@@ -82,14 +82,22 @@ function toProblem(form: JsonForm, e: ErrorObject): CibProblem {
         `not allowed inside <${chain[chain.length - 1]?.name ?? "?"}>`,
       );
     case "maxItems":
+      return problem("SCHEMA", chain, `<${childName ?? "?"}> repeated`, `at most one <${childName ?? "?"}> is allowed here`);
     case "minItems":
-      return problem("SCHEMA", chain, `<${childName ?? "?"}> ${e.keyword === "maxItems" ? "repeated" : "missing"}`, e.message ?? "");
+      return problem("SCHEMA", chain, `<${childName ?? "?"}> missing`, `at least one <${childName ?? "?"}> is needed here`);
     default:
-      return problem("SCHEMA", chain, describeWhat(e), why);
+      return problem("SCHEMA", chain, describeWhat(e, all), why);
   }
 }
 
-function describeWhat(e: ErrorObject): string {
-  if (e.keyword === "anyOf" || e.keyword === "oneOf") return "structure";
-  return e.keyword;
+/** For anyOf/oneOf: what the first alternative lacks, e.g. "attribute interval missing". */
+function describeWhat(e: ErrorObject, all: ErrorObject[]): string {
+  if (e.keyword !== "anyOf" && e.keyword !== "oneOf") return `${e.keyword} violated`;
+  const firstBranch = `${e.schemaPath}/0/`;
+  const missing = all
+    .filter((x) => x.instancePath === e.instancePath && x.keyword === "required" && x.schemaPath.startsWith(firstBranch))
+    .map((x) => String((x.params as Record<string, unknown>)["missingProperty"]));
+  if (missing.length === 0) return e.keyword === "oneOf" ? "conflicting content" : "incomplete";
+  const names = missing.map((m) => (m.startsWith("@") ? `attribute ${m.slice(1)}` : `element <${m}>`));
+  return `${names.join(", ")} missing`;
 }

@@ -7,6 +7,8 @@ import { parseXml, type ParseLimits, type XmlElement } from "./xml.js";
 export interface ValidateOptions {
   /** A compiled schema to reuse across calls; compiled on first use otherwise. */
   schema?: SchemaChecker;
+  /** Problems listed before the rest are summarised in one last line. Default 500. */
+  problemsMax?: number;
 }
 
 let defaultChecker: SchemaChecker | undefined; // memoised compiled schema (read-only after creation)
@@ -26,8 +28,12 @@ export function validateCib(tree: XmlElement, opts: ValidateOptions = {}): CibPr
   if (tree.name !== "cib") {
     return [problem("SCHEMA", [tree], `root element <${tree.name}>`, "a CIB document's root element is <cib>")];
   }
-  const schemaProblems = checker(opts).check(tree);
-  return [...schemaProblems, ...checkSemantics(tree)];
+  const all = [...checker(opts).check(tree), ...checkSemantics(tree)];
+  const max = opts.problemsMax ?? 500;
+  if (all.length <= max) return all;
+  const rest = all.length - max;
+  const more: CibProblem = { code: all[max]?.code ?? "SCHEMA", element: "cib", where: "cib", what: `${rest} more problems`, why: `not listed (the first ${max} are)` };
+  return [...all.slice(0, max), more];
 }
 
 export interface TextValidation {
@@ -49,7 +55,15 @@ export function validateCibText(
     if (!isHacrmError(err)) throw err;
     const code = err.code === "XML_TOO_LARGE" ? "TOO_LARGE" : err.code === "XML_TOO_DEEP" ? "TOO_DEEP" : "XML_MALFORMED";
     return {
-      problems: [{ code, element: "document", where: err.where ?? source, what: err.message, why: err.hint ?? "not a well-formed XML document" }],
+      problems: [
+        {
+          code,
+          element: "document",
+          where: err.where ?? source,
+          what: err.message.replace(/^malformed XML: /, ""),
+          why: err.hint ?? "the file is not well-formed XML",
+        },
+      ],
     };
   }
   return { tree, problems: validateCib(tree, opts) };

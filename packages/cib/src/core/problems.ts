@@ -43,17 +43,30 @@ export function describeElement(el: XmlElement): string {
 
 /**
  * Where an element is, for a problem line: itself when it has an id,
- * otherwise itself "in" its nearest ancestor that has one.
+ * otherwise its path from the nearest ancestor that has one (or from the
+ * root), with a position among same-name siblings when there are several:
+ * `primitive[id=r1]/operations`, `cib/configuration/resources/primitive[3]`.
  */
 export function locate(chain: readonly XmlElement[]): string {
   const self = chain[chain.length - 1];
   if (!self) return "document";
   if (self.attrs["id"] !== undefined || self.attrs["id-ref"] !== undefined) return describeElement(self);
-  for (let i = chain.length - 2; i >= 0; i--) {
-    const a = chain[i];
-    if (a && (a.attrs["id"] !== undefined || a.name === "cib")) return `${self.name} in ${describeElement(a)}`;
+  const steps: string[] = [];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const el = chain[i] as XmlElement;
+    const parent = chain[i - 1];
+    if (i < chain.length - 1 && (el.attrs["id"] !== undefined || el.attrs["id-ref"] !== undefined)) {
+      steps.unshift(describeElement(el));
+      break;
+    }
+    steps.unshift(parent ? positioned(parent, el) : el.name);
   }
-  return self.name;
+  return steps.join("/");
+}
+
+function positioned(parent: XmlElement, el: XmlElement): string {
+  const same = parent.children.filter((c) => c.name === el.name);
+  return same.length > 1 ? `${el.name}[${same.indexOf(el) + 1}]` : el.name;
 }
 
 export function problem(
