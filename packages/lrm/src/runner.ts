@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import type { Clock, TimerHost } from "@hacrm/common";
+import type { Clock, TimerHandle, TimerHost } from "@hacrm/common";
 import { canExecute, type AgentInvocation } from "./classes.js";
 
 export interface RunLimits {
@@ -97,8 +97,6 @@ function notRunnable(file: string): RunOutcome | undefined {
 export interface ProcessRunnerDeps {
   readonly clock: Clock;
   readonly timers: TimerHost;
-  /** Program the agent is started through (a reaper that ends and waits for the whole group). */
-  readonly launcher?: readonly string[];
 }
 
 /**
@@ -124,29 +122,17 @@ function runOne(
   const started = deps.clock.nowMs();
   const out = new Capture(limits.outputBytesMax);
   const err = new Capture(limits.outputBytesMax);
-  const launcher = deps.launcher ?? [];
-  const [cmd, ...pre] = launcher.length > 0 ? launcher : [inv.file];
-  const args = launcher.length > 0 ? [...pre, inv.file, ...inv.argv] : [...inv.argv];
-  const child = spawn(cmd as string, args, {
+  const child = spawn(inv.file, [...inv.argv], {
     detached: true,
     env: { ...inv.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  let timedOut = false;
-  let killTimer: { id: number } | undefined;
+  const deadline = armTimeout(child.pid, limits, deps.timers);
   let finished = false;
-  const timeoutTimer = deps.timers.setTimer(limits.timeoutMs, () => {
-    timedOut = true;
-    if (child.pid !== undefined) signalGroup(child.pid, "SIGTERM");
-    killTimer = deps.timers.setTimer(limits.killGraceMs, () => {
-      if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-    });
-  });
   const finish = (o: Omit<RunOutcome, "stdout" | "stderr" | "outputTruncated" | "durationMs">): void => {
     if (finished) return;
     finished = true;
-    deps.timers.clearTimer(timeoutTimer);
-    if (killTimer) deps.timers.clearTimer(killTimer);
+    deadline.disarm();
     const pid = child.pid;
     const done = (): void =>
       resolve({
@@ -157,7 +143,7 @@ function runOne(
         durationMs: deps.clock.nowMs() - started,
         pid,
       });
-    if (timedOut && pid !== undefined) sweepGroup(pid, deps.timers, done);
+    if (deadline.fired && pid !== undefined) sweepGroup(pid, deps.timers, done);
     else done();
   };
   child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -171,37 +157,76 @@ function runOne(
   child.on("exit", (code, signal) => {
     // Output may still sit in the pipes (or a background process may hold them
     // open): wait for the pipes to close, at most a short while.
-    const settle = (): void => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-      if (timedOut)
+    whenPipesClosed(child, deps.timers, pipeSettleMs, () => {
+      if (deadline.fired) {
         finish({
           status: "timeout",
           exitCode: code,
           signal,
           reason: `ended after its ${limits.timeoutMs} ms timeout`,
         });
-      else
+      } else {
         finish({
           status: "done",
           exitCode: code,
           signal,
           ...(signal ? { reason: `killed by ${signal}` } : {}),
         });
-    };
-    if (child.stdout.closed && child.stderr.closed) return settle();
-    const t = deps.timers.setTimer(200, settle);
-    let open = 2;
-    const onClose = (): void => {
-      open -= 1;
-      if (open === 0) {
-        deps.timers.clearTimer(t);
-        settle();
       }
-    };
-    child.stdout.once("close", onClose);
-    child.stderr.once("close", onClose);
+    });
   });
+}
+
+/** At the timeout SIGTERM to the group, SIGKILL after the grace. */
+function armTimeout(
+  pgid: number | undefined,
+  limits: RunLimits,
+  timers: TimerHost,
+): { readonly fired: boolean; disarm(): void } {
+  const state = { fired: false, disarm: () => undefined as void };
+  let killTimer: TimerHandle | undefined;
+  const timeoutTimer = timers.setTimer(limits.timeoutMs, () => {
+    state.fired = true;
+    if (pgid !== undefined) signalGroup(pgid, "SIGTERM");
+    killTimer = timers.setTimer(limits.killGraceMs, () => {
+      if (pgid !== undefined) signalGroup(pgid, "SIGKILL");
+    });
+  });
+  state.disarm = () => {
+    timers.clearTimer(timeoutTimer);
+    if (killTimer) timers.clearTimer(killTimer);
+  };
+  return state;
+}
+
+/** How long output pipes may stay open after the agent exited (a background child holding them). */
+const pipeSettleMs = 200;
+
+function whenPipesClosed(
+  child: ChildProcessWithoutNullStreams,
+  timers: TimerHost,
+  waitMs: number,
+  then: () => void,
+): void {
+  const streams = [child.stdout, child.stderr].filter((s) => !s.closed);
+  let settled = false;
+  const settle = (): void => {
+    if (settled) return;
+    settled = true;
+    timers.clearTimer(timer);
+    child.stdout.destroy();
+    child.stderr.destroy();
+    then();
+  };
+  const timer = timers.setTimer(waitMs, settle);
+  let open = streams.length;
+  if (open === 0) return settle();
+  for (const s of streams) {
+    s.once("close", () => {
+      open -= 1;
+      if (open === 0) settle();
+    });
+  }
 }
 
 /**
