@@ -101,5 +101,7 @@ describe("top-level hacrm resource / node / property on a CIB file", () => {
   it("configure show prints crm syntax, show xml the configuration", async () => {
     expect((await run("configure", "show", "d1")).out).toBe("primitive d1 ocf:heartbeat:Dummy\n");
     expect((await run("configure", "show", "xml", "d1")).out).toMatch(/^<primitive [^>]*id="d1"/);
+    const json = JSON.parse((await run("configure", "show", "g1", "--json")).out) as { objects: unknown[] };
+    expect(json.objects).toEqual([{ id: "g1", command: "group", text: "group g1 d3" }]);
   });
 });

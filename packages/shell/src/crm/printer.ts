@@ -444,6 +444,18 @@ export function showObjects(cib: XmlElement, names: string[] = []): string {
   );
 }
 
+/** `show --json`: each object's id and crm text. */
+export function showJson(
+  cib: XmlElement,
+  names: string[] = [],
+): Array<{ id: string; command: string; text: string }> {
+  return pick(crmObjects(cib), names).map((o) => ({
+    id: o.id,
+    command: (o.segs[0] ?? "").split(" ")[0] ?? "",
+    text: o.segs.join(" "),
+  }));
+}
+
 /** `show xml [NAME...]` */
 export function showXml(cib: XmlElement, names: string[] = []): string {
   const conf = configuration(cib);

@@ -25,7 +25,7 @@ import {
   applyTag,
 } from "./objects.js";
 import { parseConfigure } from "./parser.js";
-import { showObjects, showXml } from "./printer.js";
+import { showJson, showObjects, showXml } from "./printer.js";
 import type { CibStore } from "./store.js";
 import { nodeCommand, resourceCommand, type TopContext } from "./toplevel.js";
 
@@ -221,6 +221,7 @@ export class Session {
   private show(cib: XmlElement, args: A.Word[]): void {
     const names = args.map((a) => a.text);
     if (names[0] === "xml") this.deps.out(showXml(cib, names.slice(1)));
+    else if (this.deps.json) this.deps.out(JSON.stringify({ objects: showJson(cib, names) }));
     else this.deps.out(showObjects(cib, names));
   }
 
@@ -236,7 +237,12 @@ export class Session {
     }
     for (const p of deep.slice(1)) this.deps.info(`ERROR: ${problemLine(p)}`);
     const first = deep[0] as (typeof deep)[number];
-    throw semanticError(source, this.objPos.get(first.id ?? ""), problemLine(first), deep.length > 1 ? `${deep.length} problems` : undefined);
+    throw semanticError(
+      source,
+      this.objPos.get(first.id ?? ""),
+      problemLine(first),
+      deep.length > 1 ? `${deep.length} problems` : undefined,
+    );
   }
 
   private problemError(problems: ReturnType<typeof checkConfiguration>, source: string): HacrmError {

@@ -181,6 +181,24 @@ export const RESOURCE_VERBS = [
   "show",
 ];
 
+/** `move RSC NODE` writes cli-prefer-RSC, `ban RSC NODE` cli-ban-RSC-on-NODE; both say they stay. */
+function moveOrBan(ctx: TopContext, ban: boolean, args: Word[]): void {
+  const r = resource(ctx, need(ctx, args, 1, "a resource id"));
+  const node = need(ctx, args, 2, ban ? "the node to ban from" : "the node to move to");
+  const id = r.attrs["id"] ?? "";
+  if (ban) {
+    location(ctx, `cli-ban-${id}-on-${node.text}`, id, node.text, "-INFINITY");
+    ctx.info(`Ban constraint cli-ban-${id}-on-${node.text} created: ${id} will not run on ${node.text}.`);
+    ctx.info(`It stays until removed: run 'hacrm resource clear ${id}' to lift it.`);
+    return;
+  }
+  location(ctx, `cli-prefer-${id}`, id, node.text, "INFINITY");
+  ctx.info(`Move constraint cli-prefer-${id} created: ${id} prefers ${node.text}.`);
+  ctx.info(
+    `It stays until removed: run 'hacrm resource clear ${id}' once the move is done, or ${id} can never move back.`,
+  );
+}
+
 /** `resource VERB ...` on the CIB, as crm_resource would change it. */
 export function resourceCommand(ctx: TopContext, args: Word[]): void {
   const verb = need(ctx, args, 0, "a resource command");
@@ -202,36 +220,19 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
       return;
     }
     case "move":
-    case "migrate": {
-      const r = resource(ctx, need(ctx, args, 1, "a resource id"));
-      const node = need(ctx, args, 2, "the node to move to");
-      const id = r.attrs["id"] ?? "";
-      location(ctx, `cli-prefer-${id}`, id, node.text, "INFINITY");
-      ctx.info(`Move constraint cli-prefer-${id} created: ${id} prefers ${node.text}.`);
-      ctx.info(
-        `It stays until removed: run 'hacrm resource clear ${id}' once the move is done, or ${id} can never move back.`,
-      );
+    case "migrate":
+    case "ban":
+      moveOrBan(ctx, v === "ban", args);
       return;
-    }
-    case "ban": {
-      const r = resource(ctx, need(ctx, args, 1, "a resource id"));
-      const node = need(ctx, args, 2, "the node to ban from");
-      const id = r.attrs["id"] ?? "";
-      location(ctx, `cli-ban-${id}-on-${node.text}`, id, node.text, "-INFINITY");
-      ctx.info(`Ban constraint cli-ban-${id}-on-${node.text} created: ${id} will not run on ${node.text}.`);
-      ctx.info(`It stays until removed: run 'hacrm resource clear ${id}' to lift it.`);
-      return;
-    }
     case "clear":
     case "unmigrate":
     case "unmove":
     case "unban": {
       const r = resource(ctx, need(ctx, args, 1, "a resource id"));
       const n = clear(ctx, r.attrs["id"] ?? "", args[2]?.text);
+      const id = r.attrs["id"] ?? "";
       ctx.info(
-        n > 0
-          ? `Removed ${n} move/ban constraint(s) of ${r.attrs["id"] ?? ""}.`
-          : `${r.attrs["id"] ?? ""} has no move/ban constraints.`,
+        n > 0 ? `Removed ${n} move/ban constraint(s) of ${id}.` : `${id} has no move/ban constraints.`,
       );
       return;
     }
@@ -303,6 +304,27 @@ export const NODE_VERBS = [
   "show",
 ];
 
+function listNodes(ctx: TopContext): void {
+  const rows = section(ctx.cib, "nodes").children.map((n) => ({
+    id: n.attrs["id"] ?? "",
+    uname: n.attrs["uname"] ?? "",
+    standby: getNvpair(n, "instance_attributes", "standby") ?? "off",
+    attributes: Object.fromEntries(
+      n.children
+        .filter((s) => s.name === "instance_attributes")
+        .flatMap((s) => s.children.map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""])),
+    ),
+  }));
+  if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));
+  else
+    for (const r of rows)
+      ctx.out(
+        `${r.uname}(${r.id})${r.standby === "on" ? " standby" : ""} ${Object.entries(r.attributes)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")}`.trimEnd(),
+      );
+}
+
 /** `node VERB ...` on the CIB, as crmsh/crm_attribute would change it. */
 export function nodeCommand(ctx: TopContext, args: Word[]): void {
   const verb = need(ctx, args, 0, "a node command");
@@ -349,27 +371,9 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
       return;
     }
     case "list":
-    case "show": {
-      const rows = section(ctx.cib, "nodes").children.map((n) => ({
-        id: n.attrs["id"] ?? "",
-        uname: n.attrs["uname"] ?? "",
-        standby: getNvpair(n, "instance_attributes", "standby") ?? "off",
-        attributes: Object.fromEntries(
-          n.children
-            .filter((s) => s.name === "instance_attributes")
-            .flatMap((s) => s.children.map((c) => [c.attrs["name"] ?? "", c.attrs["value"] ?? ""])),
-        ),
-      }));
-      if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));
-      else
-        for (const r of rows)
-          ctx.out(
-            `${r.uname}(${r.id})${r.standby === "on" ? " standby" : ""} ${Object.entries(r.attributes)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(" ")}`.trimEnd(),
-          );
+    case "show":
+      listNodes(ctx);
       return;
-    }
     default:
       throw semanticError(
         ctx.source,
