@@ -8,13 +8,24 @@ import type { XmlElement } from "@hacrm/cib";
 import type { CommandIo } from "../command.js";
 import { allResources, configuration, section } from "./doc.js";
 import { splitCommands } from "./lexer.js";
-import { CONFIGURE_COMMANDS } from "./parser.js";
+import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "./parser.js";
 import { sessionDeps } from "./run.js";
 import { Session, type Level } from "./session.js";
 import { NODE_VERBS, RESOURCE_VERBS } from "./toplevel.js";
 
 const TOP_COMMANDS = ["configure", "resource", "node", "help", "quit"];
 const PRIMITIVE_KEYWORDS = ["params", "meta", "utilization", "op", "operations", "description="];
+const OP_NAMES = [
+  "monitor",
+  "start",
+  "stop",
+  "promote",
+  "demote",
+  "migrate_to",
+  "migrate_from",
+  "notify",
+  "reload",
+];
 const historyLinesMax = 1000;
 /** Configure commands whose later words name resources. */
 const RESOURCE_ARG_COMMANDS = new Set([
@@ -112,6 +123,10 @@ async function primitiveCandidates(session: Session, words: string[]): Promise<s
       .filter((p) => !given.has(p))
       .map((p) => `${p}=`)
       .concat(PRIMITIVE_KEYWORDS);
+  }
+  if (lastKeyword === "op") {
+    if (words[words.length - 1] === "op") return OP_NAMES;
+    return [...OP_ATTRIBUTES].map((a) => `${a}=`).concat(PRIMITIVE_KEYWORDS);
   }
   return PRIMITIVE_KEYWORDS;
 }
