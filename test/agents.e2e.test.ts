@@ -204,6 +204,21 @@ describe("agents through the executor", () => {
     expect((await ex.execute(op("fencer", "stonith:fence_hacrm", "stop", params))).rc).toBe(0);
   });
 
+  it("Debian's fence_dummy through the executor gives the exit codes it gives by hand", async () => {
+    const ex = executor("fence-dummy");
+    const viaExecutor: number[] = [];
+    const manual: number[] = [];
+    for (const action of ["monitor", "status", "on", "status", "off", "status", "list"]) {
+      const params = { type: "file", status_file: `${root}/fd-executor.status` };
+      viaExecutor.push((await ex.execute(op("fd", "stonith:fence_dummy", action, params))).exitCode ?? -1);
+      const stdin = `action=${action}\ntype=file\nstatus_file=${root}/fd-hand.status\n`;
+      manual.push(spawnSync("/usr/sbin/fence_dummy", [], { input: stdin, encoding: "utf8" }).status ?? -1);
+    }
+    expect(viaExecutor).toEqual(manual);
+    expect(manual.slice(1, 6)).toEqual([2, 0, 0, 0, 2]);
+    expect(readFileSync(`${root}/fd-executor.status`, "utf8").trim()).toBe("off");
+  });
+
   it("IPaddr adds and removes the address inside the namespace only, run by `hacrm ra exec` there", () => {
     const loader = `file://${repo}/node_modules/tsx/dist/loader.mjs`;
     const ra = (...args: string[]): number =>

@@ -77,6 +77,8 @@ describe("agent meta-data", () => {
       ["PARAM_REQUIRED", "config"],
     ]);
     expect(problems[0]?.message).toContain("has no parameter 'prot'");
+    // a fence agent's required action/plug come from the fencer, not the configuration
+    expect(checkParameters(md, {}, { supplied: (n) => n === "config" })).toEqual([]);
   });
 
   it("rejects malformed meta-data with a typed error", () => {

@@ -8,6 +8,7 @@ import {
   assertParameters,
   type AgentMetadata,
   type ParameterProblem,
+  type CheckParametersOptions,
 } from "./metadata.js";
 import { resolveAgentPaths, type AgentPaths } from "./paths.js";
 import { createProcessRunner, type ProcessRunner } from "./runner.js";
@@ -166,6 +167,16 @@ export function implicitParameter(cls: AgentClassName, name: string): boolean {
   return cls === "stonith" && name.startsWith("pcmk_");
 }
 
+/** Parameters the fencer gives a fence agent at fencing time (so not required in the configuration). */
+export function suppliedParameter(cls: AgentClassName, name: string): boolean {
+  return cls === "stonith" && ["action", "plug", "port", "nodename"].includes(name);
+}
+
+/** checkParameters options for an agent of class `cls`. */
+export function classCheckOptions(cls: AgentClassName): CheckParametersOptions {
+  return { allowUnknown: (n) => implicitParameter(cls, n), supplied: (n) => suppliedParameter(cls, n) };
+}
+
 /** Check `params` against `agent`'s meta-data; every problem found, none = fine. */
 export async function checkAgentParameters(
   agent: string,
@@ -174,7 +185,7 @@ export async function checkAgentParameters(
 ): Promise<ParameterProblem[]> {
   const md = await loadAgentMetadata(agent, opts);
   const cls = parseAgentSpec(agent).cls;
-  return checkParameters(md, params, { allowUnknown: (n) => implicitParameter(cls, n) });
+  return checkParameters(md, params, classCheckOptions(cls));
 }
 
 /** Like checkAgentParameters, but throws one HacrmError naming every problem. */

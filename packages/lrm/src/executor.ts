@@ -7,7 +7,7 @@ import {
   type TimerHandle,
   type TimerHost,
 } from "@hacrm/common";
-import { locateAgent, defaultPath, implicitParameter } from "./agents.js";
+import { locateAgent, defaultPath, classCheckOptions } from "./agents.js";
 import { readAgentMetadataXml } from "./agents.js";
 import type { BaseEnvironment, OperationRequest } from "./classes.js";
 import { ExecutorCore } from "./core/executor-core.js";
@@ -272,7 +272,7 @@ export class Executor {
     }
     const loaded = await md;
     if (!loaded) return undefined;
-    const problems = checkParameters(loaded, op.params, { allowUnknown: (n) => implicitParameter(cls, n) });
+    const problems = checkParameters(loaded, op.params, classCheckOptions(cls));
     return problems.length === 0 ? undefined : problems.map((p) => p.message).join("; ");
   }
 }

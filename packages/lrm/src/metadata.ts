@@ -152,6 +152,8 @@ export interface ParameterProblem {
 export interface CheckParametersOptions {
   /** Parameter names accepted although undeclared (e.g. stonith's pcmk_*). */
   readonly allowUnknown?: (name: string) => boolean;
+  /** Required parameters someone else supplies when the agent runs (a fence agent's action and plug). */
+  readonly supplied?: (name: string) => boolean;
 }
 
 function typeProblem(p: AgentParameter, value: string): string | undefined {
@@ -192,7 +194,7 @@ export function checkParameters(
     }
   }
   for (const p of md.parameters) {
-    if (p.required && params[p.name] === undefined) {
+    if (p.required && params[p.name] === undefined && !opts.supplied?.(p.name)) {
       problems.push({
         code: "PARAM_REQUIRED",
         parameter: p.name,
