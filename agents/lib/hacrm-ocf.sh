@@ -56,6 +56,15 @@ hacrm_attribute() {
     value=$2
     lifetime=${3:-reboot}
     if [ -z "${HACRM_ATTRIBUTE_TOOL:-}" ]; then
+        # Run by Pacemaker itself (it sets on_node): use its attribute tool.
+        if [ -n "${OCF_RESKEY_CRM_meta_on_node:-}" ] && command -v crm_attribute >/dev/null 2>&1; then
+            if [ -z "$value" ]; then
+                crm_attribute -N "$(hacrm_node)" -n "$name" -l "$lifetime" -D
+            else
+                crm_attribute -N "$(hacrm_node)" -n "$name" -l "$lifetime" -v "$value"
+            fi
+            return $?
+        fi
         hacrm_log warning "HACRM_ATTRIBUTE_TOOL is not set: node attribute $name not changed"
         return 0
     fi
