@@ -138,8 +138,8 @@ export function propagate(set: ActionSet): void {
       touch(a);
     }
   };
-  while (queue.length > 0) {
-    const a = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const a = queue[head]!;
     queued.delete(a);
     for (const o of a.outEdges) {
       const t = o.then;
