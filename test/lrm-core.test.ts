@@ -114,7 +114,8 @@ describe("executor core", () => {
       durationMs: 100,
       rc: 0,
     }));
-    for (const a of ["start", "monitor", "stop", "start"]) sim.request(op("r1", a));
+    for (const a of ["start", "monitor", "stop", "start"])
+      sim.request(op("r1", a, 0, { transitionKey: `t:${a}` }));
     sim.runUntil(10_000);
     expect(sim.spawned.map((s) => `${s.op.action}@${s.atMs}`)).toEqual([
       "start@0",
@@ -122,7 +123,7 @@ describe("executor core", () => {
       "stop@200",
       "start@300",
     ]);
-    expect(sim.reports.map((r) => r.action)).toEqual(["start", "monitor", "stop", "start"]);
+    expect(sim.reports.map((r) => r.transitionKey)).toEqual(["t:start", "t:monitor", "t:stop", "t:start"]);
   });
 
   it("never runs more than actionsInFlightMax at once, and serves waiting resources first come first served", () => {

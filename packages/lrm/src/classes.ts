@@ -22,6 +22,8 @@ export interface OperationRequest {
   readonly checkLevel?: number;
   /** Expected rc of a recurring monitor (8 for the promoted role's monitor). */
   readonly expectedRc?: number;
+  /** Opaque to the executor, copied into every result (the controller's transition key). */
+  readonly transitionKey?: string;
 }
 
 /** How to start one agent process. */

@@ -251,6 +251,7 @@ export class ExecutorCore {
       intervalMs: op.intervalMs,
       finishedMs: nowMs,
       repeat: 1,
+      ...(op.transitionKey !== undefined ? { transitionKey: op.transitionKey } : {}),
     };
   }
 

@@ -30,6 +30,8 @@ export interface OpResult extends OpOutcome {
   readonly finishedMs: number;
   /** Recurring monitors: how many runs gave this same result in a row (1 = changed). */
   readonly repeat: number;
+  /** The request's transitionKey, unchanged. */
+  readonly transitionKey?: string;
 }
 
 export type CoreEffect =
