@@ -1,6 +1,6 @@
 import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { canHost } from "./unpack-nodes.js";
-import { addScores, INFINITY } from "./scores.js";
+import { addScores, INFINITY, parseScore } from "./scores.js";
 import type { Ban } from "./unpack-status.js";
 import { allPrimitives } from "./unpack-resources.js";
 
@@ -54,12 +54,28 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
     }
   }
   for (const p of ws.primitives) applyStickiness(p);
+  for (const r of ws.resources) if (r.kind === "clone" && r.promotable) applyPromotionPreferences(ws, r);
   for (const r of every) {
     for (const [nid, e] of r.allowed) {
       const node = ws.nodesById.get(nid);
       if (!node || !canHost(node)) {
         e.score = -INFINITY;
         e.parts.push({ source: node ? `node ${node.uname} ${unavailableReason(node)}` : "unknown node", score: -INFINITY });
+      }
+    }
+  }
+}
+
+/** Promotable instances lean towards nodes that hold a promotion score for them. */
+function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
+  for (const inst of clone.children) {
+    for (const p of allPrimitives(inst)) {
+      const names = clone.unique ? [`master-${p.id}`, `master-${p.baseId}`] : [`master-${p.baseId}`];
+      for (const n of ws.nodes) {
+        const v = names.map((k) => n.attrs.get(k)).find((x) => x !== undefined);
+        if (v === undefined || !p.allowed.has(n.id)) continue;
+        const score = parseScore(v, names[0], 0);
+        if (score !== 0) addPart(p, n.id, score, "promotion score");
       }
     }
   }

@@ -24,6 +24,7 @@ function find(set: ActionSet, p: Rsc, task: string, node: PNode | undefined): Ac
 }
 
 function roleName(p: Rsc, role: Role): string {
+  if (role === "Unknown") return "Stopped";
   if (role === "Started" && isPromotable(p)) return "Unpromoted";
   return role;
 }
