@@ -4,6 +4,7 @@ import {
   loadAgentMetadata,
   parseAgentSpec,
   resolveAgentPaths,
+  type AgentMetadata,
 } from "@hacrm/lrm";
 
 /** What the shell needs to know about installed resource agents. */
@@ -12,6 +13,8 @@ export interface AgentCatalog {
   resolveType(type: string): string | undefined;
   /** Parameter names from the agent's meta-data; undefined when it cannot be read (not installed). */
   parameters(agent: string): Promise<ReadonlySet<string> | undefined>;
+  /** Advised timeout (ms) of an action from the meta-data, when known. */
+  advisedTimeoutMs(agent: string, action: string): Promise<number | undefined>;
   /** May this parameter be given although the meta-data does not declare it? */
   implicit(agent: string, name: string): boolean;
   /** Installed agents as CLASS[:PROVIDER]:TYPE (for completion). */
@@ -21,7 +24,15 @@ export interface AgentCatalog {
 /** Agents found on this machine through @hacrm/lrm's search path; meta-data cached per catalog. */
 export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatalog {
   const paths = resolveAgentPaths({ env: opts.env });
-  const cache = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+  const cache = new Map<string, Promise<AgentMetadata | undefined>>();
+  const metadata = (agent: string): Promise<AgentMetadata | undefined> => {
+    let p = cache.get(agent);
+    if (!p) {
+      p = loadAgentMetadata(agent, { paths, timeoutMs: 10_000 }).catch(() => undefined);
+      cache.set(agent, p);
+    }
+    return p;
+  };
   let listed: string[] | undefined;
   const list = (): string[] => {
     if (!listed) {
@@ -49,16 +60,13 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
                 : 4;
       return all.filter((a) => a.split(":").pop() === type).sort((a, b) => rank(a) - rank(b))[0];
     },
-    parameters(agent) {
-      let p = cache.get(agent);
-      if (!p) {
-        p = loadAgentMetadata(agent, { paths, timeoutMs: 10_000 }).then(
-          (md) => new Set(md.parameters.map((q) => q.name)),
-          () => undefined,
-        );
-        cache.set(agent, p);
-      }
-      return p;
+    async parameters(agent) {
+      const md = await metadata(agent);
+      return md ? new Set(md.parameters.map((q) => q.name)) : undefined;
+    },
+    async advisedTimeoutMs(agent, action) {
+      const md = await metadata(agent);
+      return md?.actions.find((a) => a.name === action)?.timeoutMs;
     },
     implicit(agent, name) {
       try {
@@ -74,6 +82,7 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
 export const noAgents: AgentCatalog = {
   resolveType: () => undefined,
   parameters: () => Promise.resolve(undefined),
+  advisedTimeoutMs: () => Promise.resolve(undefined),
   implicit: () => false,
   list: () => [],
 };

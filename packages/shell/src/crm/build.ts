@@ -1,4 +1,5 @@
 import { element, type XmlElement } from "@hacrm/cib";
+import { parseDurationMs } from "@hacrm/lrm";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
 import { IdAllocator, crmKind, findById, findResource, section, semanticError, setChild } from "./doc.js";
@@ -12,6 +13,8 @@ export interface BuildContext {
   agents: AgentCatalog;
   /** Where each reference was typed: key `OWNER\0REF` (for errors found at commit). */
   refPos: Map<string, Pos>;
+  /** Advice that does not stop the command. */
+  warn: (line: string) => void;
 }
 
 export function refKey(owner: string, ref: string): string {
@@ -185,6 +188,31 @@ async function checkParams(ctx: BuildContext, id: string, agent: string, sets: A
   }
 }
 
+/** crmsh's advice: an op timeout below the agent's advised one is allowed, with a warning. */
+async function adviseTimeouts(ctx: BuildContext, id: string, agent: string, ops: A.Op[]): Promise<void> {
+  for (const op of ops) {
+    const t = op.attrs.find((a) => a.name === "timeout");
+    if (!t) continue;
+    const advised = await ctx.agents.advisedTimeoutMs(agent, op.name.text);
+    let given: number;
+    try {
+      given = parseDurationMs(t.value);
+    } catch {
+      throw semanticError(
+        ctx.source,
+        t.valuePos,
+        `${id}: timeout '${t.value}' is not a duration`,
+        "e.g. 20s, 2min, 1h",
+      );
+    }
+    if (advised !== undefined && given < advised) {
+      ctx.warn(
+        `WARNING: ${ctx.source}:${t.pos.line}:${t.pos.col}: ${id}: specified timeout ${t.value} for ${op.name.text} is smaller than the advised ${advised / 1000}s`,
+      );
+    }
+  }
+}
+
 function buildOp(ctx: BuildContext, ids: IdAllocator, op: A.Op, base: string): XmlElement {
   const interval = op.attrs.find((a) => a.name === "interval")?.value ?? "0";
   const id = op.id ? op.id.text : ids.fresh(`${base}-${op.name.text}-${interval}`);
@@ -240,6 +268,7 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
     const agent = await resolveAgent(ctx, p.agent);
     Object.assign(el.attrs, agent.attrs);
     await checkParams(ctx, p.id.text, agent.name, p.sets);
+    await adviseTimeouts(ctx, p.id.text, agent.name, p.ops);
   }
   if (p.description !== undefined) el.attrs["description"] = p.description;
   if (p.opsId) claimId(ctx, ids, p.opsId, "operations");
@@ -283,6 +312,11 @@ export function applyContainer(ctx: BuildContext, c: A.ContainerCmd): void {
   const ids = new IdAllocator(ctx.cib);
   claimId(ctx, ids, c.id, c.cmd);
   const name = c.cmd === "ms" ? "master" : c.cmd;
+  if (c.cmd === "ms") {
+    ctx.warn(
+      `WARNING: ${ctx.source}:${c.id.pos.line}:${c.id.pos.col}: "ms" is deprecated; write "clone ${c.id.text} ${c.members[0]?.text ?? "RSC"} meta promotable=true ..."`,
+    );
+  }
   const el = element(name, { id: c.id.text });
   if (c.description !== undefined) el.attrs["description"] = c.description;
   reserveSetIds(ctx, ids, c.sets);

@@ -210,7 +210,13 @@ export class Session {
   /** Apply one configuration command to the working CIB; on error the working CIB is unchanged. */
   async apply(cib: XmlElement, cmd: A.ConfigureCmd, source: string): Promise<void> {
     const scratch = cloneElement(cib);
-    const ctx: BuildContext = { cib: scratch, source, agents: this.deps.agents, refPos: this.refPos };
+    const ctx: BuildContext = {
+      cib: scratch,
+      source,
+      agents: this.deps.agents,
+      refPos: this.refPos,
+      warn: this.deps.info,
+    };
     const edit: EditContext = { cib: scratch, source, info: (l) => this.deps.info(`INFO: ${l}`) };
     await dispatch(ctx, edit, cmd);
     if ("id" in cmd && cmd.id && typeof cmd.id === "object") this.objPos.set(cmd.id.text, cmd.id.pos);
