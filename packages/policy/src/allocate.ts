@@ -4,7 +4,7 @@ import { canRunAny, scoreOn } from "./scoring.js";
 import { addScores, INFINITY } from "./scores.js";
 import { canHost } from "./unpack-nodes.js";
 import { allPrimitives, topOf } from "./unpack-resources.js";
-import { setPromotionRoles } from "./promotable.js";
+import { setPromotionRoles, type PromotionDetail } from "./promotable.js";
 
 interface CloneState {
   counts: Map<string, number>;
@@ -13,6 +13,8 @@ interface CloneState {
 /** Allocation context: per-clone instance counts while distributing. */
 export class Allocator {
   private readonly cloneState = new Map<Rsc, CloneState>();
+  /** Promotion scores computed for promotable clones, for --show-scores. */
+  readonly promotion: PromotionDetail[] = [];
   constructor(private readonly ws: WorkingSet) {}
 
   /** Allocate every top-level resource in Pacemaker's order. */
@@ -169,7 +171,7 @@ export class Allocator {
       c.allowed = mergeDependent(ws, col.dependent, c.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`);
     }
     this.distribute(c);
-    if (c.promotable) setPromotionRoles(ws, c);
+    if (c.promotable) this.promotion.push(...setPromotionRoles(ws, c));
     c.allocatedTo = undefined;
     c.nextRole = c.children.some((i) => i.allocatedTo) ? "Started" : "Stopped";
     c.provisional = false;

@@ -4,10 +4,10 @@ import { ActionSet, createCollectiveActions, createPrimitiveActions, type Action
 import { Allocator } from "./allocate.js";
 import { registerColocations } from "./colocation.js";
 import { unpackConstraints } from "./constraints.js";
-import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import type { PNode, Rsc, WorkingSet } from "./model.js";
 import { buildIdIndex } from "./nvpairs.js";
 import { orderAll, propagate } from "./ordering.js";
-import { setPromotionRoles, type PromotionDetail } from "./promotable.js";
+import type { PromotionDetail } from "./promotable.js";
 import { allResources, initialScores } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
@@ -78,10 +78,9 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);
   initialScores(ws, bans);
   registerColocations(ws);
-  const scores = snapshotScores(ws);
-  new Allocator(ws).run();
-  const promotion: PromotionDetail[] = [];
-  void setPromotionRoles;
+  const allocator = new Allocator(ws);
+  allocator.run();
+  const promotion: PromotionDetail[] = allocator.promotion;
   const set = new ActionSet();
   for (const p of ws.primitives) createPrimitiveActions(ws, set, p);
   for (const r of allResources(ws)) if (r.kind !== "primitive") createCollectiveActions(set, r);
@@ -91,7 +90,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   createMonitors(ws, set);
   const graph = buildGraph(set);
   const { actions, placement } = summarize(ws, set);
-  return { now: ws.now, actions, placement, scores: finalScores(ws, scores), promotion, graph, workingSet: ws };
+  return { now: ws.now, actions, placement, scores: finalScores(ws), promotion, graph, workingSet: ws };
 }
 
 function isPromotableClone(r: Rsc): boolean {
@@ -104,12 +103,7 @@ function normalizeContainerRole(r: Rsc): void {
   else r.role = "Stopped";
 }
 
-function snapshotScores(ws: WorkingSet): Map<Rsc, Map<string, NodeScore>> {
-  void ws;
-  return new Map();
-}
-
-function finalScores(ws: WorkingSet, _before: Map<Rsc, Map<string, NodeScore>>): ScoreReport[] {
+function finalScores(ws: WorkingSet): ScoreReport[] {
   const out: ScoreReport[] = [];
   for (const p of ws.primitives) {
     for (const n of ws.nodes) {

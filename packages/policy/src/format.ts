@@ -93,6 +93,7 @@ export function formatScores(res: ScheduleResult): string {
       last = s.resource;
     }
     out.push(`    ${s.node.padEnd(12)} ${formatScore(s.score).padStart(10)}`);
+    if (s.parts.length === 0) out.push(`      ${"".padStart(10)}  (no preference: every node starts at 0)`);
     for (const p of s.parts) out.push(`      ${formatScore(p.score).padStart(10)}  ${p.source}`);
   }
   if (res.promotion.length > 0) {
