@@ -21,6 +21,8 @@ export class StartJournal {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
   private readonly remove: Database.Statement;
+  /** Mirror of the table, so writes that change nothing are skipped. */
+  private readonly known = new Map<string, string>();
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -34,6 +36,7 @@ export class StartJournal {
       "INSERT INTO started (resource, agent, params, since_ms) VALUES (?, ?, ?, ?) ON CONFLICT(resource) DO UPDATE SET agent = excluded.agent, params = excluded.params",
     );
     this.remove = this.db.prepare("DELETE FROM started WHERE resource = ?");
+    for (const e of this.entries()) this.known.set(e.resource, `${e.agent}\n${JSON.stringify(e.params)}`);
   }
 
   markActive(
