@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
@@ -81,6 +81,9 @@ afterAll(async () => {
 });
 
 describe("ocf-tester passes for every OCF agent in agents/", () => {
+  it("covers every agent the folder holds", () => {
+    expect(readdirSync(ocf).sort()).toEqual(["Dummy", "IPaddr", "Stateful", "ping"]);
+  });
   it("ocf:hacrm:Dummy", () => {
     const r = ocfTester("Dummy", []);
     expect(r.out).toMatch(/passed all tests/);
