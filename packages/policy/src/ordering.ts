@@ -32,7 +32,20 @@ function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: strin
     interleave(set, first, fTask, then, tTask, flags, source);
     return;
   }
-  set.order(firstEndpoint(set, first, fTask), thenEndpoint(set, then, tTask), flags, source);
+  const thenAction = thenEndpoint(set, then, tTask);
+  if (first.kind === "clone" && then.kind === "primitive" && flags & F_IMPLIES_THEN) {
+    // A clone "implies" its dependents only through its instances on the dependent's own node.
+    set.order(firstEndpoint(set, first, fTask), thenAction, flags & ~F_IMPLIES_THEN, source);
+    if (!thenAction.node) return;
+    for (const inst of first.children) {
+      for (const p of inst.kind === "group" ? inst.children : [inst]) {
+        const a = set.get(p, fTask, thenAction.node);
+        if (a) set.order(a, thenAction, F_IMPLIES_THEN, `${source} (on ${thenAction.node.uname})`);
+      }
+    }
+    return;
+  }
+  set.order(firstEndpoint(set, first, fTask), thenAction, flags, source);
 }
 
 function instNode(inst: Rsc, task: string): string | undefined {

@@ -44,7 +44,9 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
       continue;
     }
     for (const r of descendantsAndSelf(loc.rsc)) {
-      for (const [nid, score] of loc.scores) addPart(r, nid, score, `location ${loc.id}`);
+      // A group's location counts once: on its first member (the others follow it).
+      const follower = r.parent?.kind === "group" && r.parent.children[0] !== r;
+      for (const [nid, score] of loc.scores) addPart(r, nid, follower ? 0 : score, `location ${loc.id}${follower ? " (via group's first member)" : ""}`);
     }
   }
   for (const ban of bans) {
