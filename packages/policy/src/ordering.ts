@@ -45,7 +45,20 @@ function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: strin
     }
     return;
   }
-  set.order(firstEndpoint(set, first, fTask), thenAction, flags, source);
+  const firstAction = firstEndpoint(set, first, fTask);
+  if (then.kind === "clone" && first.kind === "primitive" && flags & F_IMPLIES_FIRST) {
+    // Likewise, only the clone's instances on the first resource's node force it to act.
+    set.order(firstAction, thenAction, flags & ~F_IMPLIES_FIRST, source);
+    if (!firstAction.node) return;
+    for (const inst of then.children) {
+      for (const p of inst.kind === "group" ? inst.children : [inst]) {
+        const a = set.get(p, tTask, firstAction.node);
+        if (a) set.order(firstAction, a, F_IMPLIES_FIRST, `${source} (on ${firstAction.node.uname})`);
+      }
+    }
+    return;
+  }
+  set.order(firstAction, thenAction, flags, source);
 }
 
 function instNode(inst: Rsc, task: string): string | undefined {
