@@ -8,6 +8,9 @@ import {
   configurationDigest,
   diffCib,
   documentDigest,
+  flattenCib,
+  setVersion,
+  withRoot,
   element,
   nextVersionOf,
   parseXml,
@@ -156,5 +159,24 @@ describe("patches", () => {
     const first = tampered.ops[0];
     if (first?.op === "attrs") first.attrs["x-attr9"] = "evil";
     expect(() => applyPatch(base, tampered)).toThrow(/does not match the patch's target digest/);
+  });
+});
+
+describe("flattened documents (the store's single serialization)", () => {
+  it("equal the flat serialization and its digest, before and after the counters move", () => {
+    fc.assert(
+      fc.property(editsArb, (edits) => {
+        const doc = mutate(base, edits);
+        const flat = flattenCib(doc);
+        expect(flat.xml).toBe(serializeXml(doc, { indent: "" }));
+        expect(flat.digest).toBe(documentDigest(doc));
+        expect(flat.configDigest).toBe(configurationDigest(doc));
+        setVersion(doc, { admin_epoch: 3, epoch: 9, num_updates: 1 });
+        expect(withRoot(doc, flat).digest).toBe(documentDigest(doc));
+      }),
+      { numRuns: 60, seed: 5 },
+    );
+    const bare = element("cib", { epoch: "1" });
+    expect(flattenCib(bare).xml).toBe(serializeXml(bare, { indent: "" }));
   });
 });

@@ -25,7 +25,7 @@ export function createSchemaChecker(opts: { schemaUrl?: URL } = {}): SchemaCheck
   const validate: ValidateFunction = ajv.compile(schema);
   return {
     check(tree) {
-      const form = toJsonForm(tree);
+      const form = toJsonForm(tree, { shallow: (el) => el.name === "status" });
       if (validate(form.root)) return [];
       return toProblems(form, validate.errors ?? []);
     },

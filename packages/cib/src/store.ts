@@ -1,14 +1,23 @@
-import { createHash } from "node:crypto";
 import { renameSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
-import { HacrmError, type Clock } from "@hacrm/common";
+import { assert, HacrmError, type Clock } from "@hacrm/common";
 import type { Logger } from "@hacrm/common";
 import { applyPatch, type CibPatch } from "./core/patch.js";
 import { problemLine } from "./core/problems.js";
-import { compareVersions, configurationDigest, documentDigest, formatVersion, nextVersionOf, versionOf } from "./core/version.js";
+import {
+  changeKindFlat,
+  compareVersions,
+  documentDigest,
+  flattenCib,
+  formatVersion,
+  setVersion,
+  versionOf,
+  withRoot,
+  type FlatCib,
+} from "./core/version.js";
 import type { CibVersion } from "./types.js";
 import { validateCib } from "./validate.js";
-import { parseXml, serializeXml, walk, type XmlElement } from "./xml.js";
+import { cloneElement, parseXml, serializeXml, walk, type XmlElement } from "./xml.js";
 
 export interface CibStoreOptions {
   /** SQLite database file (created when absent). */
@@ -116,18 +125,27 @@ export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStor
     q.prune.run(Number(lastInsertRowid) - historyMax);
   });
 
-  const persist = (cib: XmlElement, kind: CommitResult["kind"]): CommitResult => {
+  let flatOfCurrent: FlatCib | undefined;
+  const currentFlat = (): FlatCib => {
+    assert(current !== undefined, "a current version exists");
+    flatOfCurrent ??= flattenCib(current.cib);
+    return flatOfCurrent;
+  };
+
+  const persist = (cib: XmlElement, kind: CommitResult["kind"], flattened?: FlatCib): CommitResult => {
     normalizeText(cib);
-    // One serialization serves as stored text and (hashed) document digest.
-    const xml = serializeXml(cib, { indent: "" });
+    // One serialization serves as stored text, document digest and the
+    // next commit's change detection.
+    const flat = flattened ?? flattenCib(cib);
     const stored: StoredVersion = {
       version: versionOf(cib),
-      digest: createHash("sha256").update(xml).digest("hex"),
-      configDigest: configurationDigest(cib),
+      digest: flat.digest,
+      configDigest: flat.configDigest,
       committedAtMs: deps.clock.wallMs(),
     };
-    write(cib, xml, stored);
+    write(cib, flat.xml, stored);
     current = { ...stored, cib };
+    flatOfCurrent = flat;
     deps.logger.info({ event: "cib_committed", version: formatVersion(stored.version), kind, digest: stored.digest });
     return { ...stored, kind, cib };
   };
@@ -148,10 +166,24 @@ export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStor
     current: () => current,
     commit(proposed) {
       checkValid(proposed);
-      if (!current) return persist(structuredClone(proposed), "configuration");
-      const next = nextVersionOf(current.cib, proposed);
-      if (next.kind === "none") return { ...current, kind: "none" };
-      return persist(next.cib, next.kind);
+      const next = cloneElement(proposed);
+      normalizeText(next);
+      if (!current) return persist(next, "configuration");
+      const now = current.version;
+      const asked = versionOf(next);
+      // Serialized once: the parts compared leave the counters out, which
+      // sit in the cib start tag and are re-serialized alone below.
+      const flat = flattenCib(next);
+      const kind = asked.admin_epoch > now.admin_epoch ? "configuration" : changeKindFlat(currentFlat(), flat);
+      if (kind === "none") return { ...current, kind: "none" };
+      const version =
+        asked.admin_epoch > now.admin_epoch
+          ? { admin_epoch: asked.admin_epoch, epoch: 0, num_updates: 0 }
+          : kind === "configuration"
+            ? { admin_epoch: now.admin_epoch, epoch: now.epoch + 1, num_updates: 0 }
+            : { ...now, num_updates: now.num_updates + 1 };
+      setVersion(next, version);
+      return persist(next, kind, withRoot(next, flat));
     },
     adopt(cib) {
       if (current && compareVersions(versionOf(cib), current.version) <= 0) {
@@ -162,7 +194,9 @@ export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStor
         });
       }
       checkValid(cib);
-      return persist(structuredClone(cib), "adopted");
+      const copy = cloneElement(cib);
+      normalizeText(copy);
+      return persist(copy, "adopted");
     },
     commitPatch(patch) {
       if (!current) throw new HacrmError({ code: "PATCH_REFUSED", where: opts.path, message: "the store is empty; a patch needs a base" });

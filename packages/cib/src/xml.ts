@@ -52,14 +52,16 @@ export interface SerializeOptions {
 export function serializeXml(root: XmlElement, opts: SerializeOptions = {}): string {
   const indent = opts.indent ?? "  ";
   const out: string[] = [];
-  writeElement(root, 0, indent, out);
+  const pads = Array.from({ length: 64 }, (_, i) => indent.repeat(i));
+  writeElement(root, 0, indent, pads, out);
   return out.join(indent === "" ? "" : "\n") + (indent === "" ? "" : "\n");
 }
 
-function writeElement(el: XmlElement, depth: number, indent: string, out: string[]): void {
-  const pad = indent.repeat(depth);
+function writeElement(el: XmlElement, depth: number, indent: string, pads: string[], out: string[]): void {
+  const pad = pads[depth] ?? indent.repeat(depth);
   let open = `${pad}<${el.name}`;
-  for (const [k, v] of Object.entries(el.attrs)) open += ` ${k}="${escapeAttr(v)}"`;
+  const attrs = el.attrs;
+  for (const k in attrs) open += ` ${k}="${escapeAttr(attrs[k] as string)}"`;
   if (el.children.length === 0 && el.text === undefined) {
     out.push(`${open}/>`);
     return;
@@ -69,7 +71,7 @@ function writeElement(el: XmlElement, depth: number, indent: string, out: string
     return;
   }
   out.push(`${open}>${el.text !== undefined ? escapeText(el.text) : ""}`);
-  for (const child of el.children) writeElement(child, depth + 1, indent, out);
+  for (const child of el.children) writeElement(child, depth + 1, indent, pads, out);
   out.push(`${pad}</${el.name}>`);
 }
 

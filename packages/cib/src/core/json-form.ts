@@ -5,7 +5,9 @@ import type { XmlElement } from "../xml.js";
  * attributes become "@name" string properties, child elements are grouped
  * into arrays under their element name (document order within a name), text
  * is "#text". `origin` maps every produced object back to its element chain
- * so schema errors can name the element and its id.
+ * so schema errors can name the element and its id. `shallow` elements
+ * keep their attributes but not their children (the status section, which
+ * the schema accepts whatever it holds, is most of a big CIB).
  */
 export interface JsonForm {
   root: JsonObject;
@@ -14,13 +16,14 @@ export interface JsonForm {
 
 export type JsonObject = { [key: string]: string | JsonObject[] };
 
-export function toJsonForm(tree: XmlElement): JsonForm {
+export function toJsonForm(tree: XmlElement, opts: { shallow?: (el: XmlElement) => boolean } = {}): JsonForm {
   const origin = new WeakMap<object, XmlElement>();
   const convert = (el: XmlElement): JsonObject => {
     const out: JsonObject = {};
     origin.set(out, el);
     for (const [k, v] of Object.entries(el.attrs)) out[`@${k}`] = v;
     if (el.text !== undefined) out["#text"] = el.text;
+    if (opts.shallow?.(el)) return out;
     for (const c of el.children) {
       const list = out[c.name];
       const converted = convert(c);

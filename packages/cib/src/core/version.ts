@@ -98,3 +98,57 @@ export function nextVersionOf(current: XmlElement, proposed: XmlElement): { cib:
   setVersion(cib, next);
   return { cib, kind: asked.admin_epoch > now.admin_epoch ? "configuration" : kind };
 }
+
+/**
+ * A document serialized once, in parts, so a store can detect what changed
+ * and digest the result without serializing again. `xml` equals
+ * `serializeXml(cib, { indent: "" })`.
+ */
+export interface FlatCib {
+  /** The configuration section, serialized (indent ""); "" when absent. */
+  configuration: string;
+  /** Everything else that is not a version counter: cib attributes and the other sections. */
+  rest: string;
+  /** Serialized content of the root (text and children), without its tags. */
+  body: string;
+  xml: string;
+  digest: string;
+  configDigest: string;
+}
+
+const counterNames = new Set(["admin_epoch", "epoch", "num_updates"]);
+
+export function flattenCib(cib: XmlElement): FlatCib {
+  const flat = { indent: "" };
+  const parts = cib.children.map((c) => serializeXml(c, flat));
+  const configIndex = cib.children.findIndex((c) => c.name === "configuration");
+  const configuration = configIndex >= 0 ? (parts[configIndex] as string) : "";
+  const ownAttrs = JSON.stringify(Object.entries(cib.attrs).filter(([k]) => !counterNames.has(k)));
+  const restParts = parts.filter((_, i) => i !== configIndex);
+  const rest = `${ownAttrs}\n${cib.text ?? ""}\n${restParts.join("\n")}`;
+  const body = `${cib.text === undefined ? "" : escapeTextForFlat(cib.text)}${parts.join("")}`;
+  return withRoot(cib, { configuration, rest, body, xml: "", digest: "", configDigest: sha256(configuration) });
+}
+
+/**
+ * The same flattened document after the root's attributes (the version
+ * counters) changed: only the start tag is serialized again.
+ */
+export function withRoot(cib: XmlElement, flat: FlatCib): FlatCib {
+  const close = `</${cib.name}>`;
+  const xml =
+    flat.body === ""
+      ? serializeXml({ name: cib.name, attrs: cib.attrs, children: [] }, { indent: "" })
+      : `${serializeXml({ name: cib.name, attrs: cib.attrs, children: [], text: "x" }, { indent: "" }).slice(0, -(close.length + 1))}${flat.body}${close}`;
+  return { ...flat, xml, digest: sha256(xml) };
+}
+
+function escapeTextForFlat(text: string): string {
+  return serializeXml({ name: "t", attrs: {}, children: [], text }, { indent: "" }).slice(3, -4);
+}
+
+/** Like changeKind, on flattened documents. */
+export function changeKindFlat(before: FlatCib, after: FlatCib): ChangeKind {
+  if (before.configuration !== after.configuration) return "configuration";
+  return before.rest === after.rest ? "none" : "status";
+}
