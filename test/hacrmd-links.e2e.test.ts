@@ -45,7 +45,8 @@ describe("two links per node", () => {
     buildNetwork();
     h.makeKey();
     writeConfig(h.config, { nodes: names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [net(0, i + 1), net(1, i + 1)] })), port: 5405, tokenMs, keyFile: h.keyFile });
-    for (let i = 1; i <= 3; i++) h.start(`l${i}`, { netns: ns(i) });
+    // no --node: each hacrmd finds its nodelist entry from its namespace's addresses
+    for (let i = 1; i <= 3; i++) h.start(`l${i}`, { netns: ns(i), autoNode: true });
   });
   afterAll(async () => {
     await h.cleanup();
@@ -55,6 +56,7 @@ describe("two links per node", () => {
     await waitFor("3-node view", 20_000, () => agreedView(h, names, names));
     await sleep(300);
     const s = await status(sock("l1"));
+    expect(s.node).toBe("l1");
     for (const p of s.peers) expect(p.links.map((l) => l.up)).toEqual([true, true]);
     expect(s.datagrams.dropped.link_duplicate ?? 0).toBeGreaterThan(0);
     expect(s.datagrams.dropped.replayed ?? 0).toBe(0);

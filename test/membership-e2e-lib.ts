@@ -53,10 +53,12 @@ export class Harness {
     execFileSync(process.execPath, [hacrmCli, "keygen", "--file", this.keyFile], { stdio: "pipe" });
   }
 
-  start(name: string, opts: { netns?: string; env?: Record<string, string> } = {}): Daemon {
+  /** Start node `name`; with autoNode, hacrmd must find its entry from the local addresses. */
+  start(name: string, opts: { netns?: string; env?: Record<string, string>; autoNode?: boolean } = {}): Daemon {
     const socket = join(this.dir, `${name}.sock`);
     const log = join(this.dir, `${name}.log`);
-    const args = [hacrmdCli, "--config", this.config, "--node", name, "--state-dir", join(this.dir, `state-${name}`), "--socket", socket];
+    const nodeArg = opts.autoNode ? [] : ["--node", name];
+    const args = [hacrmdCli, "--config", this.config, ...nodeArg, "--state-dir", join(this.dir, `state-${name}`), "--socket", socket];
     const out = openSync(log, "a");
     const [cmd, argv] = opts.netns ? ["ip", ["netns", "exec", opts.netns, process.execPath, ...args]] : [process.execPath, args];
     const proc = spawn(cmd as string, argv as string[], { stdio: ["ignore", out, out], env: { ...process.env, ...opts.env } });

@@ -54,14 +54,14 @@ export function shapeFromSeed(seed: number, prng: Prng): ScenarioShape {
   };
   return {
     seed,
-    nodeCount: choice.nodes ?? prng.pick([2, 3, 3, 4, 4, 5]),
+    nodeCount: choice.nodes ?? prng.pick([2, 3, 3, 3, 4, 5]),
     tokenMs,
     consensusMs: Math.round(tokenMs * prng.pick([1.2, 1.5, 2])),
     quorumName: choice.name,
     quorum,
     cipher: prng.chance(0.25) ? "aes256" : "none",
     intruder: prng.chance(0.3),
-    faultPhaseMs: tokenMs * prng.int(3, 7),
+    faultPhaseMs: tokenMs * prng.int(2, 6),
   };
 }
 

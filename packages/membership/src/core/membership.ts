@@ -57,7 +57,9 @@ export interface CoreState {
 }
 
 /** Pending last_man_standing configurations kept at most. */
-const lmsPendingMax = 8;
+const lmsPendingMax = 4;
+/** Pending configurations after merging the members' (asserted). */
+const lmsPendingMergedMax = 64;
 /** Smallest gap between two heartbeats to one peer, so changes cannot storm. */
 const hbGapMinMs = 2;
 
@@ -96,7 +98,7 @@ export function createCoreState(opts: CoreOptions, inc: number, persisted: Persi
     heard: [],
     view: null,
     viewInstalledAtMs: nowMs,
-    prop: { seq: ringSeq + 1, rep: opts.selfId, members: self },
+    prop: { seq: 0, rep: opts.selfId, members: self }, // placeholder; the first step proposes a real ring
     ringSeq,
     disagreeSinceMs: null,
     lms: persisted?.lms ?? { committed: baseConfig(opts.nodes, opts.quorum), pending: [] },
@@ -227,6 +229,10 @@ function reconcile(s: CoreState, nowMs: number, fx: Effects): void {
   if (!sameView(prop, s.prop)) {
     s.prop = prop;
     s.nextHbAtMs = Math.min(s.nextHbAtMs, s.lastHbSentMs + hbGapMinMs);
+    if (prop.seq > s.ringSeq) {
+      s.ringSeq = prop.seq;
+      fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
+    }
   }
   agree(s, nowMs, fx);
   updateQuorum(s, nowMs, fx);
@@ -240,11 +246,15 @@ function propose(s: CoreState, nowMs: number): ViewDesc {
   const ids = cliqueOf(s.opts.selfId, freshRows(s, nowMs));
   const members: MemberRef[] = ids.map((id) => ({ id, inc: id === s.opts.selfId ? s.inc : (s.peers.get(id) as PeerState).inc }));
   const installed: (ViewDesc | null)[] = [s.view];
+  const proposals: ViewDesc[] = [];
   for (const m of members) {
     const hb = s.peers.get(m.id)?.hb;
-    if (hb) installed.push(hb.view);
+    if (hb) {
+      installed.push(hb.view);
+      proposals.push(hb.prop);
+    }
   }
-  return targetView(members, installed, s.ringSeq);
+  return targetView(members, installed, proposals, s.prop, s.ringSeq);
 }
 
 /** Install the proposal once every member proposes it; set disagreeing members aside after consensus. */
@@ -273,10 +283,7 @@ function install(s: CoreState, v: ViewDesc, nowMs: number, fx: Effects): void {
   s.viewInstalledAtMs = nowMs;
   s.out.clear();
   s.in.clear();
-  if (v.seq > s.ringSeq) {
-    s.ringSeq = v.seq;
-    fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
-  }
+  assert(v.seq <= s.ringSeq, "an installed ring was proposed first");
   fx.events.push({
     type: "view",
     view: toView(v),
@@ -307,7 +314,7 @@ function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
   if (!v) return;
   const members = new Set(v.members.map((m) => m.id));
   const peersHb = viewPeers(s);
-  const merged = mergeLms([s.lms, ...peersHb.map((h) => h.lms)], lmsPendingMax);
+  const merged = mergeLms([s.lms, ...peersHb.map((h) => h.lms)], lmsPendingMergedMax);
   let lmsChanged = !sameLms(merged, s.lms);
   s.lms = merged;
   const base = s.baseCfg;
@@ -345,13 +352,15 @@ function lastManStanding(s: CoreState, v: ViewDesc, status: QuorumStatus, peersH
   }
   const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
   const members: NodeSpec[] = v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 }));
-  const sameSet = members.length === s.lms.committed.members.length && members.every((m, i) => m.id === s.lms.committed.members[i]?.id);
+  const newest = s.lms.pending[s.lms.pending.length - 1] ?? s.lms.committed;
+  const sameSet = members.length === newest.members.length && members.every((m, i) => m.id === newest.members[i]?.id);
   const windowDone = nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs;
-  if (!status.quorate || sameSet || !windowDone || s.lms.pending.length > 0) return false;
+  // More pending configurations only make quorum stricter; the cap keeps state bounded.
+  if (!status.quorate || sameSet || !windowDone || s.lms.pending.length >= lmsPendingMax) return false;
   const epoch = Math.max(s.lms.committed.epoch, ...s.lms.pending.map((p) => p.epoch)) + 1;
   const expected = members.reduce((a, m) => a + m.votes, 0);
   if (expected === 0) return false;
-  s.lms = { committed: s.lms.committed, pending: [{ epoch, tag, members, expected }] };
+  s.lms = { committed: s.lms.committed, pending: [...s.lms.pending, { epoch, tag, members, expected }] };
   return true;
 }
 

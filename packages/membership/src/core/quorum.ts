@@ -67,9 +67,10 @@ export function mergeLms(states: LmsState[], pendingMax: number): LmsState {
     }
   }
   pending.sort(configOrder);
-  // Keep the newest ones; an old pending one above `committed` can only be
-  // dropped safely once superseded, so a cap this small is asserted by callers.
-  return { committed, pending: pending.slice(-pendingMax) };
+  // A pending configuration may only be dropped once a newer one is
+  // committed; creation is capped per view, so this bound is generous.
+  if (pending.length > pendingMax) throw new Error(`more than ${pendingMax} pending quorum configurations`);
+  return { committed, pending };
 }
 
 export interface QuorumInputs {

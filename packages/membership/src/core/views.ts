@@ -60,16 +60,30 @@ export function ringId(v: { seq: number; rep: number }): string {
 }
 
 /**
- * The view a node proposes for `members`: a view some member already
- * installed with exactly these members (and no member ahead of it), else a
- * new ring one past the highest sequence any member has installed.
+ * The view a node proposes for `members`. Ring ids stay unique because a node
+ * never proposes two member sets under one sequence number: it stays in (or
+ * adopts) a view some member installed with exactly these members; else it
+ * joins the highest proposal for these members above everything it has
+ * proposed itself (`ringSeq`); else it starts a new ring above all of that.
  */
-export function targetView(members: MemberRef[], installed: (ViewDesc | null)[], floorSeq: number): ViewDesc {
-  let maxSeq = floorSeq;
-  for (const v of installed) if (v && v.seq > maxSeq) maxSeq = v.seq;
+export function targetView(
+  members: MemberRef[],
+  installed: (ViewDesc | null)[],
+  proposals: ViewDesc[],
+  mine: ViewDesc,
+  ringSeq: number,
+): ViewDesc {
+  let maxInstalled = 0;
+  for (const v of installed) if (v && v.seq > maxInstalled) maxInstalled = v.seq;
   for (const v of installed) {
-    if (v && v.seq === maxSeq && sameMembers(v.members, members)) return v;
+    if (v && v.seq === maxInstalled && sameMembers(v.members, members)) return v;
   }
+  let best: ViewDesc | null = null;
+  for (const p of [mine, ...proposals]) {
+    const allowed = p === mine || p.seq > ringSeq;
+    if (allowed && p.seq > maxInstalled && sameMembers(p.members, members) && (!best || p.seq > best.seq)) best = p;
+  }
+  if (best) return best;
   const rep = members.reduce((a, m) => Math.min(a, m.id), Infinity);
-  return { seq: maxSeq + 1, rep, members };
+  return { seq: Math.max(ringSeq, maxInstalled) + 1, rep, members };
 }
