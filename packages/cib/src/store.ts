@@ -1,7 +1,6 @@
 import { renameSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
-import { assert, HacrmError, type Clock } from "@hacrm/common";
-import type { Logger } from "@hacrm/common";
+import { assert, HacrmError, type Clock, type Logger } from "@hacrm/common";
 import { applyPatch, type CibPatch } from "./core/patch.js";
 import { problemLine } from "./core/problems.js";
 import {
@@ -10,6 +9,7 @@ import {
   documentDigest,
   flattenCib,
   formatVersion,
+  nextVersion,
   setVersion,
   versionOf,
   withRoot,
@@ -47,7 +47,7 @@ export interface StoredVersion {
 }
 
 export interface CommitResult extends StoredVersion {
-  /** What moved: "configuration" (epoch), "status" (num_updates), or "none" (nothing written). */
+  /** What moved: "configuration" (epoch), "status" (num_updates), "adopted" (as given), or "none" (nothing written). */
   kind: "configuration" | "status" | "none" | "adopted";
   cib: XmlElement;
 }
@@ -68,6 +68,15 @@ export interface CibStore {
   /** Write the current document to a plain cib.xml (atomically: temp file + rename). */
   exportXml(path: string): void;
   close(): void;
+}
+
+/**
+ * The CIB store: every committed version with its digests and time, in SQLite
+ * (WAL, one transaction per commit, so a process killed at any moment leaves
+ * the last committed version). Opening checks the current version's digest.
+ */
+export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStore {
+  return new SqliteCibStore(opts, deps);
 }
 
 const schemaSql = `
@@ -93,65 +102,130 @@ interface Row {
   xml: string;
 }
 
-/**
- * The CIB store: every committed version with its digests and time, in SQLite
- * (WAL, one transaction per commit, so a process killed at any moment leaves
- * the last committed version). Opening checks the current version's digest.
- */
-export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStore {
-  const historyMax = opts.historyVersionsMax ?? 100;
-  if (!Number.isInteger(historyMax) || historyMax < 1) {
-    throw new HacrmError({ code: "CIB_STORE_CONFIG", where: opts.path, message: `historyVersionsMax must be >= 1, got ${historyMax}` });
+type Current = StoredVersion & { cib: XmlElement };
+
+class SqliteCibStore implements CibStore {
+  private readonly db: Database.Database;
+  private readonly q: Record<"latest" | "insert" | "prune" | "history" | "byVersion", Database.Statement>;
+  private readonly historyMax: number;
+  private readonly write: (xml: string, stored: StoredVersion) => void;
+  private cur: Current | undefined;
+  /** The current document, serialized (computed on first need, then kept by each commit). */
+  private curFlat: FlatCib | undefined;
+
+  constructor(
+    private readonly opts: CibStoreOptions,
+    private readonly deps: CibStoreDeps,
+  ) {
+    this.historyMax = opts.historyVersionsMax ?? 100;
+    if (!Number.isInteger(this.historyMax) || this.historyMax < 1) {
+      throw new HacrmError({ code: "CIB_STORE_CONFIG", where: opts.path, message: `historyVersionsMax must be >= 1, got ${this.historyMax}` });
+    }
+    this.db = new Database(opts.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    this.db.exec(schemaSql);
+    this.q = {
+      latest: this.db.prepare("SELECT * FROM versions ORDER BY seq DESC LIMIT 1"),
+      insert: this.db.prepare(
+        "INSERT INTO versions (admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      prune: this.db.prepare("DELETE FROM versions WHERE seq <= ?"),
+      history: this.db.prepare("SELECT seq, admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms FROM versions ORDER BY seq DESC"),
+      byVersion: this.db.prepare("SELECT * FROM versions WHERE admin_epoch = ? AND epoch = ? AND num_updates = ? ORDER BY seq DESC LIMIT 1"),
+    };
+    // Insert and prune in one transaction: both happen, or neither.
+    this.write = this.db.transaction((xml: string, stored: StoredVersion) => {
+      const v = stored.version;
+      const { lastInsertRowid } = this.q.insert.run(v.admin_epoch, v.epoch, v.num_updates, stored.digest, stored.configDigest, stored.committedAtMs, xml);
+      this.q.prune.run(Number(lastInsertRowid) - this.historyMax);
+    });
+    this.cur = loadLatest(this.q.latest.get() as Row | undefined, opts.path);
+    deps.logger.info({ event: "cib_store_opened", path: opts.path, version: this.cur && formatVersion(this.cur.version) });
   }
-  const db = new Database(opts.path);
-  db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-  db.exec(schemaSql);
-  const q = {
-    latest: db.prepare("SELECT * FROM versions ORDER BY seq DESC LIMIT 1"),
-    insert: db.prepare(
-      "INSERT INTO versions (admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ),
-    prune: db.prepare("DELETE FROM versions WHERE seq <= ?"),
-    history: db.prepare("SELECT seq, admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms FROM versions ORDER BY seq DESC"),
-    byVersion: db.prepare("SELECT * FROM versions WHERE admin_epoch = ? AND epoch = ? AND num_updates = ? ORDER BY seq DESC LIMIT 1"),
-  };
-  let current = loadLatest(q.latest.get() as Row | undefined, opts.path);
-  deps.logger.info({ event: "cib_store_opened", path: opts.path, version: current && formatVersion(current.version) });
 
-  const write = db.transaction((cib: XmlElement, xml: string, stored: StoredVersion) => {
-    const v = stored.version;
-    const { lastInsertRowid } = q.insert.run(v.admin_epoch, v.epoch, v.num_updates, stored.digest, stored.configDigest, stored.committedAtMs, xml);
-    q.prune.run(Number(lastInsertRowid) - historyMax);
-  });
+  current(): Current | undefined {
+    return this.cur;
+  }
 
-  let flatOfCurrent: FlatCib | undefined;
-  const currentFlat = (): FlatCib => {
-    assert(current !== undefined, "a current version exists");
-    flatOfCurrent ??= flattenCib(current.cib);
-    return flatOfCurrent;
-  };
+  commit(proposed: XmlElement): CommitResult {
+    this.checkValid(proposed);
+    const next = cloneElement(proposed);
+    normalizeText(next);
+    if (!this.cur) return this.persist(next, "configuration");
+    // Serialized once: the compared parts leave the counters out; they sit
+    // in the cib start tag, which alone is serialized again after the bump.
+    const flat = flattenCib(next);
+    const change = changeKindFlat(this.currentFlat(), flat);
+    const { version, kind } = nextVersion(this.cur.version, versionOf(next), change);
+    if (kind === "none") return { ...this.cur, kind: "none" };
+    setVersion(next, version);
+    return this.persist(next, kind === "configuration" ? "configuration" : "status", withRoot(next, flat));
+  }
 
-  const persist = (cib: XmlElement, kind: CommitResult["kind"], flattened?: FlatCib): CommitResult => {
-    normalizeText(cib);
-    // One serialization serves as stored text, document digest and the
-    // next commit's change detection.
+  adopt(cib: XmlElement): CommitResult {
+    if (this.cur && compareVersions(versionOf(cib), this.cur.version) <= 0) {
+      throw new HacrmError({
+        code: "CIB_STALE",
+        where: this.opts.path,
+        message: `version ${formatVersion(versionOf(cib))} is not newer than the stored ${formatVersion(this.cur.version)}`,
+      });
+    }
+    this.checkValid(cib);
+    const copy = cloneElement(cib);
+    normalizeText(copy);
+    return this.persist(copy, "adopted");
+  }
+
+  commitPatch(patch: CibPatch): CommitResult {
+    if (!this.cur) throw new HacrmError({ code: "PATCH_REFUSED", where: this.opts.path, message: "the store is empty; a patch needs a base" });
+    return this.adopt(applyPatch(this.cur.cib, patch));
+  }
+
+  history(): StoredVersion[] {
+    return (this.q.history.all() as Row[]).map(toStored);
+  }
+
+  load(v: CibVersion): XmlElement | undefined {
+    const row = this.q.byVersion.get(v.admin_epoch, v.epoch, v.num_updates) as Row | undefined;
+    return row ? parseXml(row.xml, `${this.opts.path}#${formatVersion(v)}`) : undefined;
+  }
+
+  exportXml(path: string): void {
+    if (!this.cur) throw new HacrmError({ code: "CIB_STORE_EMPTY", where: this.opts.path, message: "nothing committed yet" });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, serializeXml(this.cur.cib));
+    renameSync(tmp, path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private currentFlat(): FlatCib {
+    assert(this.cur !== undefined, "a current version exists");
+    this.curFlat ??= flattenCib(this.cur.cib);
+    return this.curFlat;
+  }
+
+  /** One serialization serves as stored text, document digest and the next commit's change detection. */
+  private persist(cib: XmlElement, kind: CommitResult["kind"], flattened?: FlatCib): CommitResult {
     const flat = flattened ?? flattenCib(cib);
     const stored: StoredVersion = {
       version: versionOf(cib),
       digest: flat.digest,
       configDigest: flat.configDigest,
-      committedAtMs: deps.clock.wallMs(),
+      committedAtMs: this.deps.clock.wallMs(),
     };
-    write(cib, flat.xml, stored);
-    current = { ...stored, cib };
-    flatOfCurrent = flat;
-    deps.logger.info({ event: "cib_committed", version: formatVersion(stored.version), kind, digest: stored.digest });
+    this.write(flat.xml, stored);
+    this.cur = { ...stored, cib };
+    this.curFlat = flat;
+    this.deps.logger.info({ event: "cib_committed", version: formatVersion(stored.version), kind, digest: stored.digest });
     return { ...stored, kind, cib };
-  };
+  }
 
-  const checkValid = (cib: XmlElement): void => {
-    if (opts.validate === false) return;
+  private checkValid(cib: XmlElement): void {
+    if (this.opts.validate === false) return;
     const problems = validateCib(cib);
     if (problems.length === 0) return;
     throw new HacrmError({
@@ -160,61 +234,7 @@ export function openCibStore(opts: CibStoreOptions, deps: CibStoreDeps): CibStor
       message: `commit refused, ${problems.length} problem(s): ${problems.slice(0, 5).map(problemLine).join("; ")}`,
       hint: "run `hacrm verify` on the document for the full list",
     });
-  };
-
-  return {
-    current: () => current,
-    commit(proposed) {
-      checkValid(proposed);
-      const next = cloneElement(proposed);
-      normalizeText(next);
-      if (!current) return persist(next, "configuration");
-      const now = current.version;
-      const asked = versionOf(next);
-      // Serialized once: the parts compared leave the counters out, which
-      // sit in the cib start tag and are re-serialized alone below.
-      const flat = flattenCib(next);
-      const kind = asked.admin_epoch > now.admin_epoch ? "configuration" : changeKindFlat(currentFlat(), flat);
-      if (kind === "none") return { ...current, kind: "none" };
-      const version =
-        asked.admin_epoch > now.admin_epoch
-          ? { admin_epoch: asked.admin_epoch, epoch: 0, num_updates: 0 }
-          : kind === "configuration"
-            ? { admin_epoch: now.admin_epoch, epoch: now.epoch + 1, num_updates: 0 }
-            : { ...now, num_updates: now.num_updates + 1 };
-      setVersion(next, version);
-      return persist(next, kind, withRoot(next, flat));
-    },
-    adopt(cib) {
-      if (current && compareVersions(versionOf(cib), current.version) <= 0) {
-        throw new HacrmError({
-          code: "CIB_STALE",
-          where: opts.path,
-          message: `version ${formatVersion(versionOf(cib))} is not newer than the stored ${formatVersion(current.version)}`,
-        });
-      }
-      checkValid(cib);
-      const copy = cloneElement(cib);
-      normalizeText(copy);
-      return persist(copy, "adopted");
-    },
-    commitPatch(patch) {
-      if (!current) throw new HacrmError({ code: "PATCH_REFUSED", where: opts.path, message: "the store is empty; a patch needs a base" });
-      return this.adopt(applyPatch(current.cib, patch));
-    },
-    history: () => (q.history.all() as Row[]).map(toStored),
-    load(v) {
-      const row = q.byVersion.get(v.admin_epoch, v.epoch, v.num_updates) as Row | undefined;
-      return row ? parseXml(row.xml, `${opts.path}#${formatVersion(v)}`) : undefined;
-    },
-    exportXml(path) {
-      if (!current) throw new HacrmError({ code: "CIB_STORE_EMPTY", where: opts.path, message: "nothing committed yet" });
-      const tmp = `${path}.tmp-${process.pid}`;
-      writeFileSync(tmp, serializeXml(current.cib));
-      renameSync(tmp, path);
-    },
-    close: () => db.close(),
-  };
+  }
 }
 
 /** Text is stored trimmed (as parseXml reads it), so a reload has the same digest. */
@@ -236,7 +256,7 @@ function toStored(row: Omit<Row, "xml">): StoredVersion {
   };
 }
 
-function loadLatest(row: Row | undefined, path: string): (StoredVersion & { cib: XmlElement }) | undefined {
+function loadLatest(row: Row | undefined, path: string): Current | undefined {
   if (!row) return undefined;
   const cib = parseXml(row.xml, `${path}#latest`);
   const stored = toStored(row);

@@ -83,20 +83,23 @@ export function changeKind(before: XmlElement, after: XmlElement): ChangeKind {
  * them) except a higher admin_epoch, which an operator may set on purpose.
  */
 export function nextVersionOf(current: XmlElement, proposed: XmlElement): { cib: XmlElement; kind: ChangeKind } {
-  const now = versionOf(current);
-  const asked = versionOf(proposed);
-  const kind = changeKind(current, proposed);
-  const next: CibVersion =
-    asked.admin_epoch > now.admin_epoch
-      ? { admin_epoch: asked.admin_epoch, epoch: 0, num_updates: 0 }
-      : kind === "configuration"
-        ? { admin_epoch: now.admin_epoch, epoch: now.epoch + 1, num_updates: 0 }
-        : kind === "status"
-          ? { ...now, num_updates: now.num_updates + 1 }
-          : now;
+  const next = nextVersion(versionOf(current), versionOf(proposed), changeKind(current, proposed));
   const cib = cloneElement(proposed);
-  setVersion(cib, next);
-  return { cib, kind: asked.admin_epoch > now.admin_epoch ? "configuration" : kind };
+  setVersion(cib, next.version);
+  return { cib, kind: next.kind };
+}
+
+/**
+ * The version rule on its own: `now` is the stored version, `asked` the
+ * counters the proposed document carries, `kind` what changed.
+ */
+export function nextVersion(now: CibVersion, asked: CibVersion, kind: ChangeKind): { version: CibVersion; kind: ChangeKind } {
+  if (asked.admin_epoch > now.admin_epoch) {
+    return { version: { admin_epoch: asked.admin_epoch, epoch: 0, num_updates: 0 }, kind: "configuration" };
+  }
+  if (kind === "configuration") return { version: { ...now, epoch: now.epoch + 1, num_updates: 0 }, kind };
+  if (kind === "status") return { version: { ...now, num_updates: now.num_updates + 1 }, kind };
+  return { version: now, kind };
 }
 
 /**
