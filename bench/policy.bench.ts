@@ -30,6 +30,7 @@ const SHAPES: Record<string, string> = {
 
 interface Measure {
   wallS: number;
+  cpuS: number;
   rssMiB: number;
   timedOut: boolean;
   ok: boolean;
@@ -54,10 +55,13 @@ function measure(cmd: string[], limitS: number): Measure {
   });
   const err = r.stderr ?? "";
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
   const wallS = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   return {
     wallS,
+    cpuS: Number(user?.[1] ?? NaN) + Number(sys?.[1] ?? NaN),
     rssMiB: rss ? Number(rss[1]) / 1024 : NaN,
     timedOut: /Command exited with non-zero status 124/.test(err),
     ok: r.status === 0,
@@ -69,13 +73,17 @@ function fmt(m: Measure, limitS: number): string {
   return `${m.wallS.toFixed(2)} s`.padStart(10);
 }
 
+function fmtCpu(m: Measure): string {
+  return m.timedOut ? "-".padStart(9) : `${m.cpuS.toFixed(2)} s`.padStart(9);
+}
+
 function main(): void {
   fs.mkdirSync(perfDir, { recursive: true });
   const wanted = process.env.BENCH_SHAPES?.split(",") ?? Object.keys(SHAPES);
   const hacrm = path.join(repoRoot, "bin/hacrm");
   console.log(`policy: hacrm simulate --json vs crm_simulate -R -x (Pacemaker limit ${pcmkLimitS} s)`);
   console.log(
-    `${"shape".padEnd(16)} ${"hacrm".padStart(10)} ${"RSS".padStart(9)} ${"pcmk".padStart(10)} ${"RSS".padStart(9)} ${"time ratio".padStart(11)} ${"mem ratio".padStart(10)}`,
+    `${"shape".padEnd(16)} ${"hacrm".padStart(10)} ${"cpu".padStart(9)} ${"RSS".padStart(9)} ${"pcmk".padStart(10)} ${"cpu".padStart(9)} ${"RSS".padStart(9)} ${"time ratio".padStart(11)} ${"cpu ratio".padStart(10)} ${"mem ratio".padStart(10)}`,
   );
   for (const shape of wanted) {
     if (!SHAPES[shape]) continue;
@@ -85,13 +93,15 @@ function main(): void {
       const theirs = measure(["crm_simulate", "-R", "-x", file], pcmkLimitS);
       const timeRatio = theirs.timedOut ? `< ${(ours.wallS / pcmkLimitS).toFixed(3)}` : (ours.wallS / theirs.wallS).toFixed(3);
       const memRatio = (ours.rssMiB / theirs.rssMiB).toFixed(2) + (theirs.timedOut ? "*" : "");
+      const cpuRatio = theirs.timedOut ? "-" : (ours.cpuS / theirs.cpuS).toFixed(3);
       const name = `${shape}${probes ? "-probes" : ""}`;
       console.log(
-        `${name.padEnd(16)} ${fmt(ours, hacrmLimitS)} ${ours.rssMiB.toFixed(0).padStart(5)} MiB ${fmt(theirs, pcmkLimitS)} ${theirs.rssMiB.toFixed(0).padStart(5)} MiB ${timeRatio.padStart(11)} ${memRatio.padStart(10)}${ours.ok ? "" : "  (hacrm failed)"}`,
+        `${name.padEnd(16)} ${fmt(ours, hacrmLimitS)} ${fmtCpu(ours)} ${ours.rssMiB.toFixed(0).padStart(5)} MiB ${fmt(theirs, pcmkLimitS)} ${fmtCpu(theirs)} ${theirs.rssMiB.toFixed(0).padStart(5)} MiB ${timeRatio.padStart(11)} ${cpuRatio.padStart(10)} ${memRatio.padStart(10)}${ours.ok ? "" : "  (hacrm failed)"}`,
       );
     }
   }
-  console.log("(* Pacemaker's RSS when it was stopped at the limit; ratio < x: hacrm time / limit)");
+  console.log("(* Pacemaker's RSS when it was stopped at the limit; ratio < x: hacrm time / limit;");
+  console.log(" cpu = user+sys seconds, the fairer figure when other jobs share the cores)");
 }
 
 main();
