@@ -19,7 +19,9 @@ export function validateCibFile(path: string, opts: ValidateOptions & { limits?:
       { cause: err },
     );
   }
-  if (size > charsMax * 4) {
+  // A file's characters never outnumber its bytes: this refuses nothing the
+  // parser would accept for ASCII documents, and reads nothing too big.
+  if (size > charsMax) {
     const what = `file is ${size} bytes, over the limit of ${charsMax} characters`;
     return { problems: [{ code: "TOO_LARGE", element: "document", where: path, what, why: "refused before reading" }] };
   }
