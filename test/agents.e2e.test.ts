@@ -183,6 +183,7 @@ describe("agents through the executor", () => {
     const pgid = host.pid as number;
     hostGroups.push(pgid);
     writeFileSync(`${hosts}/h1.pid`, String(pgid));
+    while (groupMembers(pgid, false).length < 2) await new Promise((r) => setTimeout(r, 20));
     const md = await loadAgentMetadata("stonith:fence_hacrm");
     expect(md.parameters.find((p) => p.name === "hosts_dir")).toMatchObject({ required: true });
     expect(md.actions.map((a) => a.name)).toEqual(

@@ -131,10 +131,10 @@ describe("executor with real agents", () => {
     const ex = executor(`${root}/hang`);
     const pidfile = `${root}/hang.pid`;
     const marker = "hang-instance-7c1e";
-    const r = await ex.execute(op(marker, "ocf:t:hang", "start", { pidfile }, { timeoutMs: 500 }));
+    const r = await ex.execute(op(marker, "ocf:t:hang", "start", { pidfile }, { timeoutMs: 2000 }));
     expect(r.status).toBe("timeout");
     expect(r.rc).toBe(1);
-    expect(r.durationMs).toBeGreaterThanOrEqual(500);
+    expect(r.durationMs).toBeGreaterThanOrEqual(2000);
     const pgid = Number(readFileSync(pidfile, "utf8"));
     // The agent ignored SIGTERM, so SIGKILL after the grace ended it.
     expect(r.signal).toBe("SIGKILL");
