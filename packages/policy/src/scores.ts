@@ -48,8 +48,12 @@ export function formatScore(n: number): string {
 
 /** Multiply a score by a colocation factor (score / INFINITY), keeping infinities. */
 export function scaleScore(score: number, factor: number): number {
-  if (factor === 0) return 0;
-  return clampScore(score * factor);
+  if (factor === 0 || score === 0) return 0;
+  const scaled = score * factor;
+  // A preference scaled below one point still counts as one point, as in Pacemaker.
+  if (scaled > 0 && scaled < 1) return 1;
+  if (scaled < 0 && scaled > -1) return -1;
+  return clampScore(scaled);
 }
 
 export function isTrue(v: string | undefined): boolean {
