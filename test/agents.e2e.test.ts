@@ -61,8 +61,10 @@ function ocfTester(
 
 beforeAll(() => {
   mkdirSync(`${root}/tester`, { recursive: true });
-  // The attribute tool agents call runs `hacrm attribute`; it needs the built packages it imports.
-  execFileSync("npx", ["tsc", "-b", "packages/lrm", "packages/cib"], { cwd: repo, stdio: "ignore" });
+  // The attribute tool agents call runs `hacrm attribute`; it needs the built packages it imports
+  // (`make test` has built them; this refreshes them when run alone). A failing build of a package
+  // someone is editing leaves the last dist in place, which is what the tool then uses.
+  spawnSync("npx", ["tsc", "-b", "packages/lrm", "packages/cib"], { cwd: repo, stdio: "ignore" });
   execFileSync("ip", ["netns", "add", netns]);
   execFileSync("ip", ["-n", netns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
 }, 120_000);
