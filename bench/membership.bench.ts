@@ -6,7 +6,16 @@
 // clusters in /work/shared/tools/live-pacemaker/results.md (rows 4a, 4c).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Harness, agreedView, buildOnce, request, sleep, status, waitFor, writeConfig } from "../test/membership-e2e-lib.js";
+import {
+  Harness,
+  agreedView,
+  buildOnce,
+  request,
+  sleep,
+  status,
+  waitFor,
+  writeConfig,
+} from "../test/membership-e2e-lib.js";
 
 const runsPerToken = Number(process.env["BENCH_RUNS"] ?? 3);
 const basePort = 32000 + (process.pid % 3000) * 2;
@@ -19,7 +28,11 @@ function median(xs: number[]): number {
 function cluster(n: number, tokenMs: number, port: number): Harness {
   const h = new Harness();
   h.makeKey();
-  const nodes = Array.from({ length: n }, (_, i) => ({ name: `b${i + 1}`, nodeid: i + 1, addrs: [`127.0.0.${i + 1}`] }));
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    name: `b${i + 1}`,
+    nodeid: i + 1,
+    addrs: [`127.0.0.${i + 1}`],
+  }));
   writeConfig(h.config, { nodes, port, tokenMs, keyFile: h.keyFile });
   for (const node of nodes) h.start(node.name, { env: { HACRM_TEST_HOOKS: "1", HACRM_LOG_LEVEL: "warn" } });
   return h;
@@ -34,7 +47,9 @@ async function detection(tokenMs: number): Promise<number[]> {
     for (let r = 0; r < runsPerToken; r++) {
       await sleep(Math.min(1500, tokenMs));
       const killedAt = h.kill9("b3");
-      const all = await waitFor("2-node view", 6 * tokenMs + 10_000, () => agreedView(h, ["b1", "b2"], ["b1", "b2"]));
+      const all = await waitFor("2-node view", 6 * tokenMs + 10_000, () =>
+        agreedView(h, ["b1", "b2"], ["b1", "b2"]),
+      );
       out.push(Math.max(...all.map((s) => (s.view?.installedAtWallMs ?? 0) - killedAt)));
       h.start("b3", { env: { HACRM_LOG_LEVEL: "warn" } });
       await waitFor("3-node view", 30_000, () => agreedView(h, names, names));
@@ -45,18 +60,26 @@ async function detection(tokenMs: number): Promise<number[]> {
   return out;
 }
 
-async function falseLosses(tokenMs: number, seconds: number): Promise<{ viewChanges: number; blocks: number }> {
+async function falseLosses(
+  tokenMs: number,
+  seconds: number,
+): Promise<{ viewChanges: number; blocks: number }> {
   const names = ["b1", "b2", "b3"];
   const h = cluster(3, tokenMs, basePort + 100);
   const burners: ChildProcess[] = [];
   try {
     await waitFor("3-node view", 30_000, () => agreedView(h, names, names));
     const before = await status(h.daemons.get("b1")?.socket ?? "");
-    for (let i = 0; i < 3; i++) burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+    for (let i = 0; i < 3; i++)
+      burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
     const until = Date.now() + seconds * 1000;
     let blocks = 0;
     while (Date.now() < until) {
-      await request(h.daemons.get(names[blocks % 3] ?? "b1")?.socket ?? "", { cmd: "debug-block", ms: 2 * tokenMs }, 20_000);
+      await request(
+        h.daemons.get(names[blocks % 3] ?? "b1")?.socket ?? "",
+        { cmd: "debug-block", ms: 2 * tokenMs },
+        20_000,
+      );
       blocks++;
     }
     const after = await Promise.all(names.map((n) => status(h.daemons.get(n)?.socket ?? "")));
@@ -95,22 +118,38 @@ async function idle16(): Promise<{ cpuPercent: number; rssMiB: number }> {
 }
 
 buildOnce();
-console.log("membership: failure detection, kill -9 -> new view on both survivors (3 nodes, loopback, AES-256-GCM)");
+console.log(
+  "membership: failure detection, kill -9 -> new view on both survivors (3 nodes, loopback, AES-256-GCM)",
+);
 const rows: [number, number][] = [];
 for (const tokenMs of [300, 1000, 3000]) {
   const lat = await detection(tokenMs);
   rows.push([tokenMs, median(lat)]);
-  console.log(`  token ${String(tokenMs).padStart(4)} ms: median ${median(lat)} ms  (runs: ${lat.join(", ")} ms)`);
+  console.log(
+    `  token ${String(tokenMs).padStart(4)} ms: median ${median(lat)} ms  (runs: ${lat.join(", ")} ms)`,
+  );
 }
 const at1000 = rows.find(([t]) => t === 1000)?.[1] ?? NaN;
 const at3000 = rows.find(([t]) => t === 3000)?.[1] ?? NaN;
-console.log("  Corosync+Pacemaker, live-pacemaker results.md (kill -9 -> resource running elsewhere, membership + recovery):");
-console.log(`    4a Corosync default token (3000 ms):      8.37 s   hacrm view at token 3000: ${(at3000 / 1000).toFixed(2)} s  (${(8370 / at3000).toFixed(1)}x shorter)`);
-console.log(`    4c token 1000:                            4.70 s   hacrm view at token 1000: ${(at1000 / 1000).toFixed(2)} s  (${(4700 / at1000).toFixed(1)}x shorter)`);
-console.log("    (hacrm figure is membership only; resource recovery comes on top once the controller is built)");
+console.log(
+  "  Corosync+Pacemaker, live-pacemaker results.md (kill -9 -> resource running elsewhere, membership + recovery):",
+);
+console.log(
+  `    4a Corosync default token (3000 ms):      8.37 s   hacrm view at token 3000: ${(at3000 / 1000).toFixed(2)} s  (${(8370 / at3000).toFixed(1)}x shorter)`,
+);
+console.log(
+  `    4c token 1000:                            4.70 s   hacrm view at token 1000: ${(at1000 / 1000).toFixed(2)} s  (${(4700 / at1000).toFixed(1)}x shorter)`,
+);
+console.log(
+  "    (hacrm figure is membership only; resource recovery comes on top once the controller is built)",
+);
 
 const fl = await falseLosses(1000, 20);
-console.log(`membership: false losses with main thread blocked 2 x token (${fl.blocks} blocks over 20 s) and 3 busy processes loading the machine, token 1000: ${fl.viewChanges} view changes`);
+console.log(
+  `membership: false losses with main thread blocked 2 x token (${fl.blocks} blocks over 20 s) and 3 busy processes loading the machine, token 1000: ${fl.viewChanges} view changes`,
+);
 
 const idle = await idle16();
-console.log(`membership: one idle node in a 16-node cluster (token 1000): CPU ${idle.cpuPercent.toFixed(2)} %, RSS ${idle.rssMiB.toFixed(1)} MiB`);
+console.log(
+  `membership: one idle node in a 16-node cluster (token 1000): CPU ${idle.cpuPercent.toFixed(2)} %, RSS ${idle.rssMiB.toFixed(1)} MiB`,
+);

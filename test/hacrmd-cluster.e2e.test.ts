@@ -7,7 +7,16 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Harness, agreedView, buildOnce, request, sleep, status, waitFor, writeConfig } from "./membership-e2e-lib.js";
+import {
+  Harness,
+  agreedView,
+  buildOnce,
+  request,
+  sleep,
+  status,
+  waitFor,
+  writeConfig,
+} from "./membership-e2e-lib.js";
 
 const tokenMs = 1000;
 const tag = `hx${process.pid % 100000}`;
@@ -37,11 +46,15 @@ function buildNetwork(): void {
 
 /** Drop everything between the two groups, inside each node's namespace. */
 function cut(a: number[], b: number[]): void {
-  for (const [mine, other] of [[a, b], [b, a]] as const) {
-    for (const i of mine) for (const j of other) {
-      sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-s", addr(j), "-j", "DROP"]);
-      sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "OUTPUT", "-d", addr(j), "-j", "DROP"]);
-    }
+  for (const [mine, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    for (const i of mine)
+      for (const j of other) {
+        sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-s", addr(j), "-j", "DROP"]);
+        sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "OUTPUT", "-d", addr(j), "-j", "DROP"]);
+      }
   }
 }
 function heal(): void {
@@ -106,7 +119,9 @@ describe("five hacrmd in network namespaces", () => {
   it("a 2|3 cut leaves only the 3 side quorate", async () => {
     cut([1, 2], [3, 4, 5]);
     const small = await waitFor("the 2-node side", 15_000, () => agreedView(h, ["n1", "n2"], ["n1", "n2"]));
-    const big = await waitFor("the 3-node side", 15_000, () => agreedView(h, ["n3", "n4", "n5"], ["n3", "n4", "n5"]));
+    const big = await waitFor("the 3-node side", 15_000, () =>
+      agreedView(h, ["n3", "n4", "n5"], ["n3", "n4", "n5"]),
+    );
     for (const s of small) expect(s.quorum.quorate).toBe(false);
     for (const s of big) expect(s.quorum).toMatchObject({ quorate: true, votes: 3, expected: 5 });
   });

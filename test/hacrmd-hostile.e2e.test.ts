@@ -15,7 +15,14 @@ const names = ["h1", "h2", "h3"];
 const h = new Harness();
 const fuzzCount = 100_000;
 
-const hb = (): HeartbeatWire => ({ t: "hb", rows: [], prop: { seq: 1, rep: 4, members: [{ id: 4, inc: 1 }] }, view: null, wfaCleared: false, lms: null });
+const hb = (): HeartbeatWire => ({
+  t: "hb",
+  rows: [],
+  prop: { seq: 1, rep: 4, members: [{ id: 4, inc: 1 }] },
+  view: null,
+  wfaCleared: false,
+  lms: null,
+});
 
 describe("hostile input to hacrmd", () => {
   const udp = createSocket("udp4");
@@ -46,10 +53,29 @@ describe("hostile input to hacrmd", () => {
 
   it("drops and counts each kind of bad datagram", async () => {
     const key = readFileSync(h.keyFile);
-    const as4 = createCodec({ clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 4, nodeIds: [1, 2, 3, 4] }, 5);
-    const wrongKey = createCodec({ clusterName: "e2e", key: Buffer.alloc(64, 7), cipher: "none", hash: "sha256", selfId: 2, nodeIds: [1, 2, 3, 4] }, 5);
-    const unknown = createCodec({ clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 99, nodeIds: [1, 2, 3, 4, 99] }, 5);
-    const stale = createCodec({ clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 4, nodeIds: [1, 2, 3, 4] }, 4);
+    const as4 = createCodec(
+      { clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 4, nodeIds: [1, 2, 3, 4] },
+      5,
+    );
+    const wrongKey = createCodec(
+      {
+        clusterName: "e2e",
+        key: Buffer.alloc(64, 7),
+        cipher: "none",
+        hash: "sha256",
+        selfId: 2,
+        nodeIds: [1, 2, 3, 4],
+      },
+      5,
+    );
+    const unknown = createCodec(
+      { clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 99, nodeIds: [1, 2, 3, 4, 99] },
+      5,
+    );
+    const stale = createCodec(
+      { clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 4, nodeIds: [1, 2, 3, 4] },
+      4,
+    );
     const good = as4.encode(hb());
     await send(good);
     await send(good); // replayed
@@ -61,7 +87,13 @@ describe("hostile input to hacrmd", () => {
     await send(Buffer.alloc(65_400, 1)); // oversized
     await sleep(300);
     const s = await status(h.daemons.get("h1")?.socket ?? "");
-    expect(s.datagrams.dropped).toMatchObject({ replayed: 1, truncated: 1, unknown_node: 1, stale_incarnation: 1, oversized: 1 });
+    expect(s.datagrams.dropped).toMatchObject({
+      replayed: 1,
+      truncated: 1,
+      unknown_node: 1,
+      stale_incarnation: 1,
+      oversized: 1,
+    });
     expect(s.datagrams.dropped.auth_failed).toBe(2);
     expect(s.view?.members).toEqual(names);
   });
@@ -69,8 +101,9 @@ describe("hostile input to hacrmd", () => {
   it(`survives ${fuzzCount.toLocaleString("en")} random datagrams, counts them, and logs without flooding`, async () => {
     const before = await status(h.daemons.get("h1")?.socket ?? "");
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-    const total = (x: Awaited<ReturnType<typeof status>>) => Object.values(x.datagrams.dropped).reduce((a, c) => a + (c ?? 0), 0);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const total = (x: Awaited<ReturnType<typeof status>>) =>
+      Object.values(x.datagrams.dropped).reduce((a, c) => a + (c ?? 0), 0);
     const sock1 = h.daemons.get("h1")?.socket ?? "";
     // Send in paced batches until the daemon itself has counted fuzzCount
     // drops (the kernel may drop some when its receive buffer is full).
@@ -99,7 +132,10 @@ describe("hostile input to hacrmd", () => {
     expect(after.view?.id).toBe(before.view?.id);
     const views = await Promise.all(names.map((n) => status(h.daemons.get(n)?.socket ?? "")));
     expect(new Set(views.map((v) => v.view?.id)).size).toBe(1);
-    const dropLines = h.logText("h1").split("\n").filter((l) => l.includes("datagrams_dropped"));
+    const dropLines = h
+      .logText("h1")
+      .split("\n")
+      .filter((l) => l.includes("datagrams_dropped"));
     expect(dropLines.length).toBeLessThanOrEqual(6);
     expect(h.daemons.get("h1")?.proc?.exitCode).toBeNull();
   });

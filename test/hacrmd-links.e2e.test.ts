@@ -27,7 +27,21 @@ function buildNetwork(): void {
     h.addNetns(ns(i));
     sh(["ip", "-n", ns(i), "link", "set", "lo", "up"]);
     for (const link of [0, 1]) {
-      sh(["ip", "-n", hub, "link", "add", `v${i}l${link}`, "type", "veth", "peer", "name", `eth${link}`, "netns", ns(i)]);
+      sh([
+        "ip",
+        "-n",
+        hub,
+        "link",
+        "add",
+        `v${i}l${link}`,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        `eth${link}`,
+        "netns",
+        ns(i),
+      ]);
       sh(["ip", "-n", hub, "link", "set", `v${i}l${link}`, "master", `br${link}`, "up"]);
       sh(["ip", "-n", ns(i), "addr", "add", `${net(link, i)}/24`, "dev", `eth${link}`]);
       sh(["ip", "-n", ns(i), "link", "set", `eth${link}`, "up"]);
@@ -35,7 +49,8 @@ function buildNetwork(): void {
   }
 }
 const downLink = (link: number) => {
-  for (const i of [1, 2, 3]) sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-i", `eth${link}`, "-j", "DROP"]);
+  for (const i of [1, 2, 3])
+    sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-i", `eth${link}`, "-j", "DROP"]);
 };
 const sock = (n: string) => h.daemons.get(n)?.socket ?? "";
 
@@ -44,7 +59,12 @@ describe("two links per node", () => {
     buildOnce();
     buildNetwork();
     h.makeKey();
-    writeConfig(h.config, { nodes: names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [net(0, i + 1), net(1, i + 1)] })), port: 5405, tokenMs, keyFile: h.keyFile });
+    writeConfig(h.config, {
+      nodes: names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [net(0, i + 1), net(1, i + 1)] })),
+      port: 5405,
+      tokenMs,
+      keyFile: h.keyFile,
+    });
     // no --node: each hacrmd finds its nodelist entry from its namespace's addresses
     for (let i = 1; i <= 3; i++) h.start(`l${i}`, { netns: ns(i), autoNode: true });
   });

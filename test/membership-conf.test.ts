@@ -94,7 +94,15 @@ function errorOf(text: string): HacrmError {
 describe("cluster config (corosync.conf syntax)", () => {
   it("accepts a knet corosync.conf with two links as it is", () => {
     const c = parseClusterConfig(knet, "corosync.conf");
-    expect(c).toMatchObject({ clusterName: "prod", tokenMs: 3000, consensusMs: 3600, cryptoCipher: "aes256", cryptoHash: "sha256", transport: "knet", linkPorts: [5405, 5410] });
+    expect(c).toMatchObject({
+      clusterName: "prod",
+      tokenMs: 3000,
+      consensusMs: 3600,
+      cryptoCipher: "aes256",
+      cryptoHash: "sha256",
+      transport: "knet",
+      linkPorts: [5405, 5410],
+    });
     expect(c.nodes).toEqual([
       { name: "alpha", nodeid: 1, addrs: ["10.0.0.1", "192.168.1.1"], votes: 1 },
       { name: "beta", nodeid: 2, addrs: ["10.0.0.2", "192.168.1.2"], votes: 2 },
@@ -108,17 +116,30 @@ describe("cluster config (corosync.conf syntax)", () => {
     expect(c.transport).toBe("udpu");
     expect(c.tokenMs).toBe(1000);
     expect(c.nodes.map((n) => n.name)).toEqual(["node-a", "node-b", "node-c"]);
-    expect(c.quorum).toMatchObject({ expectedVotes: 3, waitForAll: true, lastManStanding: true, lastManStandingWindowMs: 20000, autoTieBreaker: true, twoNode: false });
+    expect(c.quorum).toMatchObject({
+      expectedVotes: 3,
+      waitForAll: true,
+      lastManStanding: true,
+      lastManStandingWindowMs: 20000,
+      autoTieBreaker: true,
+      twoNode: false,
+    });
   });
 
   it("reads the distribution's own /etc/corosync/corosync.conf when present", () => {
     if (!existsSync("/etc/corosync/corosync.conf")) return;
-    const c = parseClusterConfig(readFileSync("/etc/corosync/corosync.conf", "utf8"), "/etc/corosync/corosync.conf");
+    const c = parseClusterConfig(
+      readFileSync("/etc/corosync/corosync.conf", "utf8"),
+      "/etc/corosync/corosync.conf",
+    );
     expect(c.nodes.length).toBeGreaterThan(0);
   });
 
   it("warns about unknown keys and sections with file and line", () => {
-    const c = parseClusterConfig(knet.replace("    token: 3000\n", "    token: 3000\n    tokne: 5\n").concat("\nresources {\n}\n"), "/etc/x.conf");
+    const c = parseClusterConfig(
+      knet.replace("    token: 3000\n", "    token: 3000\n    tokne: 5\n").concat("\nresources {\n}\n"),
+      "/etc/x.conf",
+    );
     expect(c.warnings).toContainEqual({ where: "/etc/x.conf:7", message: "unknown key totem.tokne ignored" });
     expect(c.warnings.some((w) => w.message === "unknown section resources ignored")).toBe(true);
   });
@@ -134,7 +155,9 @@ describe("cluster config (corosync.conf syntax)", () => {
     const e = errorOf(udpu.replace("wait_for_all: 1", "wait_for_all: yes"));
     expect(e.where).toBe("/etc/hacrm/hacrm.conf:24");
     expect(e.toLine()).toContain("allowed values: 0, 1");
-    expect(errorOf(knet.replace("token: 3000", "token: -5")).toLine()).toMatch(/:6: totem.token is '-5' \(allowed: an integer from 10/);
+    expect(errorOf(knet.replace("token: 3000", "token: -5")).toLine()).toMatch(
+      /:6: totem.token is '-5' \(allowed: an integer from 10/,
+    );
   });
 
   it("rejects structural mistakes clearly", () => {
@@ -144,6 +167,9 @@ describe("cluster config (corosync.conf syntax)", () => {
     expect(errorOf("totem {\n}\n").message).toContain("no nodelist");
     expect(errorOf(udpu.replace("nodeid: 3", "nodeid: 2")).message).toContain("nodeid 2 is used twice");
     expect(errorOf(udpu.replace("    ring0_addr: node-c\n", "")).message).toContain("no ring0_addr");
-    expect(errorOf(knet.replace("consensus", "x").replace("token: 3000", "token: 3000\n    consensus: 100")).message).toContain("below totem.token");
+    expect(
+      errorOf(knet.replace("consensus", "x").replace("token: 3000", "token: 3000\n    consensus: 100"))
+        .message,
+    ).toContain("below totem.token");
   });
 });

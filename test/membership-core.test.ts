@@ -8,15 +8,33 @@ import type { MembershipEvent, QuorumOptions, QuorumStatus, View } from "@hacrm/
 import { SimCluster, convergenceMarginMs, runMembershipScenario } from "@hacrm/sim";
 
 const plain: QuorumOptions = {
-  expectedVotes: undefined, twoNode: false, waitForAll: false, lastManStanding: false,
-  lastManStandingWindowMs: 2000, autoTieBreaker: false,
+  expectedVotes: undefined,
+  twoNode: false,
+  waitForAll: false,
+  lastManStanding: false,
+  lastManStandingWindowMs: 2000,
+  autoTieBreaker: false,
 };
 
-function cluster(n: number, opts: Partial<{ tokenMs: number; quorum: Partial<QuorumOptions>; keyless: boolean; cipher: "none" | "aes256"; seed: number }> = {}) {
+function cluster(
+  n: number,
+  opts: Partial<{
+    tokenMs: number;
+    quorum: Partial<QuorumOptions>;
+    keyless: boolean;
+    cipher: "none" | "aes256";
+    seed: number;
+  }> = {},
+) {
   const tokenMs = opts.tokenMs ?? 1000;
   const sim = new SimCluster({
-    seed: opts.seed ?? 7, nodeCount: n, tokenMs, consensusMs: Math.round(tokenMs * 1.2),
-    quorum: { ...plain, ...opts.quorum }, cipher: opts.cipher ?? "aes256", keylessNode: opts.keyless ?? false,
+    seed: opts.seed ?? 7,
+    nodeCount: n,
+    tokenMs,
+    consensusMs: Math.round(tokenMs * 1.2),
+    quorum: { ...plain, ...opts.quorum },
+    cipher: opts.cipher ?? "aes256",
+    keylessNode: opts.keyless ?? false,
   });
   const views = new Map<number, View>();
   const quorum = new Map<number, QuorumStatus>();

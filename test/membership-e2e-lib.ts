@@ -15,7 +15,10 @@ export const hacrmdCli = join(repoRoot, "packages/controller/dist/hacrmd-cli.js"
 export const hacrmCli = join(repoRoot, "packages/shell/dist/cli.js");
 
 export function buildOnce(): void {
-  execFileSync("npx", ["tsc", "-b", "packages/controller", "packages/shell"], { cwd: repoRoot, stdio: "pipe" });
+  execFileSync("npx", ["tsc", "-b", "packages/controller", "packages/shell"], {
+    cwd: repoRoot,
+    stdio: "pipe",
+  });
 }
 
 export interface NodeDef {
@@ -24,11 +27,19 @@ export interface NodeDef {
   addrs: string[];
 }
 
-export function writeConfig(file: string, o: { nodes: NodeDef[]; port: number; tokenMs: number; keyFile: string; cipher?: string; quorum?: string }): void {
+export function writeConfig(
+  file: string,
+  o: { nodes: NodeDef[]; port: number; tokenMs: number; keyFile: string; cipher?: string; quorum?: string },
+): void {
   const nodes = o.nodes
-    .map((n) => `  node {\n${n.addrs.map((a, i) => `    ring${i}_addr: ${a}\n`).join("")}    name: ${n.name}\n    nodeid: ${n.nodeid}\n  }`)
+    .map(
+      (n) =>
+        `  node {\n${n.addrs.map((a, i) => `    ring${i}_addr: ${a}\n`).join("")}    name: ${n.name}\n    nodeid: ${n.nodeid}\n  }`,
+    )
     .join("\n");
-  const links = (o.nodes[0]?.addrs ?? []).map((_, i) => `  interface {\n    linknumber: ${i}\n    mcastport: ${o.port + i}\n  }`).join("\n");
+  const links = (o.nodes[0]?.addrs ?? [])
+    .map((_, i) => `  interface {\n    linknumber: ${i}\n    mcastport: ${o.port + i}\n  }`)
+    .join("\n");
   writeFileSync(
     file,
     `totem {\n  version: 2\n  cluster_name: e2e\n  transport: knet\n  token: ${o.tokenMs}\n  keyfile: ${o.keyFile}\n  crypto_cipher: ${o.cipher ?? "aes256"}\n  crypto_hash: sha256\n${links}\n}\nnodelist {\n${nodes}\n}\nquorum {\n  provider: corosync_votequorum\n${o.quorum ?? ""}}\nlogging {\n  to_stderr: yes\n}\n`,
@@ -54,14 +65,31 @@ export class Harness {
   }
 
   /** Start node `name`; with autoNode, hacrmd must find its entry from the local addresses. */
-  start(name: string, opts: { netns?: string; env?: Record<string, string>; autoNode?: boolean } = {}): Daemon {
+  start(
+    name: string,
+    opts: { netns?: string; env?: Record<string, string>; autoNode?: boolean } = {},
+  ): Daemon {
     const socket = join(this.dir, `${name}.sock`);
     const log = join(this.dir, `${name}.log`);
     const nodeArg = opts.autoNode ? [] : ["--node", name];
-    const args = [hacrmdCli, "--config", this.config, ...nodeArg, "--state-dir", join(this.dir, `state-${name}`), "--socket", socket];
+    const args = [
+      hacrmdCli,
+      "--config",
+      this.config,
+      ...nodeArg,
+      "--state-dir",
+      join(this.dir, `state-${name}`),
+      "--socket",
+      socket,
+    ];
     const out = openSync(log, "a");
-    const [cmd, argv] = opts.netns ? ["ip", ["netns", "exec", opts.netns, process.execPath, ...args]] : [process.execPath, args];
-    const proc = spawn(cmd as string, argv as string[], { stdio: ["ignore", out, out], env: { ...process.env, ...opts.env } });
+    const [cmd, argv] = opts.netns
+      ? ["ip", ["netns", "exec", opts.netns, process.execPath, ...args]]
+      : [process.execPath, args];
+    const proc = spawn(cmd as string, argv as string[], {
+      stdio: ["ignore", out, out],
+      env: { ...process.env, ...opts.env },
+    });
     const d = { name, socket, log, proc };
     this.daemons.set(name, d);
     return d;
@@ -109,7 +137,11 @@ export class Harness {
   }
 }
 
-export function request(socket: string, req: object, timeoutMs = 5000): Promise<{ ok: boolean; status?: MembershipStatus; error?: string }> {
+export function request(
+  socket: string,
+  req: object,
+  timeoutMs = 5000,
+): Promise<{ ok: boolean; status?: MembershipStatus; error?: string }> {
   return new Promise((resolvePromise, reject) => {
     const conn = connect(socket);
     let buf = "";
@@ -144,7 +176,11 @@ export async function status(socket: string): Promise<MembershipStatus> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until `check` returns a value (not undefined) or time runs out. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -160,7 +196,11 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
 }
 
 /** All named daemons report one view with exactly `members`. */
-export async function agreedView(h: Harness, names: string[], members: string[]): Promise<MembershipStatus[] | undefined> {
+export async function agreedView(
+  h: Harness,
+  names: string[],
+  members: string[],
+): Promise<MembershipStatus[] | undefined> {
   const all = await Promise.all(names.map((n) => status(h.daemons.get(n)?.socket ?? "")));
   const ids = new Set(all.map((s) => s.view?.id));
   const ok = ids.size === 1 && all.every((s) => s.view?.members.join() === members.join());

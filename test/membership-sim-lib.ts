@@ -25,7 +25,16 @@ export function defineSeedRange(first: number, last: number, replayHere = true):
     }
     it(`seed ${only}`, () => {
       const r = runMembershipScenario(Number(only));
-      console.log(JSON.stringify({ shape: r.shape, convergedAfterMs: r.convergedAfterMs, boundMs: r.boundMs, crashOnly: r.crashOnly, delivered: r.delivered, dropped: r.dropped }));
+      console.log(
+        JSON.stringify({
+          shape: r.shape,
+          convergedAfterMs: r.convergedAfterMs,
+          boundMs: r.boundMs,
+          crashOnly: r.crashOnly,
+          delivered: r.delivered,
+          dropped: r.dropped,
+        }),
+      );
       expect(r.violations, describeFailure(r)).toEqual([]);
     });
     return;

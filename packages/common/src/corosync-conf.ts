@@ -102,7 +102,11 @@ export function parseConfTree(text: string, source: string): ConfSection {
     }
     const kv = /^([A-Za-z0-9_.-]+)\s*:\s*(.*)$/.exec(raw);
     if (!kv) {
-      throw confError(`${source}:${lineNo}`, `cannot parse '${raw}'`, "expected 'key: value', 'name {' or '}'");
+      throw confError(
+        `${source}:${lineNo}`,
+        `cannot parse '${raw}'`,
+        "expected 'key: value', 'name {' or '}'",
+      );
     }
     let value = (kv[2] as string).trim();
     if (/^".*"$/.test(value)) value = value.slice(1, -1);
@@ -115,7 +119,8 @@ export function parseConfTree(text: string, source: string): ConfSection {
   return root;
 }
 
-type KeySpec = { kind: "int"; min: number; max: number } | { kind: "enum"; values: string[] } | { kind: "string" };
+type KeySpec =
+  { kind: "int"; min: number; max: number } | { kind: "enum"; values: string[] } | { kind: "string" };
 const int = (min: number, max: number): KeySpec => ({ kind: "int", min, max });
 const oneOf = (...values: string[]): KeySpec => ({ kind: "enum", values });
 const str: KeySpec = { kind: "string" };
@@ -139,11 +144,31 @@ const totemKeys: Record<string, KeySpec> = {
 };
 /** Corosync keys hacrm accepts silently but does not use. */
 const totemIgnored = new Set([
-  "token_coefficient", "token_retransmits_before_loss_const", "send_join", "merge", "fail_recv_const",
-  "seqno_unchanged_const", "heartbeat_failures_allowed", "max_network_delay", "window_size", "max_messages",
-  "miss_count_const", "netmtu", "clear_node_high_bit", "knet_pmtud_interval", "knet_compression_model",
-  "knet_compression_threshold", "knet_compression_level", "token_retransmit", "hold", "threads",
-  "block_unlisted_ips", "cancel_token_hold_on_retransmit", "downcheck", "rrp_mode", "config_version",
+  "token_coefficient",
+  "token_retransmits_before_loss_const",
+  "send_join",
+  "merge",
+  "fail_recv_const",
+  "seqno_unchanged_const",
+  "heartbeat_failures_allowed",
+  "max_network_delay",
+  "window_size",
+  "max_messages",
+  "miss_count_const",
+  "netmtu",
+  "clear_node_high_bit",
+  "knet_pmtud_interval",
+  "knet_compression_model",
+  "knet_compression_threshold",
+  "knet_compression_level",
+  "token_retransmit",
+  "hold",
+  "threads",
+  "block_unlisted_ips",
+  "cancel_token_hold_on_retransmit",
+  "downcheck",
+  "rrp_mode",
+  "config_version",
 ]);
 const interfaceKeys: Record<string, KeySpec> = {
   linknumber: int(0, 7),
@@ -151,8 +176,16 @@ const interfaceKeys: Record<string, KeySpec> = {
   mcastport: int(1, 65535),
 };
 const interfaceIgnored = new Set([
-  "bindnetaddr", "mcastaddr", "ttl", "knet_link_priority", "knet_ping_interval", "knet_ping_timeout",
-  "knet_ping_precision", "knet_pong_count", "knet_transport", "broadcast",
+  "bindnetaddr",
+  "mcastaddr",
+  "ttl",
+  "knet_link_priority",
+  "knet_ping_interval",
+  "knet_ping_timeout",
+  "knet_ping_precision",
+  "knet_pong_count",
+  "knet_transport",
+  "broadcast",
 ]);
 const nodeKeys: Record<string, KeySpec> = {
   nodeid: int(1, 0x7fffffff),
@@ -173,8 +206,16 @@ const quorumKeys: Record<string, KeySpec> = {
 const quorumIgnored = new Set(["allow_downscale", "expected_votes_tracking"]);
 const loggingKeys: Record<string, KeySpec> = { debug: oneOf("on", "off", "trace") };
 const loggingIgnored = new Set([
-  "to_logfile", "to_syslog", "to_stderr", "logfile", "timestamp", "fileline", "function_name",
-  "syslog_facility", "syslog_priority", "logfile_priority",
+  "to_logfile",
+  "to_syslog",
+  "to_stderr",
+  "logfile",
+  "timestamp",
+  "fileline",
+  "function_name",
+  "syslog_facility",
+  "syslog_priority",
+  "logfile_priority",
 ]);
 
 function checkValue(spec: KeySpec, e: ConfEntry, source: string, section: string): void {
@@ -182,10 +223,18 @@ function checkValue(spec: KeySpec, e: ConfEntry, source: string, section: string
   if (spec.kind === "int") {
     const n = Number(e.value);
     if (!/^-?\d+$/.test(e.value) || n < spec.min || n > spec.max) {
-      throw confError(where, `${section}.${e.key} is '${e.value}'`, `allowed: an integer from ${spec.min} to ${spec.max}`);
+      throw confError(
+        where,
+        `${section}.${e.key} is '${e.value}'`,
+        `allowed: an integer from ${spec.min} to ${spec.max}`,
+      );
     }
   } else if (spec.kind === "enum" && !spec.values.includes(e.value)) {
-    throw confError(where, `${section}.${e.key} is '${e.value}'`, `allowed values: ${spec.values.join(", ")}`);
+    throw confError(
+      where,
+      `${section}.${e.key} is '${e.value}'`,
+      `allowed values: ${spec.values.join(", ")}`,
+    );
   }
 }
 
@@ -244,12 +293,20 @@ function readTotem(sec: ConfSection | undefined, source: string, warnings: ConfW
 }
 
 function readNodes(sec: ConfSection | undefined, source: string, warnings: ConfWarning[]): ClusterNode[] {
-  if (!sec) throw confError(source, "no nodelist section", "list every node: nodelist { node { ring0_addr: ADDR  nodeid: N  name: NAME } }");
+  if (!sec)
+    throw confError(
+      source,
+      "no nodelist section",
+      "list every node: nodelist { node { ring0_addr: ADDR  nodeid: N  name: NAME } }",
+    );
   const nodes: ClusterNode[] = [];
   readSection(sec, "nodelist", {}, new Set(), source, warnings);
   for (const sub of sec.sections) {
     if (sub.name !== "node") {
-      warnings.push({ where: `${source}:${sub.line}`, message: `unknown section nodelist.${sub.name} ignored` });
+      warnings.push({
+        where: `${source}:${sub.line}`,
+        message: `unknown section nodelist.${sub.name} ignored`,
+      });
       continue;
     }
     const m = readSection(sub, "nodelist.node", nodeKeys, new Set(), source, warnings);
@@ -260,10 +317,17 @@ function readNodes(sec: ConfSection | undefined, source: string, warnings: ConfW
       if (a) addrs[i] = a.value;
     }
     if (addrs[0] === undefined) throw confError(where, "node has no ring0_addr", "add ring0_addr: ADDRESS");
-    if (addrs.some((a) => a === undefined)) throw confError(where, "ringN_addr numbers must be contiguous from 0");
+    if (addrs.some((a) => a === undefined))
+      throw confError(where, "ringN_addr numbers must be contiguous from 0");
     const nodeid = num(m, "nodeid");
-    if (nodeid === undefined) throw confError(where, "node has no nodeid", "add nodeid: N (1 or more, unique)");
-    nodes.push({ name: m.get("name")?.value ?? (addrs[0] as string), nodeid, addrs, votes: num(m, "quorum_votes") ?? 1 });
+    if (nodeid === undefined)
+      throw confError(where, "node has no nodeid", "add nodeid: N (1 or more, unique)");
+    nodes.push({
+      name: m.get("name")?.value ?? (addrs[0] as string),
+      nodeid,
+      addrs,
+      votes: num(m, "quorum_votes") ?? 1,
+    });
   }
   checkNodes(nodes, source);
   return nodes;
@@ -274,21 +338,37 @@ function checkNodes(nodes: ClusterNode[], source: string): void {
   const seenId = new Set<number>();
   const seenName = new Set<string>();
   for (const n of nodes) {
-    if (seenId.has(n.nodeid)) throw confError(source, `nodeid ${n.nodeid} is used twice`, "node ids must be unique");
-    if (seenName.has(n.name)) throw confError(source, `node name ${n.name} is used twice`, "node names must be unique");
+    if (seenId.has(n.nodeid))
+      throw confError(source, `nodeid ${n.nodeid} is used twice`, "node ids must be unique");
+    if (seenName.has(n.name))
+      throw confError(source, `node name ${n.name} is used twice`, "node names must be unique");
     seenId.add(n.nodeid);
     seenName.add(n.name);
   }
   const links = nodes[0]?.addrs.length ?? 0;
   if (nodes.some((n) => n.addrs.length !== links)) {
-    throw confError(source, "nodes have different numbers of links", "every node needs the same ringN_addr keys");
+    throw confError(
+      source,
+      "nodes have different numbers of links",
+      "every node needs the same ringN_addr keys",
+    );
   }
 }
 
-function readQuorum(sec: ConfSection | undefined, tokenMs: number, source: string, warnings: ConfWarning[]): QuorumConfig {
-  const m = sec ? readSection(sec, "quorum", quorumKeys, quorumIgnored, source, warnings) : new Map<string, ConfEntry>();
+function readQuorum(
+  sec: ConfSection | undefined,
+  tokenMs: number,
+  source: string,
+  warnings: ConfWarning[],
+): QuorumConfig {
+  const m = sec
+    ? readSection(sec, "quorum", quorumKeys, quorumIgnored, source, warnings)
+    : new Map<string, ConfEntry>();
   for (const sub of sec?.sections ?? []) {
-    warnings.push({ where: `${source}:${sub.line}`, message: `quorum.${sub.name} is not supported by hacrm; ignored` });
+    warnings.push({
+      where: `${source}:${sub.line}`,
+      message: `quorum.${sub.name} is not supported by hacrm; ignored`,
+    });
   }
   const twoNode = flag(m, "two_node") ?? false;
   return {
@@ -305,7 +385,10 @@ function readQuorum(sec: ConfSection | undefined, tokenMs: number, source: strin
 const hashOf = (v: string | undefined, source: string, warnings: ConfWarning[], line: number): CryptoHash => {
   if (v === "sha384" || v === "sha512") return v;
   if (v !== undefined && v !== "sha256") {
-    warnings.push({ where: `${source}:${line}`, message: `crypto_hash ${v} is below hacrm's minimum; using sha256` });
+    warnings.push({
+      where: `${source}:${line}`,
+      message: `crypto_hash ${v} is below hacrm's minimum; using sha256`,
+    });
   }
   return "sha256";
 };
@@ -315,7 +398,8 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   const root = parseConfTree(text, source);
   const warnings: ConfWarning[] = [];
   const byName = (n: string) => root.sections.find((s) => s.name === n);
-  for (const e of root.entries) warnings.push({ where: `${source}:${e.line}`, message: `unknown top-level key ${e.key} ignored` });
+  for (const e of root.entries)
+    warnings.push({ where: `${source}:${e.line}`, message: `unknown top-level key ${e.key} ignored` });
   for (const s of root.sections) {
     if (!["totem", "nodelist", "quorum", "logging"].includes(s.name)) {
       warnings.push({ where: `${source}:${s.line}`, message: `unknown section ${s.name} ignored` });
@@ -326,13 +410,22 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   const tokenMs = num(t, "token") ?? defaultTokenMs;
   const consensusMs = num(t, "consensus") ?? Math.round(1.2 * tokenMs);
   if (consensusMs < tokenMs) {
-    throw confError(`${source}:${t.get("consensus")?.line ?? 0}`, `totem.consensus (${consensusMs}) is below totem.token (${tokenMs})`, "allowed: consensus >= token (default 1.2 x token)");
+    throw confError(
+      `${source}:${t.get("consensus")?.line ?? 0}`,
+      `totem.consensus (${consensusMs}) is below totem.token (${tokenMs})`,
+      "allowed: consensus >= token (default 1.2 x token)",
+    );
   }
   const nodes = readNodes(byName("nodelist"), source, warnings);
   const links = nodes[0]?.addrs.length ?? 1;
-  const linkPorts = Array.from({ length: links }, (_, i) => totem.linkPorts[i] ?? totem.linkPorts[0] ?? defaultPort);
+  const linkPorts = Array.from(
+    { length: links },
+    (_, i) => totem.linkPorts[i] ?? totem.linkPorts[0] ?? defaultPort,
+  );
   const logSec = byName("logging");
-  const log = logSec ? readSection(logSec, "logging", loggingKeys, loggingIgnored, source, warnings) : new Map<string, ConfEntry>();
+  const log = logSec
+    ? readSection(logSec, "logging", loggingKeys, loggingIgnored, source, warnings)
+    : new Map<string, ConfEntry>();
   const cipher = t.get("crypto_cipher")?.value ?? "none";
   return {
     source,

@@ -25,14 +25,27 @@ export function loadConfig(path: string, log: Logger): ClusterConfig {
 export function pickNode(cfg: ClusterConfig, name: string | undefined): string {
   if (name !== undefined) {
     if (!cfg.nodes.some((n) => n.name === name)) {
-      throw new HacrmError({ code: "NODE_UNKNOWN", where: cfg.source, message: `node ${name} is not in the nodelist`, hint: `one of: ${cfg.nodes.map((n) => n.name).join(", ")}` });
+      throw new HacrmError({
+        code: "NODE_UNKNOWN",
+        where: cfg.source,
+        message: `node ${name} is not in the nodelist`,
+        hint: `one of: ${cfg.nodes.map((n) => n.name).join(", ")}`,
+      });
     }
     return name;
   }
   const local = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address)));
   const mine = cfg.nodes.filter((n) => n.addrs.some((a) => local.has(a)));
   if (mine.length !== 1) {
-    throw new HacrmError({ code: "NODE_AMBIGUOUS", where: cfg.source, message: mine.length === 0 ? "no nodelist address is on this host" : `several nodelist entries are local (${mine.map((n) => n.name).join(", ")})`, hint: "pass --node NAME" });
+    throw new HacrmError({
+      code: "NODE_AMBIGUOUS",
+      where: cfg.source,
+      message:
+        mine.length === 0
+          ? "no nodelist address is on this host"
+          : `several nodelist entries are local (${mine.map((n) => n.name).join(", ")})`,
+      hint: "pass --node NAME",
+    });
   }
   return (mine[0] as ClusterConfig["nodes"][number]).name;
 }
@@ -43,10 +56,20 @@ export function readKey(cfg: ClusterConfig): Uint8Array {
   try {
     key = readFileSync(file);
   } catch (err) {
-    throw new HacrmError({ code: "KEY_MISSING", where: file, message: `cannot read the cluster key: ${(err as Error).message}`, hint: `create it with 'hacrm keygen --file ${file}' and copy it to every node` });
+    throw new HacrmError({
+      code: "KEY_MISSING",
+      where: file,
+      message: `cannot read the cluster key: ${(err as Error).message}`,
+      hint: `create it with 'hacrm keygen --file ${file}' and copy it to every node`,
+    });
   }
   if (key.length < keyBytesMin) {
-    throw new HacrmError({ code: "KEY_SHORT", where: file, message: `cluster key has ${key.length} bytes, at least ${keyBytesMin} needed`, hint: "make a new one with 'hacrm keygen'" });
+    throw new HacrmError({
+      code: "KEY_SHORT",
+      where: file,
+      message: `cluster key has ${key.length} bytes, at least ${keyBytesMin} needed`,
+      hint: "make a new one with 'hacrm keygen'",
+    });
   }
   return key;
 }
@@ -59,7 +82,14 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
   mkdirSync(opts.stateDir, { recursive: true });
   let stopping = false;
   const membership = await startMembershipWorker(
-    { config: cfg, nodeName, stateDir: opts.stateDir, key, pretty: opts.pretty, logLevel: cfg.logging.debug ? "debug" : undefined },
+    {
+      config: cfg,
+      nodeName,
+      stateDir: opts.stateDir,
+      key,
+      pretty: opts.pretty,
+      logLevel: cfg.logging.debug ? "debug" : undefined,
+    },
     {
       onEvent: () => undefined,
       onExit: (err) => {

@@ -61,7 +61,12 @@ export class MembershipNode {
   }
 
   snapshot(nowMs: number) {
-    return { ...coreSnapshot(this.state, nowMs), received: this.received, sent: this.sent, dropped: Object.fromEntries(this.drops) };
+    return {
+      ...coreSnapshot(this.state, nowMs),
+      received: this.received,
+      sent: this.sent,
+      dropped: Object.fromEntries(this.drops),
+    };
   }
 
   private output(fx: ReturnType<typeof step>): NodeOutput {

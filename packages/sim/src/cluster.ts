@@ -5,7 +5,13 @@
  * Observers get every event; invariants are checked by the caller after
  * every step (see invariants.ts).
  */
-import { MembershipNode, type MembershipEvent, type NodeOutput, type Persisted, type QuorumOptions } from "@hacrm/membership";
+import {
+  MembershipNode,
+  type MembershipEvent,
+  type NodeOutput,
+  type Persisted,
+  type QuorumOptions,
+} from "@hacrm/membership";
 import { Prng } from "./prng.js";
 import { Scheduler } from "./scheduler.js";
 import { SimNetwork } from "./network.js";
@@ -73,8 +79,19 @@ export class SimCluster {
     const nodes = [...this.nodes.keys()].map((i) => ({ id: i, votes: this.opts.votes?.[i] ?? 1 }));
     n.node = new MembershipNode(
       {
-        core: { selfId: id, nodes, tokenMs: this.opts.tokenMs, consensusMs: this.opts.consensusMs, quorum: this.opts.quorum },
-        codec: { clusterName: "sim", key: n.keyless ? this.badKey : this.key, cipher: this.opts.cipher, hash: "sha256" },
+        core: {
+          selfId: id,
+          nodes,
+          tokenMs: this.opts.tokenMs,
+          consensusMs: this.opts.consensusMs,
+          quorum: this.opts.quorum,
+        },
+        codec: {
+          clusterName: "sim",
+          key: n.keyless ? this.badKey : this.key,
+          cipher: this.opts.cipher,
+          hash: "sha256",
+        },
         incarnation: n.incarnation,
         persisted: n.disk,
       },

@@ -49,8 +49,13 @@ export function shapeFromSeed(seed: number, prng: Prng): ScenarioShape {
   const choice = prng.pick(quorumChoices);
   const tokenMs = prng.pick([200, 300, 500]);
   const quorum: QuorumOptions = {
-    expectedVotes: undefined, twoNode: false, waitForAll: false, lastManStanding: false,
-    lastManStandingWindowMs: prng.int(300, 1500), autoTieBreaker: false, ...choice.q,
+    expectedVotes: undefined,
+    twoNode: false,
+    waitForAll: false,
+    lastManStanding: false,
+    lastManStandingWindowMs: prng.int(300, 1500),
+    autoTieBreaker: false,
+    ...choice.q,
   };
   return {
     seed,
@@ -76,11 +81,23 @@ interface MsgKey {
 }
 
 export function runMembershipScenario(seed: number): ScenarioResult {
-  const probe = new SimCluster({ seed, nodeCount: 1, tokenMs: 100, consensusMs: 100, quorum: quorumChoices[0]?.q as QuorumOptions, cipher: "none" });
+  const probe = new SimCluster({
+    seed,
+    nodeCount: 1,
+    tokenMs: 100,
+    consensusMs: 100,
+    quorum: quorumChoices[0]?.q as QuorumOptions,
+    cipher: "none",
+  });
   const shape = shapeFromSeed(seed, probe.prng);
   const sim = new SimCluster({
-    seed: seed ^ 0x5eed, nodeCount: shape.nodeCount, tokenMs: shape.tokenMs, consensusMs: shape.consensusMs,
-    quorum: shape.quorum, cipher: shape.cipher, keylessNode: shape.intruder,
+    seed: seed ^ 0x5eed,
+    nodeCount: shape.nodeCount,
+    tokenMs: shape.tokenMs,
+    consensusMs: shape.consensusMs,
+    quorum: shape.quorum,
+    cipher: shape.cipher,
+    keylessNode: shape.intruder,
   });
   const prng = sim.prng;
   const violations: string[] = [];
@@ -99,7 +116,8 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     if (e.type === "view") {
       const prev = views.get(id);
       if (prev && e.view.seq <= prev.seq) fail(`node ${id} installed ring ${e.view.id} after ${prev.id}`);
-      if (shape.intruder && e.view.members.includes(intruderId)) fail(`keyless node ${intruderId} is in node ${id}'s view`);
+      if (shape.intruder && e.view.members.includes(intruderId))
+        fail(`keyless node ${intruderId} is in node ${id}'s view`);
       views.set(id, e.view);
     } else if (e.type === "quorum") {
       quorate.set(id, e.status.quorate);
@@ -115,10 +133,13 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     const counter = body.length >= 12 ? dv.getUint32(8) : -1;
     const ch = channels.get(`${from}>${to}@${viewId}`);
     if (!ch || ch.sent[ch.next] !== counter) {
-      fail(`node ${to} got message ${counter} from ${from} in ${viewId}, expected ${ch?.sent[ch.next] ?? "none"}`);
+      fail(
+        `node ${to} got message ${counter} from ${from} in ${viewId}, expected ${ch?.sent[ch.next] ?? "none"}`,
+      );
       return;
     }
-    for (let i = 12; i < body.length; i++) if (body[i] !== ((counter + i) & 0xff)) return fail(`corrupt message ${counter}`);
+    for (let i = 12; i < body.length; i++)
+      if (body[i] !== ((counter + i) & 0xff)) return fail(`corrupt message ${counter}`);
     ch.next++;
   }
 
@@ -173,7 +194,10 @@ export function runMembershipScenario(seed: number): ScenarioResult {
   // it must come within the bound and hold from then on.
   let convergedAt: number | null = null;
   const agreed = () => {
-    const alive = sim.alive().map((n) => n.id).sort((a, b) => a - b);
+    const alive = sim
+      .alive()
+      .map((n) => n.id)
+      .sort((a, b) => a - b);
     const v0 = views.get(alive[0] as number);
     return alive.every((id) => {
       const v = views.get(id);
@@ -188,12 +212,14 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     const ok = agreed();
     if (ok && convergedAt === null) convergedAt = sim.now();
     if (!ok && convergedAt !== null) {
-      if (sim.now() - tf > boundMs) fail(`view changed again ${(sim.now() - tf).toFixed(1)}ms after faults stopped`);
+      if (sim.now() - tf > boundMs)
+        fail(`view changed again ${(sim.now() - tf).toFixed(1)}ms after faults stopped`);
       convergedAt = null;
     }
   });
   if (convergedAt === null) fail(`alive nodes never agreed on one view after faults stopped`);
-  else if (convergedAt - tf > boundMs) fail(`agreement took ${(convergedAt - tf).toFixed(1)}ms > bound ${boundMs}ms`);
+  else if (convergedAt - tf > boundMs)
+    fail(`agreement took ${(convergedAt - tf).toFixed(1)}ms > bound ${boundMs}ms`);
 
   // Liveness of reliable delivery in the final view: a burst, then silence.
   const end = sim.now();
@@ -207,8 +233,19 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     }
   }
   const dropped: Record<string, number> = {};
-  for (const n of sim.nodes.values()) for (const [r, c] of n.node?.drops ?? []) dropped[r] = (dropped[r] ?? 0) + c;
-  return { seed, shape, violations, convergedAfterMs: convergedAt === null ? null : convergedAt - tf, boundMs, crashOnly, delivered, datagrams: sim.net.sent, dropped };
+  for (const n of sim.nodes.values())
+    for (const [r, c] of n.node?.drops ?? []) dropped[r] = (dropped[r] ?? 0) + c;
+  return {
+    seed,
+    shape,
+    violations,
+    convergedAfterMs: convergedAt === null ? null : convergedAt - tf,
+    boundMs,
+    crashOnly,
+    delivered,
+    datagrams: sim.net.sent,
+    dropped,
+  };
 }
 
 interface Hooks {
@@ -224,12 +261,26 @@ function scheduleFaults(sim: SimCluster, shape: ScenarioShape, prng: Prng, hooks
   const faults = prng.int(1, 6);
   for (let i = 0; i < faults; i++) {
     const at = prng.int(shape.tokenMs, Math.max(shape.tokenMs, shape.faultPhaseMs - 50));
-    const kind = prng.pick(["crash", "crash", "restart", "partition", "oneway", "heal", "loss", "dup", "delay", "flap"]);
+    const kind = prng.pick([
+      "crash",
+      "crash",
+      "restart",
+      "partition",
+      "oneway",
+      "heal",
+      "loss",
+      "dup",
+      "delay",
+      "flap",
+    ]);
     if (kind !== "crash" && kind !== "restart") crashOnly = false;
     sim.sched.at(at, () => applyFault(sim, kind, ids, prng, shape.faultPhaseMs - 1));
   }
   const restartLater = prng.chance(0.5);
-  if (restartLater) sim.sched.at(shape.faultPhaseMs - 1, () => { for (const id of ids) sim.start(id); });
+  if (restartLater)
+    sim.sched.at(shape.faultPhaseMs - 1, () => {
+      for (const id of ids) sim.start(id);
+    });
   for (let t = 50; t < shape.faultPhaseMs; t += prng.int(20, 80)) {
     sim.sched.at(t, () => {
       const alive = sim.alive();
@@ -253,7 +304,10 @@ function applyFault(sim: SimCluster, kind: string, ids: number[], prng: Prng, en
     }
     case "partition": {
       const a = ids.filter(() => prng.chance(0.5));
-      sim.net.partition(a, ids.filter((id) => !a.includes(id)));
+      sim.net.partition(
+        a,
+        ids.filter((id) => !a.includes(id)),
+      );
       return;
     }
     case "oneway":

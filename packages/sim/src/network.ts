@@ -14,7 +14,12 @@ export interface NetworkConditions {
   delayMaxMs: number;
 }
 
-export const calmNetwork: NetworkConditions = { lossRate: 0, duplicateRate: 0, delayMinMs: 0.2, delayMaxMs: 2 };
+export const calmNetwork: NetworkConditions = {
+  lossRate: 0,
+  duplicateRate: 0,
+  delayMinMs: 0.2,
+  delayMaxMs: 2,
+};
 
 export class SimNetwork {
   conditions: NetworkConditions = { ...calmNetwork };
@@ -45,10 +50,11 @@ export class SimNetwork {
   }
   /** Cut between two groups in both directions. */
   partition(a: number[], b: number[]): void {
-    for (const x of a) for (const y of b) {
-      this.block(x, y);
-      this.block(y, x);
-    }
+    for (const x of a)
+      for (const y of b) {
+        this.block(x, y);
+        this.block(y, x);
+      }
   }
   healAll(): void {
     this.blocked.clear();

@@ -13,8 +13,21 @@ import { assert } from "@hacrm/common";
 import { baseConfig, computeQuorum, configOrder, mergeLms, sameConfig } from "./quorum.js";
 import * as rel from "./reliable.js";
 import type {
-  CoreInput, CoreOptions, Effects, HeartbeatMsg, HeartbeatWire, LmsState, MemberRef, Msg, NodeSpec, Persisted,
-  QuorumConfigSet, QuorumStatus, Row, View, ViewDesc,
+  CoreInput,
+  CoreOptions,
+  Effects,
+  HeartbeatMsg,
+  HeartbeatWire,
+  LmsState,
+  MemberRef,
+  Msg,
+  NodeSpec,
+  Persisted,
+  QuorumConfigSet,
+  QuorumStatus,
+  Row,
+  View,
+  ViewDesc,
 } from "./types.js";
 import { cliqueOf, ringId, sameView, targetView } from "./views.js";
 
@@ -63,14 +76,30 @@ const lmsPendingMergedMax = 64;
 /** Smallest gap between two heartbeats to one peer, so changes cannot storm. */
 const hbGapMinMs = 2;
 
-export function createCoreState(opts: CoreOptions, inc: number, persisted: Persisted | null, nowMs: number): CoreState {
-  assert(opts.nodes.some((n) => n.id === opts.selfId), `node ${opts.selfId} is in the nodelist`);
+export function createCoreState(
+  opts: CoreOptions,
+  inc: number,
+  persisted: Persisted | null,
+  nowMs: number,
+): CoreState {
+  assert(
+    opts.nodes.some((n) => n.id === opts.selfId),
+    `node ${opts.selfId} is in the nodelist`,
+  );
   assert(inc > 0 && Number.isInteger(inc), "incarnation is a positive integer");
   assert(opts.consensusMs >= opts.tokenMs, "consensus >= token");
   const hb = opts.heartbeatIntervalMs ?? Math.max(1, Math.floor(opts.tokenMs / 4));
   const peers = new Map<number, PeerState>();
   for (const n of opts.nodes) {
-    if (n.id !== opts.selfId) peers.set(n.id, { id: n.id, votes: n.votes, inc: 0, lastHeardMs: -Infinity, hb: null, excludedUntilMs: 0 });
+    if (n.id !== opts.selfId)
+      peers.set(n.id, {
+        id: n.id,
+        votes: n.votes,
+        inc: 0,
+        lastHeardMs: -Infinity,
+        hb: null,
+        excludedUntilMs: 0,
+      });
   }
   const self: MemberRef[] = [{ id: opts.selfId, inc }];
   const ringSeq = persisted?.ringSeq ?? 0;
@@ -115,7 +144,9 @@ export function step(s: CoreState, input: CoreInput, nowMs: number): Effects {
   if (input.type === "recv") onRecv(s, input.from, input.inc, input.msg, nowMs, fx);
   else if (input.type === "send") onSend(s, input.to, input.body, nowMs, fx);
   // Data and acks from a known incarnation change no membership input.
-  const membershipInput = input.type !== "send" && (input.type === "tick" || input.msg.t === "hb" || s.peers.get(input.from)?.hb === null);
+  const membershipInput =
+    input.type !== "send" &&
+    (input.type === "tick" || input.msg.t === "hb" || s.peers.get(input.from)?.hb === null);
   if (membershipInput || nowMs >= s.nextHbAtMs) reconcile(s, nowMs, fx);
   fx.wakeAtMs = nextWake(s, nowMs);
   return fx;
@@ -158,7 +189,13 @@ function mergeRow(s: CoreState, r: Row, nowMs: number): void {
   }
 }
 
-function onData(s: CoreState, from: number, msg: Extract<Msg, { t: "data" }>, nowMs: number, fx: Effects): void {
+function onData(
+  s: CoreState,
+  from: number,
+  msg: Extract<Msg, { t: "data" }>,
+  nowMs: number,
+  fx: Effects,
+): void {
   const v = s.view;
   if (!v || ringId(v) !== msg.ring) return;
   const member = v.members.find((m) => m.id === from);
@@ -244,7 +281,10 @@ function reconcile(s: CoreState, nowMs: number, fx: Effects): void {
 
 function propose(s: CoreState, nowMs: number): ViewDesc {
   const ids = cliqueOf(s.opts.selfId, freshRows(s, nowMs));
-  const members: MemberRef[] = ids.map((id) => ({ id, inc: id === s.opts.selfId ? s.inc : (s.peers.get(id) as PeerState).inc }));
+  const members: MemberRef[] = ids.map((id) => ({
+    id,
+    inc: id === s.opts.selfId ? s.inc : (s.peers.get(id) as PeerState).inc,
+  }));
   const installed: (ViewDesc | null)[] = [s.view];
   const proposals: ViewDesc[] = [];
   for (const m of members) {
@@ -262,7 +302,9 @@ function agree(s: CoreState, nowMs: number, fx: Effects): void {
   const others = s.prop.members.filter((m) => m.id !== s.opts.selfId);
   const disagreeing = others.filter((m) => {
     const p = s.peers.get(m.id) as PeerState;
-    return p.inc !== m.inc || !p.hb || !sameView(p.hb.prop, s.prop) || nowMs - p.lastHeardMs >= s.opts.tokenMs;
+    return (
+      p.inc !== m.inc || !p.hb || !sameView(p.hb.prop, s.prop) || nowMs - p.lastHeardMs >= s.opts.tokenMs
+    );
   });
   if (disagreeing.length === 0) {
     s.disagreeSinceMs = null;
@@ -271,7 +313,8 @@ function agree(s: CoreState, nowMs: number, fx: Effects): void {
   }
   s.disagreeSinceMs ??= nowMs;
   if (nowMs - s.disagreeSinceMs >= s.opts.consensusMs) {
-    for (const m of disagreeing) (s.peers.get(m.id) as PeerState).excludedUntilMs = nowMs + s.opts.consensusMs;
+    for (const m of disagreeing)
+      (s.peers.get(m.id) as PeerState).excludedUntilMs = nowMs + s.opts.consensusMs;
     s.disagreeSinceMs = null;
   }
 }
@@ -294,7 +337,13 @@ function install(s: CoreState, v: ViewDesc, nowMs: number, fx: Effects): void {
 }
 
 export function toView(v: ViewDesc): View {
-  return { id: ringId(v), seq: v.seq, rep: v.rep, members: v.members.map((m) => m.id), incarnations: v.members };
+  return {
+    id: ringId(v),
+    seq: v.seq,
+    rep: v.rep,
+    members: v.members.map((m) => m.id),
+    incarnations: v.members,
+  };
 }
 
 /** Heartbeats of view members that are in the same view as this node. */
@@ -327,23 +376,40 @@ function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
     fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
   }
   const q = s.quorum;
-  if (!q || q.quorate !== status.quorate || q.votes !== status.votes || q.expected !== status.expected || q.waitForAllPending !== status.waitForAllPending) {
+  if (
+    !q ||
+    q.quorate !== status.quorate ||
+    q.votes !== status.votes ||
+    q.expected !== status.expected ||
+    q.waitForAllPending !== status.waitForAllPending
+  ) {
     fx.events.push({ type: "quorum", status, viewId: ringId(v) });
   }
   s.quorum = status;
 }
 
 function sameLms(a: LmsState, b: LmsState): boolean {
-  return sameConfig(a.committed, b.committed) && a.pending.length === b.pending.length && a.pending.every((p, i) => sameConfig(p, b.pending[i] as typeof p));
+  return (
+    sameConfig(a.committed, b.committed) &&
+    a.pending.length === b.pending.length &&
+    a.pending.every((p, i) => sameConfig(p, b.pending[i] as typeof p))
+  );
 }
 
 /** Propose (after the window) and commit (once all members hold it) a new quorum configuration. */
-function lastManStanding(s: CoreState, v: ViewDesc, status: QuorumStatus, peersHb: HeartbeatMsg[], nowMs: number): boolean {
+function lastManStanding(
+  s: CoreState,
+  v: ViewDesc,
+  status: QuorumStatus,
+  peersHb: HeartbeatMsg[],
+  nowMs: number,
+): boolean {
   if (!s.opts.quorum.lastManStanding) return false;
   const tag = ringId(v);
   const mine = s.lms.pending.find((p) => p.tag === tag);
   if (mine) {
-    const holds = (l: LmsState) => configOrder(l.committed, mine) >= 0 || l.pending.some((p) => sameConfig(p, mine));
+    const holds = (l: LmsState) =>
+      configOrder(l.committed, mine) >= 0 || l.pending.some((p) => sameConfig(p, mine));
     if (peersHb.length === v.members.length - 1 && peersHb.every((h) => holds(h.lms))) {
       s.lms = { committed: mine, pending: s.lms.pending.filter((p) => configOrder(p, mine) > 0) };
       return true;
@@ -353,7 +419,8 @@ function lastManStanding(s: CoreState, v: ViewDesc, status: QuorumStatus, peersH
   const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
   const members: NodeSpec[] = v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 }));
   const newest = s.lms.pending[s.lms.pending.length - 1] ?? s.lms.committed;
-  const sameSet = members.length === newest.members.length && members.every((m, i) => m.id === newest.members[i]?.id);
+  const sameSet =
+    members.length === newest.members.length && members.every((m, i) => m.id === newest.members[i]?.id);
   const windowDone = nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs;
   // More pending configurations only make quorum stricter; the cap keeps state bounded.
   if (!status.quorate || sameSet || !windowDone || s.lms.pending.length >= lmsPendingMax) return false;
@@ -369,7 +436,14 @@ function sendHeartbeats(s: CoreState, nowMs: number, fx: Effects): void {
   const rows = [...freshRows(s, nowMs).values()];
   const isBase = s.lms.committed.epoch === 0 && s.lms.pending.length === 0;
   const view = s.view && sameView(s.view, s.prop) ? "prop" : s.view;
-  const msg: HeartbeatWire = { t: "hb", rows, prop: s.prop, view, wfaCleared: s.wfaCleared, lms: isBase ? null : s.lms };
+  const msg: HeartbeatWire = {
+    t: "hb",
+    rows,
+    prop: s.prop,
+    view,
+    wfaCleared: s.wfaCleared,
+    lms: isBase ? null : s.lms,
+  };
   for (const id of s.peers.keys()) fx.send.push({ to: id, msg });
   s.lastHbSentMs = nowMs;
   s.nextHbAtMs = nowMs + s.opts.heartbeatIntervalMs;

@@ -15,7 +15,12 @@ import type { LmsState, NodeSpec, QuorumConfigSet, QuorumOptions, QuorumStatus }
 
 export function baseConfig(nodes: NodeSpec[], opts: QuorumOptions): QuorumConfigSet {
   const sum = nodes.reduce((s, n) => s + n.votes, 0);
-  return { epoch: 0, tag: "base", members: [...nodes].sort((a, b) => a.id - b.id), expected: opts.expectedVotes ?? sum };
+  return {
+    epoch: 0,
+    tag: "base",
+    members: [...nodes].sort((a, b) => a.id - b.id),
+    expected: opts.expectedVotes ?? sum,
+  };
 }
 
 export function configOrder(a: QuorumConfigSet, b: QuorumConfigSet): number {
@@ -58,7 +63,8 @@ export function quorateUnder(cfg: QuorumConfigSet, members: Set<number>, opts: Q
  */
 export function mergeLms(states: LmsState[], pendingMax: number): LmsState {
   let committed = states[0]?.committed;
-  for (const s of states) if (committed === undefined || configOrder(s.committed, committed) > 0) committed = s.committed;
+  for (const s of states)
+    if (committed === undefined || configOrder(s.committed, committed) > 0) committed = s.committed;
   if (committed === undefined) throw new Error("mergeLms needs at least one state");
   const pending: QuorumConfigSet[] = [];
   for (const s of states) {

@@ -59,7 +59,14 @@ export function enqueue(ch: OutChannel, body: Uint8Array, lim: ReliableLimits): 
   return true;
 }
 
-const toData = (ring: string, f: Fragment): DataMsg => ({ t: "data", ring, fseq: f.fseq, fi: f.fi, fn: f.fn, body: f.body });
+const toData = (ring: string, f: Fragment): DataMsg => ({
+  t: "data",
+  ring,
+  fseq: f.fseq,
+  fi: f.fi,
+  fn: f.fn,
+  body: f.body,
+});
 
 /** Move queued fragments into the window; returns the datagrams to send. */
 export function pump(ch: OutChannel, nowMs: number, lim: ReliableLimits): DataMsg[] {
@@ -96,7 +103,11 @@ export function nextRetransmitMs(ch: OutChannel, lim: ReliableLimits): number {
 }
 
 /** Accept a fragment; returns complete messages now deliverable, in order, and the ack to send. */
-export function receive(ch: InChannel, msg: DataMsg, lim: ReliableLimits): { bodies: Uint8Array[]; ack: AckMsg } {
+export function receive(
+  ch: InChannel,
+  msg: DataMsg,
+  lim: ReliableLimits,
+): { bodies: Uint8Array[]; ack: AckMsg } {
   const bodies: Uint8Array[] = [];
   const fresh = msg.fseq >= ch.nextFseq && msg.fseq < ch.nextFseq + lim.receiveAheadFragments;
   const sane = msg.fn >= 1 && msg.fi >= 0 && msg.fi < msg.fn && msg.body.length <= lim.fragmentBytes;

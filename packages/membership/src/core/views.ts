@@ -81,7 +81,8 @@ export function targetView(
   let best: ViewDesc | null = null;
   for (const p of [mine, ...proposals]) {
     const allowed = p === mine || p.seq > ringSeq;
-    if (allowed && p.seq > maxInstalled && sameMembers(p.members, members) && (!best || p.seq > best.seq)) best = p;
+    if (allowed && p.seq > maxInstalled && sameMembers(p.members, members) && (!best || p.seq > best.seq))
+      best = p;
   }
   if (best) return best;
   const rep = members.reduce((a, m) => Math.min(a, m.id), Infinity);

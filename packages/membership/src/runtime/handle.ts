@@ -18,7 +18,10 @@ export interface MembershipDeps {
   onExit: (err: Error | null) => void;
 }
 
-export async function startMembershipWorker(init: WorkerInit, deps: MembershipDeps): Promise<MembershipHandle> {
+export async function startMembershipWorker(
+  init: WorkerInit,
+  deps: MembershipDeps,
+): Promise<MembershipHandle> {
   const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: init });
   const waiting = new Map<number, (s: MembershipStatus) => void>();
   let nextId = 1;

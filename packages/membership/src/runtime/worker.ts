@@ -22,7 +22,8 @@ export interface WorkerInit {
   logLevel: string | undefined;
 }
 
-export type WorkerRequest = { type: "status"; id: number } | { type: "send"; to: number[]; body: Uint8Array } | { type: "stop" };
+export type WorkerRequest =
+  { type: "status"; id: number } | { type: "send"; to: number[]; body: Uint8Array } | { type: "stop" };
 export type WorkerReply =
   | { type: "ready"; incarnation: number }
   | { type: "status"; id: number; status: MembershipStatus }
@@ -51,10 +52,22 @@ export interface MembershipStatus {
   tokenMs: number;
   consensusMs: number;
   view: { id: string; members: string[]; memberIds: number[]; installedAtWallMs: number } | null;
-  quorum: { quorate: boolean; votes: number; expected: number; quorum: number; flags: string[]; waitForAllPending: boolean; provider: string };
+  quorum: {
+    quorate: boolean;
+    votes: number;
+    expected: number;
+    quorum: number;
+    flags: string[];
+    waitForAllPending: boolean;
+    provider: string;
+  };
   votes: Record<string, number>;
   peers: PeerStatus[];
-  datagrams: { received: number; sent: number; dropped: Partial<Record<DropReason | "link_duplicate", number>> };
+  datagrams: {
+    received: number;
+    sent: number;
+    dropped: Partial<Record<DropReason | "link_duplicate", number>>;
+  };
 }
 
 /** Summaries of dropped datagrams are logged at most this often. */
@@ -97,17 +110,27 @@ class MembershipWorker {
 
   constructor(private readonly init: WorkerInit) {
     const cfg = init.config;
-    this.log = createLogger({ component: "membership", pretty: init.pretty, ...(init.logLevel ? { level: init.logLevel } : {}) });
+    this.log = createLogger({
+      component: "membership",
+      pretty: init.pretty,
+      ...(init.logLevel ? { level: init.logLevel } : {}),
+    });
     for (const n of cfg.nodes) this.byId.set(n.nodeid, n);
     const self = cfg.nodes.find((n) => n.name === init.nodeName);
     if (!self) throw new Error(`node ${init.nodeName} is not in the nodelist`);
     this.selfId = self.nodeid;
     mkdirSync(init.stateDir, { recursive: true });
     this.state = loadState(init.stateDir);
-    const incarnation = Math.min(0xffffffff, Math.max((this.state.incarnation ?? 0) + 1, Math.floor(Date.now() / 1000)));
+    const incarnation = Math.min(
+      0xffffffff,
+      Math.max((this.state.incarnation ?? 0) + 1, Math.floor(Date.now() / 1000)),
+    );
     this.state.incarnation = incarnation;
     saveState(init.stateDir, this.state);
-    const persisted = this.state.ringSeq !== undefined && this.state.lms ? { ringSeq: this.state.ringSeq, lms: this.state.lms } : null;
+    const persisted =
+      this.state.ringSeq !== undefined && this.state.lms
+        ? { ringSeq: this.state.ringSeq, lms: this.state.lms }
+        : null;
     this.node = new MembershipNode(
       {
         core: {
@@ -117,7 +140,12 @@ class MembershipWorker {
           consensusMs: cfg.consensusMs,
           quorum: cfg.quorum,
         },
-        codec: { clusterName: cfg.clusterName, key: init.key, cipher: cfg.cryptoCipher, hash: cfg.cryptoHash },
+        codec: {
+          clusterName: cfg.clusterName,
+          key: init.key,
+          cipher: cfg.cryptoCipher,
+          hash: cfg.cryptoHash,
+        },
         incarnation,
         persisted,
       },
@@ -141,7 +169,13 @@ class MembershipWorker {
       this.log.info({ event: "link_bound", link, addr, port: this.init.config.linkPorts[link] });
     }
     this.apply(this.node.tick(monoNow()));
-    this.log.info({ event: "membership_started", node: this.init.nodeName, nodeid: this.selfId, incarnation: this.node.state.inc, tokenMs: this.init.config.tokenMs });
+    this.log.info({
+      event: "membership_started",
+      node: this.init.nodeName,
+      nodeid: this.selfId,
+      incarnation: this.node.state.inc,
+      tokenMs: this.init.config.tokenMs,
+    });
   }
 
   stop(): void {
@@ -187,7 +221,14 @@ class MembershipWorker {
     this.dropsSinceLog.set(key, (this.dropsSinceLog.get(key) ?? 0) + 1);
     const now = monoNow();
     if (first || now - this.lastDropLogMs >= dropLogIntervalMs) {
-      this.log.warn({ event: "datagrams_dropped", counts: Object.fromEntries(this.dropsSinceLog), lastReason: reason, lastFrom: fromAddr, link, windowMs: dropLogIntervalMs });
+      this.log.warn({
+        event: "datagrams_dropped",
+        counts: Object.fromEntries(this.dropsSinceLog),
+        lastReason: reason,
+        lastFrom: fromAddr,
+        link,
+        windowMs: dropLogIntervalMs,
+      });
       this.dropsSinceLog.clear();
       this.lastDropLogMs = now;
     }
@@ -224,9 +265,22 @@ class MembershipWorker {
     const names = (ids: number[]) => ids.map((id) => this.byId.get(id)?.name ?? String(id));
     if (e.type === "view") {
       this.installedAtWallMs = wallMs;
-      this.log.info({ event: "view_changed", viewId: e.view.id, members: names(e.view.members), joined: names(e.joined), left: names(e.left) });
+      this.log.info({
+        event: "view_changed",
+        viewId: e.view.id,
+        members: names(e.view.members),
+        joined: names(e.joined),
+        left: names(e.left),
+      });
     } else if (e.type === "quorum") {
-      this.log.info({ event: "quorum_changed", viewId: e.viewId, quorate: e.status.quorate, votes: e.status.votes, expected: e.status.expected, quorum: e.status.quorum });
+      this.log.info({
+        event: "quorum_changed",
+        viewId: e.viewId,
+        quorate: e.status.quorate,
+        votes: e.status.votes,
+        expected: e.status.expected,
+        quorum: e.status.quorum,
+      });
     }
     parentPort?.postMessage({ type: "event", event: e, wallMs } satisfies WorkerReply);
   }
@@ -235,11 +289,14 @@ class MembershipWorker {
     if (atMs === Infinity || (this.timer && atMs >= this.wakeAtMs)) return;
     if (this.timer) clearTimeout(this.timer);
     this.wakeAtMs = atMs;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.wakeAtMs = Infinity;
-      this.apply(this.node.tick(monoNow()));
-    }, Math.max(0, atMs - monoNow()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.wakeAtMs = Infinity;
+        this.apply(this.node.tick(monoNow()));
+      },
+      Math.max(0, atMs - monoNow()),
+    );
   }
 
   status(): MembershipStatus {
@@ -256,14 +313,30 @@ class MembershipWorker {
       incarnation: snap.incarnation,
       tokenMs: cfg.tokenMs,
       consensusMs: cfg.consensusMs,
-      view: snap.view ? { id: snap.view.id, members: snap.view.members.map(name), memberIds: snap.view.members, installedAtWallMs: this.installedAtWallMs } : null,
+      view: snap.view
+        ? {
+            id: snap.view.id,
+            members: snap.view.members.map(name),
+            memberIds: snap.view.members,
+            installedAtWallMs: this.installedAtWallMs,
+          }
+        : null,
       quorum: {
-        quorate: q?.quorate ?? false, votes: q?.votes ?? 0, expected: q?.expected ?? 0, quorum: q?.quorum ?? 0,
-        flags: q?.flags ?? [], waitForAllPending: q?.waitForAllPending ?? false, provider: cfg.quorum.provider,
+        quorate: q?.quorate ?? false,
+        votes: q?.votes ?? 0,
+        expected: q?.expected ?? 0,
+        quorum: q?.quorum ?? 0,
+        flags: q?.flags ?? [],
+        waitForAllPending: q?.waitForAllPending ?? false,
+        provider: cfg.quorum.provider,
       },
       votes: Object.fromEntries(cfg.nodes.map((n) => [n.name, n.votes])),
       peers: snap.peers.map((p) => ({
-        name: name(p.id), nodeid: p.id, member: members.has(p.id), heard: p.heard, incarnation: p.incarnation,
+        name: name(p.id),
+        nodeid: p.id,
+        member: members.has(p.id),
+        heard: p.heard,
+        incarnation: p.incarnation,
         lastHeardAgoMs: p.lastHeardAgoMs === null ? null : Math.round(p.lastHeardAgoMs),
         links: (this.byId.get(p.id)?.addrs ?? []).map((addr, link) => {
           const t = this.linkHeard.get(`${p.id}:${link}`);
@@ -271,7 +344,14 @@ class MembershipWorker {
           return { link, addr, up: ago !== null && ago < cfg.tokenMs, lastHeardAgoMs: ago };
         }),
       })),
-      datagrams: { received: snap.received, sent: snap.sent, dropped: { ...snap.dropped, ...(this.linkDuplicates.count ? { link_duplicate: this.linkDuplicates.count } : {}) } },
+      datagrams: {
+        received: snap.received,
+        sent: snap.sent,
+        dropped: {
+          ...snap.dropped,
+          ...(this.linkDuplicates.count ? { link_duplicate: this.linkDuplicates.count } : {}),
+        },
+      },
     };
   }
 }
@@ -281,7 +361,8 @@ async function main(): Promise<void> {
   if (!port) return;
   const w = new MembershipWorker(workerData as WorkerInit);
   port.on("message", (req: WorkerRequest) => {
-    if (req.type === "status") port.postMessage({ type: "status", id: req.id, status: w.status() } satisfies WorkerReply);
+    if (req.type === "status")
+      port.postMessage({ type: "status", id: req.id, status: w.status() } satisfies WorkerReply);
     else if (req.type === "send") w.send(req.to, req.body);
     else {
       w.stop();

@@ -26,7 +26,14 @@ export interface CodecOptions {
 }
 
 export type DropReason =
-  | "oversized" | "truncated" | "bad_magic" | "unknown_node" | "auth_failed" | "replayed" | "stale_incarnation" | "malformed";
+  | "oversized"
+  | "truncated"
+  | "bad_magic"
+  | "unknown_node"
+  | "auth_failed"
+  | "replayed"
+  | "stale_incarnation"
+  | "malformed";
 
 export type Decoded =
   | { ok: true; from: number; inc: number; seq: number; msg: Msg }
@@ -55,7 +62,8 @@ export function createCodec(opts: CodecOptions, incarnation: number): Codec {
   assert(opts.key.length >= keyBytesMin, `cluster key has at least ${keyBytesMin} bytes`);
   const max = opts.datagramBytesMax ?? 65_000;
   const tagBytes = opts.cipher === "aes256" ? gcmTagBytes : { sha256: 32, sha384: 48, sha512: 64 }[opts.hash];
-  const derive = (info: string) => Buffer.from(hkdfSync("sha256", opts.key, Buffer.from(opts.clusterName), info, 32));
+  const derive = (info: string) =>
+    Buffer.from(hkdfSync("sha256", opts.key, Buffer.from(opts.clusterName), info, 32));
   const macKey = derive("hacrm datagram auth");
   const encKey = derive("hacrm datagram aes-256-gcm");
   const known = new Set(opts.nodeIds);
@@ -68,7 +76,10 @@ export function createCodec(opts: CodecOptions, incarnation: number): Codec {
 
   function encode(msg: Msg): Uint8Array {
     seq++;
-    assert(seq <= 0xffffffff, "sequence numbers of this incarnation are exhausted; restart for a new incarnation");
+    assert(
+      seq <= 0xffffffff,
+      "sequence numbers of this incarnation are exhausted; restart for a new incarnation",
+    );
     const header = Buffer.alloc(headerBytes);
     header.write("HC", 0, "latin1");
     header[2] = 1;
@@ -135,7 +146,12 @@ export function createCodec(opts: CodecOptions, incarnation: number): Codec {
   return { encode, decode, datagramBytesMax: max };
 }
 
-function checkReplay(replay: Map<number, ReplayState>, from: number, inc: number, s: number): DropReason | null {
+function checkReplay(
+  replay: Map<number, ReplayState>,
+  from: number,
+  inc: number,
+  s: number,
+): DropReason | null {
   let st = replay.get(from);
   if (st && inc < st.inc) return "stale_incarnation";
   if (!st || inc > st.inc) {
@@ -182,11 +198,23 @@ function decodePayload(p: Buffer): Msg | null {
   const body = new Uint8Array(p.subarray(5 + len));
   // Peers hold the key, so their messages are trusted to be well formed;
   // the checks here only keep a buggy peer from crashing this node.
-  if (type === typeCode.hb && Array.isArray(json["rows"]) && typeof json["prop"] === "object" && "lms" in json) {
+  if (
+    type === typeCode.hb &&
+    Array.isArray(json["rows"]) &&
+    typeof json["prop"] === "object" &&
+    "lms" in json
+  ) {
     return { t: "hb", ...(json as object) } as Msg;
   }
   if (type === typeCode.data && typeof json["ring"] === "string" && Number.isInteger(json["fseq"])) {
-    return { t: "data", ring: json["ring"], fseq: json["fseq"] as number, fi: json["fi"] as number, fn: json["fn"] as number, body };
+    return {
+      t: "data",
+      ring: json["ring"],
+      fseq: json["fseq"] as number,
+      fi: json["fi"] as number,
+      fn: json["fn"] as number,
+      body,
+    };
   }
   if (type === typeCode.ack && typeof json["ring"] === "string" && Number.isInteger(json["upTo"])) {
     return { t: "ack", ring: json["ring"], upTo: json["upTo"] as number };

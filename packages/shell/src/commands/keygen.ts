@@ -21,7 +21,11 @@ Options:
   --file PATH   where to write the key
   --force       replace an existing key file`,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { file: { type: "string" }, force: { type: "boolean", default: false } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { file: { type: "string" }, force: { type: "boolean", default: false } },
+      strict: true,
+    });
     const file = values.file ?? defaultKeyFile;
     mkdirSync(dirname(file), { recursive: true });
     try {
@@ -37,8 +41,11 @@ Options:
       throw new HacrmError({
         code: "KEY_WRITE",
         where: file,
-        message: code === "EEXIST" ? "a key file already exists" : `cannot write the key: ${(err as Error).message}`,
-        ...(code === "EEXIST" ? { hint: "pass --force to replace it (every node then needs the new key)" } : {}),
+        message:
+          code === "EEXIST" ? "a key file already exists" : `cannot write the key: ${(err as Error).message}`,
+        ...(code === "EEXIST"
+          ? { hint: "pass --force to replace it (every node then needs the new key)" }
+          : {}),
       });
     }
     writeLine(io.stdout, `hacrm keygen: wrote ${keyBytes}-byte cluster key to ${file} (mode 0400)`);

@@ -17,7 +17,14 @@ export function socketPath(flag: string | undefined, io: CommandIo): string {
 export function queryStatus(path: string): Promise<MembershipStatus> {
   return new Promise((resolve, reject) => {
     const fail = (message: string) =>
-      reject(new HacrmError({ code: "DAEMON_UNREACHABLE", where: path, message, hint: "is hacrmd running? pass --socket PATH or set HACRM_SOCKET" }));
+      reject(
+        new HacrmError({
+          code: "DAEMON_UNREACHABLE",
+          where: path,
+          message,
+          hint: "is hacrmd running? pass --socket PATH or set HACRM_SOCKET",
+        }),
+      );
     const conn = connect(path);
     let buf = "";
     const timer = setTimeout(() => {
@@ -55,14 +62,22 @@ export function formatMembership(s: MembershipStatus): string {
     lines.push(`View: ${s.view.id}  members: ${s.view.members.join(" ")}  (since ${at})`);
   } else lines.push("View: none yet");
   const q = s.quorum;
-  lines.push(`Quorum: ${q.quorate ? "quorate" : "NOT quorate"} (votes ${q.votes}, expected ${q.expected}, needed ${q.quorum})${q.waitForAllPending ? " waiting for all nodes" : ""}`);
+  lines.push(
+    `Quorum: ${q.quorate ? "quorate" : "NOT quorate"} (votes ${q.votes}, expected ${q.expected}, needed ${q.quorum})${q.waitForAllPending ? " waiting for all nodes" : ""}`,
+  );
   lines.push("Peers:");
   for (const p of s.peers) {
     const links = p.links.map((l) => `link${l.link} ${l.addr} ${l.up ? "up" : "down"}`).join(", ");
-    lines.push(`  ${p.name.padEnd(12)} nodeid ${String(p.nodeid).padEnd(4)} ${p.member ? "member " : p.heard ? "seen   " : "lost   "} last heard ${ago(p.lastHeardAgoMs)}; ${links}`);
+    lines.push(
+      `  ${p.name.padEnd(12)} nodeid ${String(p.nodeid).padEnd(4)} ${p.member ? "member " : p.heard ? "seen   " : "lost   "} last heard ${ago(p.lastHeardAgoMs)}; ${links}`,
+    );
   }
-  const dropped = Object.entries(s.datagrams.dropped).map(([k, v]) => `${k} ${v}`).join(", ");
-  lines.push(`Datagrams: received ${s.datagrams.received}, sent ${s.datagrams.sent}, dropped: ${dropped || "none"}`);
+  const dropped = Object.entries(s.datagrams.dropped)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  lines.push(
+    `Datagrams: received ${s.datagrams.received}, sent ${s.datagrams.sent}, dropped: ${dropped || "none"}`,
+  );
   return lines.join("\n");
 }
 
@@ -79,7 +94,11 @@ Options:
                    "quorum": {"quorate", "votes", "expected"}, "peers", ...}
   --socket PATH    hacrmd's socket (default $HACRM_SOCKET or ${defaultSocket})`,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false }, socket: { type: "string" } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { json: { type: "boolean", default: false }, socket: { type: "string" } },
+      strict: true,
+    });
     const status = await queryStatus(socketPath(values.socket, io));
     writeLine(io.stdout, values.json ? JSON.stringify(status) : formatMembership(status));
     return ExitStatus.ok;

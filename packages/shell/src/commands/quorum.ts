@@ -49,10 +49,17 @@ Options:
   --json           print {"quorate", "votes", "expected", "quorum", "flags", "ringId", "members"}
   --socket PATH    hacrmd's socket (default $HACRM_SOCKET or ${defaultSocket})`,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false }, socket: { type: "string" } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { json: { type: "boolean", default: false }, socket: { type: "string" } },
+      strict: true,
+    });
     const s = await queryStatus(socketPath(values.socket, io));
     if (values.json) {
-      writeLine(io.stdout, JSON.stringify({ ...s.quorum, ringId: s.view?.id ?? null, members: s.view?.members ?? [] }));
+      writeLine(
+        io.stdout,
+        JSON.stringify({ ...s.quorum, ringId: s.view?.id ?? null, members: s.view?.members ?? [] }),
+      );
     } else {
       writeLine(io.stdout, formatQuorum(s, Date.now()));
     }
