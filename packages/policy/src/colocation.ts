@@ -164,7 +164,9 @@ export function mergeDependent(
   dep.merging = true;
   const next = new Map<string, NodeScore>();
   for (const [nid, e] of work) {
-    const s = dependentScore(dep, nid);
+    const node = ws.nodesById.get(nid);
+    // Nodes that cannot run anything count as -INFINITY for the dependent.
+    const s = node && canHost(node) ? dependentScore(dep, nid) : -INFINITY;
     if (factor < 0 && s < 0) {
       next.set(nid, e);
       continue;

@@ -8,7 +8,7 @@ import type { PNode, Rsc, WorkingSet } from "./model.js";
 import { buildIdIndex } from "./nvpairs.js";
 import { orderAll, propagate } from "./ordering.js";
 import type { PromotionDetail } from "./promotable.js";
-import { allResources, initialScores } from "./scoring.js";
+import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { unpackDefaults, unpackOptions } from "./unpack-config.js";
@@ -108,12 +108,13 @@ function finalScores(ws: WorkingSet): ScoreReport[] {
   for (const p of ws.primitives) {
     for (const n of ws.nodes) {
       const e = p.allowed.get(n.id);
-      out.push({
-        resource: p.id,
-        node: n.uname,
-        score: e ? e.score : -1_000_000,
-        parts: e ? e.parts : [{ source: "not allowed (opt-in cluster, no location)", score: -1_000_000 }],
-      });
+      const parts = e ? [...e.parts] : [{ source: "not allowed (opt-in cluster, no location)", score: -1_000_000 }];
+      let score = e ? e.score : -1_000_000;
+      if (!canHost(n)) {
+        parts.push({ source: `node ${n.uname} ${unavailableReason(n)}`, score: -1_000_000 });
+        score = -1_000_000;
+      }
+      out.push({ resource: p.id, node: n.uname, score, parts });
     }
   }
   return out;

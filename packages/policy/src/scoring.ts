@@ -57,15 +57,7 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
   }
   for (const p of ws.primitives) applyStickiness(p);
   for (const r of ws.resources) if (r.kind === "clone" && r.promotable) applyPromotionPreferences(ws, r);
-  for (const r of every) {
-    for (const [nid, e] of r.allowed) {
-      const node = ws.nodesById.get(nid);
-      if (!node || !canHost(node)) {
-        e.score = -INFINITY;
-        e.parts.push({ source: node ? `node ${node.uname} ${unavailableReason(node)}` : "unknown node", score: -INFINITY });
-      }
-    }
-  }
+  void every;
 }
 
 /** Promotable instances lean towards nodes that hold a promotion score for them. */
