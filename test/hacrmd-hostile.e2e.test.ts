@@ -8,6 +8,9 @@ import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCodec, type HeartbeatWire } from "@hacrm/membership";
+import { PassThrough } from "node:stream";
+import { command as membershipCommand } from "../packages/shell/src/commands/membership.js";
+import { command as quorumCommand } from "../packages/shell/src/commands/quorum.js";
 import { Harness, agreedView, buildOnce, sleep, status, waitFor, writeConfig } from "./membership-e2e-lib.js";
 
 const port = 31000 + (process.pid % 4000) * 2;
@@ -49,6 +52,43 @@ describe("hostile input to hacrmd", () => {
   afterAll(async () => {
     udp.close();
     await h.cleanup();
+  });
+
+  it("hacrm membership --json and hacrm quorum read the daemon (HACRM_SOCKET or --socket)", async () => {
+    const io = () => {
+      const stdout = new PassThrough();
+      let text = "";
+      stdout.on("data", (d: Buffer) => (text += d.toString()));
+      return {
+        stdin: new PassThrough(),
+        stdout,
+        stderr: new PassThrough(),
+        env: { HACRM_SOCKET: h.daemons.get("h2")?.socket ?? "" },
+        cwd: h.dir,
+        text: () => text,
+      };
+    };
+    const a = io();
+    expect(await membershipCommand.run(["--json"], a)).toBe(0);
+    const j = JSON.parse(a.text()) as {
+      node: string;
+      view: { id: string; members: string[] };
+      quorum: { quorate: boolean; votes: number; expected: number };
+    };
+    expect(j.node).toBe("h2");
+    expect(j.view.members).toEqual(names);
+    expect(j.quorum).toMatchObject({ quorate: true, votes: 3, expected: 4 });
+    const b = io();
+    expect(await quorumCommand.run(["--socket", h.daemons.get("h1")?.socket ?? ""], b)).toBe(0);
+    expect(b.text()).toMatch(/Quorate:\s+Yes/);
+    expect(b.text()).toMatch(/Expected votes:\s+4/);
+    expect(b.text()).toMatch(/1\s+1 h1 \(local\)/);
+    const c = io();
+    expect(await membershipCommand.run([], c)).toBe(0);
+    expect(c.text()).toMatch(/h4\s+nodeid 4\s+lost\s+last heard never/);
+    await expect(membershipCommand.run(["--socket", `${h.dir}/nope.sock`], io())).rejects.toThrow(
+      /cannot connect/,
+    );
   });
 
   it("drops and counts each kind of bad datagram", async () => {
