@@ -31,7 +31,10 @@ describe("interactive completion", () => {
     expect(await tab("configure", "primitive x ocf:heartbeat:Dummy params fa")).toEqual(["fake="]);
     expect(await tab("configure", "primitive x Dummy params fake=1 st")).toEqual(["state="]);
     expect(await tab("configure", "primitive x ocf:heartbeat:Dummy op mon")).toEqual(["monitor "]);
-    expect(await tab("configure", "primitive x ocf:heartbeat:Dummy op monitor inter")).toEqual(["interval-origin=", "interval="]);
+    expect(await tab("configure", "primitive x ocf:heartbeat:Dummy op monitor inter")).toEqual([
+      "interval-origin=",
+      "interval=",
+    ]);
   });
 
   it("shows the CIB and the level in the prompt", () => {

@@ -7,7 +7,7 @@ import { parseXml, serializeXml } from "@hacrm/cib";
 import { checkConfiguration } from "../src/crm/check.js";
 import { showObjects } from "../src/crm/printer.js";
 import { fileCibStore } from "../src/crm/store.js";
-import { casesDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
+import { casesDir, corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
 
 /** Small seeded PRNG (mulberry32): a failing seed replays exactly. */
 function prng(seed: number): () => number {
@@ -215,6 +215,8 @@ const runs = Number(process.env["HACRM_FUZZ_RUNS"] ?? 2000);
 const seed = Number(process.env["HACRM_FUZZ_SEED"] ?? 0);
 const cases = loadCases().filter((c) => !c.name.startsWith("session-"));
 const busy = readFileSync(`${casesDir}cmd-delete.initial.xml`, "utf8");
+const emptyCib = readFileSync(`${corpusDir}empty-cib.xml`, "utf8");
+const { normalize } = (await import(`${corpusDir}normalize.mjs`)) as { normalize: (xml: string) => string };
 
 /** One run: only HacrmErrors, no write on failure, at most one valid write on success. */
 async function runOnce(script: string, initial: string): Promise<"ok" | "refused"> {
@@ -230,7 +232,17 @@ async function runOnce(script: string, initial: string): Promise<"ok" | "refused
   for (const w of store.writes) {
     expect(checkConfiguration(w)).toEqual([]);
     expect(parseXml(serializeXml(w), "written")).toEqual(w);
-    showObjects(w);
+    // round trip: what show prints reads back to the same configuration
+    const text = showObjects(w);
+    const again = memoryStore(emptyCib);
+    await newSession(again)
+      .runScript(text, "show")
+      .catch((err: unknown) => {
+        throw new Error(`show output refused: ${String(err)}\n--- script\n${script}\n--- show\n${text}`);
+      });
+    expect(normalize(serializeXml(again.cib)), `script:\n${script}\nshow:\n${text}`).toBe(
+      normalize(serializeXml(w)),
+    );
   }
   return "ok";
 }

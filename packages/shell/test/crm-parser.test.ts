@@ -157,11 +157,16 @@ describe("edit", () => {
       now: () => new Date(0),
       editText: (t) => {
         shown = t;
-        return Promise.resolve(t.replace("fake=1", "fake=2").replace("primitive d2 ocf:heartbeat:Dummy\n", ""));
+        return Promise.resolve(
+          t.replace("fake=1", "fake=2").replace("primitive d2 ocf:heartbeat:Dummy\n", ""),
+        );
       },
     });
     s.level = "configure";
-    await s.runScript("primitive d1 ocf:heartbeat:Dummy params fake=1\nprimitive d2 ocf:heartbeat:Dummy\nedit", "t");
+    await s.runScript(
+      "primitive d1 ocf:heartbeat:Dummy params fake=1\nprimitive d2 ocf:heartbeat:Dummy\nedit",
+      "t",
+    );
     expect(shown).toContain("primitive d1 ocf:heartbeat:Dummy \\\n\tparams fake=1");
     const xml = JSON.stringify(store.cib);
     expect(xml).toContain('"id":"d1-instance_attributes-fake","name":"fake","value":"2"');

@@ -21,8 +21,47 @@ export function refKey(owner: string, ref: string): string {
   return `${owner}\u0000${ref}`;
 }
 
+/** Words that would make `show` output ambiguous if they were ids. */
+export const RESERVED_IDS = new Set([
+  "params",
+  "meta",
+  "utilization",
+  "op",
+  "operations",
+  "op_params",
+  "op_meta",
+  "rule",
+  "and",
+  "or",
+  "attributes",
+  "to",
+  "select",
+  "description",
+  "network",
+  "port-mapping",
+  "storage",
+  "storage-mapping",
+  "primitive",
+  "docker",
+  "rkt",
+  "podman",
+  "defined",
+  "not_defined",
+  "date",
+  "xml",
+  "fencing_topology",
+]);
+
 /** A new object's id must be free. */
 export function claimId(ctx: BuildContext, ids: IdAllocator, w: A.Word, kind: string): void {
+  if (RESERVED_IDS.has(w.text)) {
+    throw semanticError(
+      ctx.source,
+      w.pos,
+      `'${w.text}' is a keyword of the crm language and cannot be an id`,
+      "pick another id",
+    );
+  }
   const existing = findById(ctx.cib, w.text);
   if (existing || ids.has(w.text)) {
     const what = existing ? crmKind(existing.el) : "object";
@@ -337,8 +376,13 @@ export function applyBundle(ctx: BuildContext, b: A.BundleCmd): void {
   const el = element("bundle", { id: b.id.text });
   reserveSetIds(ctx, ids, b.sets);
   for (const s of b.sets) el.children.push(buildSet(ctx, ids, s, b.id.text));
-  const attrs = (pairs: A.NvPair[]): Record<string, string> =>
-    Object.fromEntries(pairs.map((p) => [p.name, p.value]));
+  const attrs = (pairs: A.NvPair[]): Record<string, string> => {
+    for (const p of pairs) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(p.name))
+        throw semanticError(ctx.source, p.pos, `bundle ${b.id.text}: bad attribute name '${p.name}'`);
+    }
+    return Object.fromEntries(pairs.map((p) => [p.name, p.value]));
+  };
   el.children.push(element(b.runtime.name, attrs(b.runtime.attrs)));
   let k = 0;
   const mapping = (name: string, pairs: A.NvPair[]): XmlElement =>
@@ -376,7 +420,19 @@ export function applyMonitor(ctx: BuildContext, m: A.MonitorCmd): void {
     interval: m.interval,
   });
   if (m.role !== undefined) op.attrs["role"] = m.role;
-  if (m.timeout !== undefined) op.attrs["timeout"] = m.timeout;
+  if (m.timeout !== undefined) {
+    try {
+      parseDurationMs(m.timeout);
+    } catch {
+      throw semanticError(
+        ctx.source,
+        m.rsc.pos,
+        `${m.rsc.text}: timeout '${m.timeout}' is not a duration`,
+        "e.g. 20s, 2min, 1h",
+      );
+    }
+    op.attrs["timeout"] = m.timeout;
+  }
   ops.children.push(op);
 }
 

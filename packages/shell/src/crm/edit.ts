@@ -10,6 +10,7 @@ import {
   section,
   semanticError,
 } from "./doc.js";
+import { RESERVED_IDS } from "./build.js";
 import { isValidId } from "./parser.js";
 
 export interface EditContext {
@@ -166,7 +167,8 @@ export function renameObject(ctx: EditContext, args: Word[]): void {
   const [from, to] = args;
   if (!from || !to || args.length !== 2)
     throw semanticError(ctx.source, args[0]?.pos, "rename: expected OLD NEW");
-  if (!isValidId(to.text)) throw semanticError(ctx.source, to.pos, `${to.text}: invalid object id`);
+  if (!isValidId(to.text) || RESERVED_IDS.has(to.text))
+    throw semanticError(ctx.source, to.pos, `${to.text}: invalid object id`);
   if (findById(ctx.cib, to.text))
     throw semanticError(ctx.source, to.pos, `rename: id '${to.text}' is already in use`);
   const found = findById(ctx.cib, from.text);

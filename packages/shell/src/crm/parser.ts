@@ -112,6 +112,15 @@ export function cibScore(text: string): string {
   return m ? `${m[1]}INFINITY` : text;
 }
 
+/** Words printed back without quotes (op names, agents, node names, tickets) must be plain. */
+const PLAIN_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@:+-]*$/;
+
+function plain(c: Cursor, t: { text: string; pos: Pos }, what: string): string {
+  if (!PLAIN_RE.test(t.text))
+    throw c.error(t.pos, `invalid ${what} '${t.text}'`, "letters, digits and _ . @ : + - only");
+  return t.text;
+}
+
 export function isValidId(text: string): boolean {
   return ID_RE.test(text);
 }
@@ -216,7 +225,8 @@ function parseScoreWord(c: Cursor): { score?: string; scoreAttribute?: string } 
   if (!c.isColonWord()) return {};
   const t = c.next() as Token;
   const text = t.text.slice(0, -1);
-  return isScore(text) ? { score: cibScore(text) } : { scoreAttribute: text };
+  if (isScore(text)) return { score: cibScore(text) };
+  return { scoreAttribute: plain(c, { text, pos: t.pos }, "score attribute") };
 }
 
 export function parseRule(c: Cursor): A.Rule {
@@ -358,6 +368,7 @@ function parseOp(c: Cursor): A.Op {
       nameTok?.pos ?? c.here(),
       "expected an operation name after 'op' (monitor, start, stop, ...)",
     );
+  plain(c, nameTok, "operation name");
   const op: A.Op = { name: { text: nameTok.text, pos: nameTok.pos }, attrs: [], extra: [], sets: [] };
   for (;;) {
     if (c.isPair()) {
@@ -385,6 +396,7 @@ function parseAgent(c: Cursor): Pick<A.PrimitiveCmd, "agent" | "template"> {
   }
   c.next();
   if (t.text.startsWith("@")) return { template: { text: t.text.slice(1), pos: t.pos } };
+  plain(c, t, "resource agent");
   const parts = t.text.split(":");
   if (parts.length === 1) return { agent: { cls: "", type: t.text, pos: t.pos } };
   const [cls = "", ...rest] = parts;
@@ -670,7 +682,13 @@ function parseTicket(c: Cursor): A.TicketCmd {
   const t = requireScore(c, "ticket");
   const { items, attrs } = parseItems(c, "role");
   if (countRefs(items) < 1) throw c.expected("a resource");
-  return { cmd: "rsc_ticket", id, ticket: t.text.slice(0, -1), items, attrs };
+  return {
+    cmd: "rsc_ticket",
+    id,
+    ticket: plain(c, { text: t.text.slice(0, -1), pos: t.pos }, "ticket"),
+    items,
+    attrs,
+  };
 }
 
 // ---------------------------------------------------------------- other objects
@@ -690,6 +708,7 @@ function parseNode(c: Cursor): A.NodeCmd {
   const t = c.next();
   if (!t || t.eq >= 0) throw c.error(t?.pos ?? c.here(), "expected a node name");
   const colon = t.text.indexOf(":");
+  plain(c, { text: colon < 0 ? t.text : t.text.slice(0, colon), pos: t.pos }, "node name");
   const n: A.NodeCmd = {
     cmd: "node",
     uname: { text: colon < 0 ? t.text : t.text.slice(0, colon), pos: t.pos },
@@ -745,12 +764,10 @@ function parseFencing(c: Cursor): A.FencingCmd {
       target = { kind: "pattern", value: t.text.slice(t.text.indexOf(":") + 1) };
     } else if (t.text.endsWith(":") && !t.quoted) target = { kind: "node", value: t.text.slice(0, -1) };
     else {
-      const devices = t.text
-        .split(",")
-        .map((d, k, all) => ({
-          text: d,
-          pos: { line: t.pos.line, col: t.pos.col + all.slice(0, k).join(",").length + (k > 0 ? 1 : 0) },
-        }));
+      const devices = t.text.split(",").map((d, k, all) => ({
+        text: d,
+        pos: { line: t.pos.line, col: t.pos.col + all.slice(0, k).join(",").length + (k > 0 ? 1 : 0) },
+      }));
       for (const d of devices) if (!isValidId(d.text)) throw c.error(d.pos, `${d.text}: invalid device id`);
       f.levels.push({ ...(target ? { target } : {}), devices });
     }

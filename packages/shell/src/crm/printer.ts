@@ -28,7 +28,7 @@ export function quote(v: string): string {
 }
 
 function pair(name: string, value: string): string {
-  return `${name}=${quote(value)}`;
+  return `${/^[A-Za-z0-9_.:#@/+-]+$/.test(name) ? name : quote(name)}=${quote(value)}`;
 }
 
 const kids = (el: XmlElement, name?: string): XmlElement[] =>
@@ -201,7 +201,7 @@ function resourceObjects(resources: XmlElement): XmlElement[] {
     }
   };
   visit(resources);
-  return [...out.filter((r) => r.name === "template"), ...out.filter((r) => r.name !== "template")];
+  return out;
 }
 
 function printNode(n: XmlElement): string[] {
@@ -226,19 +226,19 @@ function printResourceSets(c: XmlElement, qualAttr: string, minSimple: number): 
       .join(" ");
     const seq = s.attrs["sequential"];
     const ra = s.attrs["require-all"];
-    if (seq === "false" && ra === "false") {
-      parts.push(`[ ${refs} ]`);
-      prevPlain = false;
-    } else if (seq === "false") {
-      parts.push(`( ${refs}${ra !== undefined ? ` require-all=${ra}` : ""} )`);
-      prevPlain = false;
-    } else if (!prevPlain && ra === undefined && !(sets.length === 1 && total <= minSimple)) {
+    const extra = Object.entries(s.attrs)
+      .filter(([k]) => !["id", "sequential", "require-all", qualAttr].includes(k))
+      .map(([k, v]) => ` ${pair(k, v)}`)
+      .join("");
+    const raText = ra !== undefined ? ` require-all=${ra}` : "";
+    if (seq === "false" && ra === "false") parts.push(`[ ${refs}${extra} ]`);
+    else if (seq === "false") parts.push(`( ${refs}${raText}${extra} )`);
+    else if (!prevPlain && ra === undefined && extra === "" && !(sets.length === 1 && total <= minSimple)) {
       parts.push(refs);
       prevPlain = true;
-    } else {
-      parts.push(`( ${refs} sequential=true${ra !== undefined ? ` require-all=${ra}` : ""} )`);
-      prevPlain = false;
-    }
+      continue;
+    } else parts.push(`( ${refs} sequential=true${raText}${extra} )`);
+    prevPlain = false;
   }
   return parts.join(" ");
 }
@@ -412,11 +412,7 @@ export function crmObjects(cib: XmlElement): Printed[] {
   for (const al of findSection(cib, "alerts")?.children ?? [])
     out.push({ id: a(al, "id"), segs: printAlert(al) });
   const acls = findSection(cib, "acls")?.children ?? [];
-  for (const el of [
-    ...acls.filter((x) => x.name === "acl_role"),
-    ...acls.filter((x) => x.name !== "acl_role"),
-  ])
-    out.push({ id: a(el, "id"), segs: printAcl(el) });
+  for (const el of acls) out.push({ id: a(el, "id"), segs: printAcl(el) });
   return out;
 }
 
