@@ -173,3 +173,31 @@ describe("edit", () => {
     expect(xml).not.toContain('"d2"');
   });
 });
+
+describe("edit refuses what crm syntax cannot carry", () => {
+  it("does not open the editor when the configuration holds elements show cannot print", async () => {
+    const store = memoryStore(
+      empty.replace(
+        "<resources/>",
+        '<resources><primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"><frob id="x"/></primitive></resources>',
+      ),
+    );
+    const { Session } = await import("../src/crm/session.js");
+    const { agents } = await import("./crm-helpers.js");
+    let opened = false;
+    const s = new Session({
+      store,
+      agents: agents(),
+      out: () => undefined,
+      info: () => undefined,
+      now: () => new Date(0),
+      editText: (t) => {
+        opened = true;
+        return Promise.resolve(t);
+      },
+    });
+    s.level = "configure";
+    await expect(s.runScript("edit", "t")).rejects.toThrow(/edit would lose parts/);
+    expect(opened).toBe(false);
+  });
+});

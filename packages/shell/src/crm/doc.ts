@@ -157,3 +157,34 @@ export function setChild(parent: XmlElement, name: string, id: string): XmlEleme
   parent.children.push(el);
   return el;
 }
+
+const SET_RANK: Record<string, number> = {
+  instance_attributes: 0,
+  meta_attributes: 1,
+  utilization: 2,
+  operations: 3,
+};
+const SET_PARENTS = new Set(["primitive", "template", "group", "clone", "master", "bundle", "node", "op"]);
+
+/** Canonical text of an element: attributes sorted, attribute sets first where their place does not matter. */
+function canonical(el: XmlElement): string {
+  const attrs = Object.entries(el.attrs)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(" ");
+  let kids = el.children;
+  if (SET_PARENTS.has(el.name))
+    kids = [...kids].sort((x, y) => (SET_RANK[x.name] ?? 4) - (SET_RANK[y.name] ?? 4));
+  return `<${el.name} ${attrs}>${el.text ?? ""}${kids.map(canonical).join("")}</${el.name}>`;
+}
+
+/** Do two CIBs hold the same configuration (ignoring attribute order and where attribute sets sit)? */
+export function sameConfiguration(a: XmlElement, b: XmlElement): boolean {
+  const sections = (cib: XmlElement): string =>
+    configuration(cib)
+      .children.filter((s) => s.children.length > 0 || Object.keys(s.attrs).length > 0)
+      .map(canonical)
+      .sort()
+      .join("");
+  return sections(a) === sections(b);
+}

@@ -12,7 +12,7 @@ import {
 } from "./build.js";
 import { checkConfiguration } from "./check.js";
 import { applyColocation, applyLocation, applyOrder, applyTicket } from "./constraints.js";
-import { configuration, semanticError } from "./doc.js";
+import { configuration, sameConfiguration, semanticError } from "./doc.js";
 import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "./edit.js";
 import { splitCommands, syntaxError, type CommandLine, type Pos } from "./lexer.js";
 import {
@@ -284,21 +284,36 @@ export class Session {
     if (!this.deps.editText) throw semanticError(source, args[0]?.pos, "edit needs a terminal and $EDITOR");
     const names = args.map((a) => a.text);
     const before = showObjects(cib, names);
+    const unchanged = await this.reapply(cib, names, before);
+    if (!sameConfiguration(unchanged, cib)) {
+      throw semanticError(
+        source,
+        args[0]?.pos,
+        "edit would lose parts of the configuration that crm syntax cannot express",
+        "use 'show xml' and edit the CIB file instead",
+      );
+    }
     const after = await this.deps.editText(before);
     if (after === before) return;
+    const work = await this.reapply(cib, names, after);
+    cib.children = work.children;
+  }
+
+  /** The CIB with the named objects (all when none) replaced by what `text` builds. */
+  private async reapply(cib: XmlElement, names: string[], text: string): Promise<XmlElement> {
     const scratch = new Session({
       ...this.deps,
+      info: () => undefined,
       store: {
         label: "edit",
         read: () => Promise.resolve(emptied(cib, names)),
         write: () => Promise.resolve(),
       },
     });
-    scratch.level = "configure";
-    const lines = splitCommands(after, "edit");
     const work = await scratch.cib();
-    for (const line of lines) await scratch.apply(work, parseConfigure(line, "edit"), "edit");
-    cib.children = work.children;
+    for (const line of splitCommands(text, "edit"))
+      await scratch.apply(work, parseConfigure(line, "edit"), "edit");
+    return work;
   }
 }
 
