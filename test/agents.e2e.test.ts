@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
@@ -226,23 +234,14 @@ describe("agents through the executor", () => {
   });
 
   it("IPaddr adds and removes the address inside the namespace only, run by `hacrm ra exec` there", () => {
-    const loader = `file://${repo}/node_modules/tsx/dist/loader.mjs`;
+    // the built hacrm when there is one (`make test` builds), else the sources through tsx
+    const hacrm = existsSync(`${repo}/packages/shell/dist/commands/ra.js`)
+      ? [`${repo}/bin/hacrm`]
+      : ["--import", `file://${repo}/node_modules/tsx/dist/loader.mjs`, `${repo}/packages/shell/src/cli.ts`];
     const ra = (...args: string[]): number =>
       spawnSync(
         "ip",
-        [
-          "netns",
-          "exec",
-          netns,
-          process.execPath,
-          "--import",
-          loader,
-          `${repo}/packages/shell/src/cli.ts`,
-          "ra",
-          "exec",
-          "ocf:hacrm:IPaddr",
-          ...args,
-        ],
+        ["netns", "exec", netns, process.execPath, ...hacrm, "ra", "exec", "ocf:hacrm:IPaddr", ...args],
         {
           env: { ...process.env, HACRM_STATE_DIR: `${root}/ipaddr` },
           encoding: "utf8",
