@@ -168,7 +168,7 @@ export class Allocator {
     }
     for (const col of c.withDependents) {
       if (!hasInfluence(col)) continue;
-      c.allowed = mergeDependent(ws, col.dependent, c.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`);
+      c.allowed = mergeDependent(ws, col.dependent, c.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`, true);
     }
     this.distribute(c);
     if (c.promotable) this.promotion.push(...setPromotionRoles(ws, c));

@@ -159,6 +159,7 @@ export function mergeDependent(
   work: Map<string, NodeScore>,
   factor: number,
   label: string,
+  onlyPositive = false,
 ): Map<string, NodeScore> {
   if (dep.merging) return work;
   dep.merging = true;
@@ -176,7 +177,16 @@ export function mergeDependent(
       next.set(nid, e);
       continue;
     }
-    next.set(nid, { score: addScores(e.score, add), parts: [...e.parts, { source: label, score: add }] });
+    let score = addScores(e.score, add);
+    if (onlyPositive && score < 0 && e.score >= 0) {
+      // Clones take only positive pulls from their dependents: never below zero here.
+      if (e.score === 0) {
+        next.set(nid, e);
+        continue;
+      }
+      score = 1;
+    }
+    next.set(nid, { score, parts: [...e.parts, { source: label, score: score - e.score }] });
   }
   let result = next;
   if (!canRunAny(ws, next)) result = work;
