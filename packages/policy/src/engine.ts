@@ -87,6 +87,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   orderAll(ws, set);
   createProbes(ws, set);
   propagate(set);
+  for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
   createMonitors(ws, set);
   const graph = buildGraph(set);
   const { actions, placement } = summarize(ws, set);
@@ -118,6 +119,29 @@ function finalScores(ws: WorkingSet): ScoreReport[] {
     }
   }
   return out;
+}
+
+/**
+ * A resource that must be colocated with a primary whose start cannot run
+ * cannot start either (Pacemaker blocks mandatory colocation dependents).
+ * Returns whether anything changed.
+ */
+function blockColocatedDependents(ws: WorkingSet, set: ActionSet): boolean {
+  let changed = false;
+  for (const c of ws.colocations) {
+    if (c.score < 1_000_000 || c.primary.kind !== "primitive" || c.dependent.kind !== "primitive") continue;
+    const pNode = c.primary.allocatedTo;
+    const pStart = pNode ? set.get(c.primary, "start", pNode) : undefined;
+    if (!pStart || pStart.runnable) continue;
+    const dNode = c.dependent.allocatedTo;
+    const dStart = dNode ? set.get(c.dependent, "start", dNode) : undefined;
+    if (dStart && dStart.runnable) {
+      dStart.runnable = false;
+      dStart.reason = `colocation with ${c.primary.id}`;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** Probes (monitor interval 0) where a resource's state on a node is unknown. */
