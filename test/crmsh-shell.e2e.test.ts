@@ -42,7 +42,7 @@ describe("interactive hacrm in a terminal (tmux)", () => {
     dir = mkdtempSync(join(tmpdir(), "hacrm-tty-"));
     cib = join(dir, "cib.xml");
     copyFileSync(join(corpus, "cases/cmd-rename.initial.xml"), cib);
-    const cmd = `CIB_file=${cib} HACRM_HISTORY=${join(dir, "history")} OCF_ROOT=/usr/lib/ocf ${join(repo, "bin/hacrm")}; sleep 30`;
+    const cmd = `EDITOR='sed -i s/fake=1/fake=7/' CIB_file=${cib} HACRM_HISTORY=${join(dir, "history")} OCF_ROOT=/usr/lib/ocf ${join(repo, "bin/hacrm")}; sleep 30`;
     await tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd);
   }, 180_000);
 
@@ -75,12 +75,18 @@ describe("interactive hacrm in a terminal (tmux)", () => {
     await type("primitve x ocf:heartbeat:Dummy", "Enter");
     await waitFor(/ERROR: <input>:1:1: configure\.primitve: No such command \(did you mean 'primitive'\?\)/);
 
+    // edit: $EDITOR (here a sed script) changes the crm text of one object
+    await type("edit web", "Enter");
+    await type("show web", "Enter");
+    await waitFor("params fake=7");
+
     expect(readFileSync(cib, "utf8")).not.toContain('id="web"');
     await type("commit", "Enter");
     await type("up", "Enter");
     await waitFor(/hacrm\(cib\.xml\)#\s*$/m);
     const written = readFileSync(cib, "utf8");
     expect(written).toContain('<primitive id="web" class="ocf" provider="heartbeat" type="Dummy">');
+    expect(written).toContain('<nvpair id="web-instance_attributes-fake" name="fake" value="7"/>');
     expect(written).toContain('<rsc_colocation id="web-with-g1" score="INFINITY" rsc="web" with-rsc="g1"/>');
     expect(written).toMatch(/epoch="3"/);
 

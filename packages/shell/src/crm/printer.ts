@@ -418,17 +418,17 @@ export function crmObjects(cib: XmlElement): Printed[] {
 
 function pick(all: Printed[], names: string[]): Printed[] {
   if (names.length === 0) return all;
-  return names.map((n) => {
-    const p = all.find((o) => o.id === n || o.alt === n);
-    if (!p)
+  for (const n of names) {
+    if (!all.some((o) => o.id === n || o.alt === n)) {
       throw new HacrmError({
         code: "CRM_NO_OBJECT",
         where: n,
         message: `object ${n} does not exist`,
         hint: "'show' lists every object",
       });
-    return p;
-  });
+    }
+  }
+  return all.filter((o) => names.includes(o.id) || (o.alt !== undefined && names.includes(o.alt)));
 }
 
 /** `show [NAME...]`: crm syntax, one command per object, long ones continued with `\`. */

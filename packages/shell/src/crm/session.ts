@@ -1,5 +1,5 @@
 import { HacrmError, isHacrmError } from "@hacrm/common";
-import { cloneElement, serializeXml, type XmlElement } from "@hacrm/cib";
+import { cloneElement, serializeXml, walk, type XmlElement } from "@hacrm/cib";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
 import {
@@ -12,7 +12,7 @@ import {
 } from "./build.js";
 import { checkConfiguration } from "./check.js";
 import { applyColocation, applyLocation, applyOrder, applyTicket } from "./constraints.js";
-import { configuration, sameConfiguration, semanticError } from "./doc.js";
+import { RESOURCE_ELEMENTS, configuration, findResource, sameConfiguration, semanticError } from "./doc.js";
 import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "./edit.js";
 import { splitCommands, syntaxError, type CommandLine, type Pos } from "./lexer.js";
 import {
@@ -282,7 +282,21 @@ export class Session {
 
   private async edit(cib: XmlElement, args: A.Word[], source: string): Promise<void> {
     if (!this.deps.editText) throw semanticError(source, args[0]?.pos, "edit needs a terminal and $EDITOR");
-    const names = args.map((a) => a.text);
+    for (const a of args) {
+      const r = findResource(cib, a.text);
+      if (r && RESOURCE_ELEMENTS.has(r.parent.name)) {
+        throw semanticError(
+          source,
+          a.pos,
+          `${a.text} is inside ${r.parent.attrs["id"] ?? "a container"}`,
+          `edit ${r.parent.attrs["id"] ?? "the container"} instead`,
+        );
+      }
+    }
+    const names = withMembers(
+      cib,
+      args.map((a) => a.text),
+    );
     const before = showObjects(cib, names);
     const unchanged = await this.reapply(cib, names, before);
     if (!sameConfiguration(unchanged, cib)) {
@@ -313,7 +327,34 @@ export class Session {
     const work = await scratch.cib();
     for (const line of splitCommands(text, "edit"))
       await scratch.apply(work, parseConfigure(line, "edit"), "edit");
+    keepOrder(cib, work);
     return work;
+  }
+}
+
+/** A container is edited with its members (they are printed before it). */
+function withMembers(cib: XmlElement, names: string[]): string[] {
+  const out = new Set(names);
+  for (const n of names) {
+    const r = findResource(cib, n);
+    if (r)
+      for (const el of walk(r.el))
+        if (RESOURCE_ELEMENTS.has(el.name) && el.attrs["id"]) out.add(el.attrs["id"]);
+  }
+  return [...out];
+}
+
+/** Objects that were there before the edit stay where they were; new ones go last. */
+function keepOrder(before: XmlElement, after: XmlElement): void {
+  for (const sec of configuration(after).children) {
+    const old = configuration(before).children.find((c) => c.name === sec.name);
+    if (!old) continue;
+    const rank = new Map(old.children.map((c, k) => [c.attrs["id"] ?? `#${k}`, k]));
+    const r = (c: XmlElement): number => rank.get(c.attrs["id"] ?? "") ?? Number.MAX_SAFE_INTEGER;
+    sec.children = sec.children
+      .map((c, k) => ({ c, k }))
+      .sort((x, y) => r(x.c) - r(y.c) || x.k - y.k)
+      .map((x) => x.c);
   }
 }
 
