@@ -6,6 +6,7 @@ const coreFiles = [
   "packages/policy/src/**/*.ts",
   "packages/membership/src/core/**/*.ts",
   "packages/cib/src/core/**/*.ts",
+  "packages/lrm/src/core/**/*.ts",
 ];
 const impure = [
   { name: "Date", message: "Cores take `now` as an argument." },
