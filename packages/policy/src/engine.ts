@@ -55,6 +55,7 @@ export function unpackCib(cib: XmlElement, nowSec: number): WorkingSet {
     orders: [],
     locations: [],
     rscDefaults: unpackDefaults(cib, ids, "rsc_defaults"),
+    cloneTemplates: new Map(),
     opDefaults: unpackDefaults(cib, ids, "op_defaults"),
     warnings: [],
   };
@@ -71,8 +72,8 @@ export function unpackCib(cib: XmlElement, nowSec: number): WorkingSet {
 export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResult {
   const doc = typeof cib === "string" ? parseXml(cib, "<cib>") : cib;
   const ws = unpackCib(doc, nowSec);
-  const bans = unpackStatus(doc, ws);
   const ids = buildIdIndex(doc);
+  const bans = unpackStatus(doc, ws, ids);
   unpackConstraints(doc, ws, ids);
   for (const p of ws.primitives) if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started") p.role = "Unpromoted";
   for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);

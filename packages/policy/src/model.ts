@@ -190,6 +190,8 @@ export interface WorkingSet {
   orders: OrderConstraint[];
   locations: LocationConstraint[];
   rscDefaults: Map<string, string>;
+  /** Each clone's child element, to create orphaned instances found in the status section. */
+  cloneTemplates: Map<Rsc, import("@hacrm/cib").XmlElement>;
   opDefaults: Map<string, string>;
   warnings: string[];
 }

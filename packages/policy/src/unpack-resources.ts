@@ -166,6 +166,7 @@ function unpackClone(el: XmlElement, ctx: UnpackCtx, nodeCount: number): Rsc {
   register(rsc, ctx);
   const child = el.children.find((c) => c.name === "primitive" || c.name === "group");
   if (!child) return rsc;
+  ctx.ws.cloneTemplates.set(rsc, child);
   for (let i = 0; i < rsc.cloneMax; i++) {
     const inst = addInstance(rsc, child, ctx, i);
     inst.instance = i;
@@ -174,7 +175,7 @@ function unpackClone(el: XmlElement, ctx: UnpackCtx, nodeCount: number): Rsc {
 }
 
 /** Create clone instance number `i` (also used for orphaned instances found in status). */
-export function addInstance(clone: Rsc, child: XmlElement, ctx: UnpackCtx, i: number): Rsc {
+export function addInstance(clone: Rsc, child: XmlElement, ctx: { ws: WorkingSet; ids: IdIndex }, i: number): Rsc {
   const suffix = `:${i}`;
   const inst =
     child.name === "group" ? unpackGroup(child, clone, ctx, suffix) : unpackPrimitive(child, clone, ctx, suffix);

@@ -1,6 +1,7 @@
 import type { XmlElement } from "@hacrm/cib";
 import { roleRank, type PNode, type Role, type Rsc, type WorkingSet } from "./model.js";
-import { addOrphan, allPrimitives } from "./unpack-resources.js";
+import { addInstance, addOrphan, allPrimitives } from "./unpack-resources.js";
+import type { IdIndex } from "./nvpairs.js";
 import { INFINITY, parseScore } from "./scores.js";
 import { section } from "./unpack-config.js";
 
@@ -191,11 +192,30 @@ function memberOf(inst: Rsc, baseId: string): Rsc | undefined {
   return inst.children.find((c) => c.baseId === baseId);
 }
 
+/** An instance beyond clone-max, active in the status section: it is stopped. */
+function orphanInstance(clone: Rsc, ctx: { ws: WorkingSet; ids: IdIndex }): Rsc | undefined {
+  const tpl = ctx.ws.cloneTemplates.get(clone);
+  if (!tpl) return undefined;
+  const n = Math.max(clone.cloneMax, ...clone.children.map((c) => c.instance + 1));
+  const inst = addInstance(clone, tpl, ctx, n);
+  for (const p of [inst, ...allPrimitives(inst)]) {
+    p.orphan = true;
+    p.targetRole = "Stopped";
+  }
+  return inst;
+}
+
 function instanceActive(inst: Rsc): boolean {
   return allPrimitives(inst).some((p) => p.runningOn.length > 0);
 }
 
-function placeAnonymous(clone: Rsc, node: PNode, entries: { el: XmlElement; base: string; suffix: number }[], bans: Ban[]): void {
+function placeAnonymous(
+  clone: Rsc,
+  node: PNode,
+  entries: { el: XmlElement; base: string; suffix: number }[],
+  bans: Ban[],
+  ctx: { ws: WorkingSet; ids: IdIndex },
+): void {
   const sample = clone.children[0];
   if (!sample) return;
   const results = entries.map((e) => {
@@ -224,6 +244,7 @@ function placeAnonymous(clone: Rsc, node: PNode, entries: { el: XmlElement; base
     }
   }
   chosen ??= clone.children.find((c) => !instanceActive(c));
+  if (!chosen) chosen = orphanInstance(clone, ctx);
   if (!chosen) return;
   for (const r of results) {
     const m = memberOf(chosen, r.e.base);
@@ -232,7 +253,7 @@ function placeAnonymous(clone: Rsc, node: PNode, entries: { el: XmlElement; base
 }
 
 /** Read the status section into the resources' current state. Returns hard-error bans. */
-export function unpackStatus(cib: XmlElement, ws: WorkingSet): Ban[] {
+export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban[] {
   const bans: Ban[] = [];
   const anon = anonymousBases(ws);
   const statusEl = section(cib, "status");
@@ -264,7 +285,11 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet): Ban[] {
       if (orphan.kind !== "primitive") continue;
       recordResult(orphan, node, replayHistory(orphan, el), bans);
     }
-    for (const [clone, entries] of perClone) placeAnonymous(clone, node, entries, bans);
+    for (const [clone, entries] of perClone) {
+      if (clone.children[0]?.kind === "primitive" && entries.length > 1) {
+        for (const e of entries) placeAnonymous(clone, node, [e], bans, { ws, ids });
+      } else placeAnonymous(clone, node, entries, bans, { ws, ids });
+    }
   }
   addFailcountBans(ws, bans);
   return bans;
