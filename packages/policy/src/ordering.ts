@@ -33,27 +33,29 @@ function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: strin
     return;
   }
   const thenAction = thenEndpoint(set, then, tTask);
-  if (first.kind === "clone" && then.kind === "primitive" && flags & F_IMPLIES_THEN) {
+  if (first.kind === "clone" && then.kind !== "clone" && flags & F_IMPLIES_THEN) {
     // A clone "implies" its dependents only through its instances on the dependent's own node.
     set.order(firstEndpoint(set, first, fTask), thenAction, flags & ~F_IMPLIES_THEN, source);
-    if (!thenAction.node) return;
+    const node = thenAction.node ?? (then.kind === "group" ? then.children[0]?.allocatedTo : undefined);
+    if (!node) return;
     for (const inst of first.children) {
       for (const p of inst.kind === "group" ? inst.children : [inst]) {
-        const a = set.get(p, fTask, thenAction.node);
-        if (a) set.order(a, thenAction, F_IMPLIES_THEN, `${source} (on ${thenAction.node.uname})`);
+        const a = set.get(p, fTask, node);
+        if (a) set.order(a, thenAction, F_IMPLIES_THEN, `${source} (on ${node.uname})`);
       }
     }
     return;
   }
   const firstAction = firstEndpoint(set, first, fTask);
-  if (then.kind === "clone" && first.kind === "primitive" && flags & F_IMPLIES_FIRST) {
+  if (then.kind === "clone" && first.kind !== "clone" && flags & F_IMPLIES_FIRST) {
     // Likewise, only the clone's instances on the first resource's node force it to act.
     set.order(firstAction, thenAction, flags & ~F_IMPLIES_FIRST, source);
-    if (!firstAction.node) return;
+    const node = firstAction.node ?? (first.kind === "group" ? first.children[0]?.runningOn[0] : undefined);
+    if (!node) return;
     for (const inst of then.children) {
       for (const p of inst.kind === "group" ? inst.children : [inst]) {
-        const a = set.get(p, tTask, firstAction.node);
-        if (a) set.order(firstAction, a, F_IMPLIES_FIRST, `${source} (on ${firstAction.node.uname})`);
+        const a = set.get(p, tTask, node);
+        if (a) set.order(firstAction, a, F_IMPLIES_FIRST, `${source} (on ${node.uname})`);
       }
     }
     return;
