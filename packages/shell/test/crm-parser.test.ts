@@ -201,3 +201,24 @@ describe("edit refuses what crm syntax cannot carry", () => {
     expect(opened).toBe(false);
   });
 });
+
+describe("advice that does not stop a command", () => {
+  it("warns about misspelt property and meta names, with the close known name", async () => {
+    const store = memoryStore(empty);
+    const out: string[] = [];
+    await newSession(store, out).runScript(
+      "property stonith-enable=false\nprimitive d1 ocf:heartbeat:Dummy meta target_role=Stopped op monitor interval=10s timeout=5s",
+      "t.crm",
+    );
+    expect(out).toContain(
+      "WARNING: t.crm:1:10: cib-bootstrap-options: unknown property 'stonith-enable' (did you mean 'stonith-enabled'?)",
+    );
+    expect(out).toContain(
+      "WARNING: t.crm:2:39: d1: unknown meta attribute 'target_role' (did you mean 'target-role'?)",
+    );
+    expect(
+      out.some((l) => /d1: specified timeout 5s for monitor is smaller than the advised 20s/.test(l)),
+    ).toBe(true);
+    expect(store.writes).toHaveLength(1);
+  });
+});

@@ -4,6 +4,7 @@ import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
 import { IdAllocator, crmKind, findById, findResource, section, semanticError, setChild } from "./doc.js";
 import type { Pos } from "./lexer.js";
+import { META_ATTRIBUTES, unknownNames } from "./names.js";
 import { closest } from "./parser.js";
 
 /** Everything a configure command may touch while it builds XML. */
@@ -227,6 +228,14 @@ async function checkParams(ctx: BuildContext, id: string, agent: string, sets: A
   }
 }
 
+function adviseMeta(ctx: BuildContext, id: string, sets: A.AttrSet[]): void {
+  for (const s of sets) {
+    if (s.element !== "meta_attributes") continue;
+    for (const w of unknownNames(s, META_ATTRIBUTES, "meta attribute", id))
+      ctx.warn(`WARNING: ${ctx.source}:${w}`);
+  }
+}
+
 /** crmsh's advice: an op timeout below the agent's advised one is allowed, with a warning. */
 async function adviseTimeouts(ctx: BuildContext, id: string, agent: string, ops: A.Op[]): Promise<void> {
   for (const op of ops) {
@@ -313,6 +322,7 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
   if (p.opsId) claimId(ctx, ids, p.opsId, "operations");
   reserveSetIds(ctx, ids, p.sets);
   for (const s of p.sets) el.children.push(buildSet(ctx, ids, s, p.id.text));
+  adviseMeta(ctx, p.id.text, p.sets);
   const ops = buildOperations(ctx, ids, p);
   if (ops) el.children.push(ops);
   section(ctx.cib, "resources").children.push(el);
@@ -360,6 +370,7 @@ export function applyContainer(ctx: BuildContext, c: A.ContainerCmd): void {
   if (c.description !== undefined) el.attrs["description"] = c.description;
   reserveSetIds(ctx, ids, c.sets);
   for (const s of c.sets) el.children.push(buildSet(ctx, ids, s, c.id.text));
+  adviseMeta(ctx, c.id.text, c.sets);
   const seen = new Set<string>();
   for (const m of c.members) {
     if (seen.has(m.text)) throw semanticError(ctx.source, m.pos, `${m.text} is listed twice`);

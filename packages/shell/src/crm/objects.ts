@@ -2,6 +2,7 @@ import { element, type XmlElement } from "@hacrm/cib";
 import type * as A from "./ast.js";
 import { buildRule, buildSet, claimId, nvpair, refKey, type BuildContext } from "./build.js";
 import { IdAllocator, findById, section, semanticError } from "./doc.js";
+import { CLUSTER_OPTIONS, META_ATTRIBUTES, unknownNames } from "./names.js";
 
 const PROPERTY_SECTIONS = {
   property: { section: "crm_config", set: "cluster_property_set", default: "cib-bootstrap-options" },
@@ -14,6 +15,9 @@ export function applyProperty(ctx: BuildContext, p: A.PropertyCmd): void {
   const kind = PROPERTY_SECTIONS[p.cmd];
   const sec = section(ctx.cib, kind.section);
   const setId = p.set.id?.text ?? kind.default;
+  const known = p.cmd === "property" ? CLUSTER_OPTIONS : META_ATTRIBUTES;
+  for (const w of unknownNames(p.set, known, p.cmd === "property" ? "property" : "attribute", setId))
+    ctx.warn(`WARNING: ${ctx.source}:${w}`);
   const ids = new IdAllocator(ctx.cib);
   let set = sec.children.find((c) => c.name === kind.set && c.attrs["id"] === setId);
   if (!set) {
