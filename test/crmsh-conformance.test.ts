@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -88,6 +88,22 @@ describe("top-level hacrm resource / node / property on a CIB file", () => {
       sets: Array<{ properties: Record<string, string> }>;
     };
     expect(props.sets[0]?.properties["no-quorum-policy"]).toBe("stop");
+  });
+
+  it("standby for a reboot and cleanup change only the status section (num_updates, not epoch)", async () => {
+    const lrm =
+      '<node_state id="node1" uname="node1"><lrm id="node1"><lrm_resources><lrm_resource id="d1" class="ocf" provider="heartbeat" type="Dummy"/></lrm_resources></lrm></node_state>';
+    writeFileSync(cib, readFileSync(cib, "utf8").replace("<status/>", `<status>${lrm}</status>`));
+    const epoch = (): string => /epoch="(\d+)"/.exec(readFileSync(cib, "utf8"))?.[1] ?? "";
+    const before = epoch();
+    expect((await run("node", "standby", "node2", "reboot")).status).toBe(0);
+    expect(readFileSync(cib, "utf8")).toMatch(
+      /<nvpair id="status-node2-standby" name="standby" value="on"\/>/,
+    );
+    const cleaned = await run("resource", "cleanup", "d1");
+    expect(cleaned.err).toMatch(/1 operation history entry removed/);
+    expect(readFileSync(cib, "utf8")).not.toContain('<lrm_resource id="d1"');
+    expect(epoch()).toBe(before);
   });
 
   it("refuses an unknown resource with a non-zero exit and leaves the file alone", async () => {

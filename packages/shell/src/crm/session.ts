@@ -76,12 +76,18 @@ export class Session {
     return this.working;
   }
 
+  /** The configuration differs from what was read or last committed. */
   get dirty(): boolean {
     if (!this.working || !this.original) return false;
-    return (
-      serializeXml(configuration(this.working), { indent: "" }) !==
-      serializeXml(configuration(this.original), { indent: "" })
-    );
+    return this.changed(this.working, this.original, "configuration");
+  }
+
+  private changed(a: XmlElement, b: XmlElement, part: string): boolean {
+    const text = (cib: XmlElement): string => {
+      const el = cib.children.find((c) => c.name === part);
+      return el ? serializeXml(el, { indent: "" }) : "";
+    };
+    return text(a) !== text(b);
   }
 
   /** Run a whole script (batch mode). Stops at the first error: nothing after the last commit is written. */
@@ -167,7 +173,7 @@ export class Session {
     };
     if (level === "resource") resourceCommand(ctx, args);
     else nodeCommand(ctx, args);
-    if (this.dirty) await this.commit(source);
+    await this.commit(source);
   }
 
   private async configure(line: CommandLine, source: string): Promise<"continue" | "quit"> {
@@ -270,11 +276,14 @@ export class Session {
   /** Check the working CIB and write it; nothing is written when a check fails. */
   async commit(source: string): Promise<void> {
     const cib = await this.cib();
-    if (!this.dirty) return;
+    const original = this.original as XmlElement;
+    const configChanged = this.dirty;
+    if (!configChanged && !this.changed(cib, original, "status")) return;
     const problems = checkConfiguration(cib);
     if (problems.length > 0) throw this.problemError(problems, source);
     const next = cloneElement(cib);
-    bumpEpoch(next, this.deps.now());
+    if (configChanged) bumpEpoch(next, this.deps.now());
+    else next.attrs["num_updates"] = String((Number.parseInt(next.attrs["num_updates"] ?? "0", 10) || 0) + 1);
     await this.deps.store.write(next);
     this.original = next;
     this.working = cloneElement(next);

@@ -239,6 +239,16 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
     case "cleanup":
       cleanup(ctx, args);
       return;
+    case "restart":
+    case "failcount":
+    case "refresh":
+    case "operations":
+      throw semanticError(
+        ctx.source,
+        verb.pos,
+        `resource ${v} needs a running cluster`,
+        "offline (CIB_file) there is nothing to act on",
+      );
     case "meta":
     case "param":
     case "utilization": {
@@ -304,6 +314,43 @@ export const NODE_VERBS = [
   "show",
 ];
 
+/** `standby|online NODE [forever|reboot]`: permanent in the node's set, or transient in the status section. */
+function standby(ctx: TopContext, on: boolean, args: Word[]): void {
+  const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
+  const uname = n.attrs["uname"] ?? n.attrs["id"] ?? "";
+  const lifetime = args[2];
+  if (lifetime && lifetime.text !== "forever" && lifetime.text !== "reboot") {
+    throw semanticError(
+      ctx.source,
+      lifetime.pos,
+      `lifetime must be forever or reboot, found '${lifetime.text}'`,
+    );
+  }
+  const value = on ? "on" : "off";
+  if (lifetime?.text !== "reboot") {
+    upsertNvpair(ctx.cib, n, "instance_attributes", `${uname}-instance_attributes`, "standby", value);
+    return;
+  }
+  const id = n.attrs["id"] ?? uname;
+  let status = ctx.cib.children.find((c) => c.name === "status");
+  if (!status) {
+    status = element("status");
+    ctx.cib.children.push(status);
+  }
+  let state = status.children.find((c) => c.name === "node_state" && c.attrs["id"] === id);
+  if (!state) {
+    state = element("node_state", { id, uname });
+    status.children.push(state);
+  }
+  let transient = state.children.find((c) => c.name === "transient_attributes");
+  if (!transient) {
+    transient = element("transient_attributes", { id });
+    state.children.push(transient);
+  }
+  upsertNvpair(ctx.cib, transient, "instance_attributes", `status-${id}`, "standby", value);
+  ctx.info(`${uname} is in standby until it reboots (status section)`);
+}
+
 function listNodes(ctx: TopContext): void {
   const rows = section(ctx.cib, "nodes").children.map((n) => ({
     id: n.attrs["id"] ?? "",
@@ -330,19 +377,9 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
   const verb = need(ctx, args, 0, "a node command");
   switch (verb.text) {
     case "standby":
-    case "online": {
-      const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
-      const uname = n.attrs["uname"] ?? n.attrs["id"] ?? "";
-      upsertNvpair(
-        ctx.cib,
-        n,
-        "instance_attributes",
-        `${uname}-instance_attributes`,
-        "standby",
-        verb.text === "standby" ? "on" : "off",
-      );
+    case "online":
+      standby(ctx, verb.text === "standby", args);
       return;
-    }
     case "maintenance":
     case "ready": {
       const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
