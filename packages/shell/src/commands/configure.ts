@@ -4,7 +4,7 @@ import { isTty, joinArgs, readAll, runBatch, takeJson } from "../crm/run.js";
 
 export const command: Command = {
   name: "configure",
-  summary: "Change the cluster configuration in crmsh's configure language",
+  summary: "change the configuration in crmsh's configure language (offline on CIB_file)",
   usage: [
     "Usage: hacrm configure [COMMAND ...] [--json]",
     "",

@@ -5,7 +5,7 @@ import { isTty, joinArgs, runBatch, takeJson } from "../crm/run.js";
 
 export const command: Command = {
   name: "node",
-  summary: "Put nodes in standby or maintenance, set node attributes and utilization",
+  summary: "put nodes in standby or maintenance, set node attributes and utilization",
   usage: [
     "Usage: hacrm node VERB NODE [ARGS...] [--json]",
     "",

@@ -6,7 +6,7 @@ import { Session } from "../crm/session.js";
 
 export const command: Command = {
   name: "property",
-  summary: "Show or set cluster properties (crm_config)",
+  summary: "show or set cluster properties (crm_config)",
   usage: [
     "Usage: hacrm property [show] [--json]",
     "       hacrm property [$id=SET|SET:] NAME=VALUE ...",

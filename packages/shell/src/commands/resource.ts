@@ -5,7 +5,7 @@ import { isTty, joinArgs, runBatch, takeJson } from "../crm/run.js";
 
 export const command: Command = {
   name: "resource",
-  summary: "Start, stop, move, ban, clear, clean up resources and change their attributes",
+  summary: "start, stop, move, ban, clear, clean up resources and change their attributes",
   usage: [
     "Usage: hacrm resource VERB RESOURCE [ARGS...] [--json]",
     "",
