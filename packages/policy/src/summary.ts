@@ -91,6 +91,10 @@ export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
     else push("recover", { node: current.uname }, "Recover", current.uname, unrunnable(stopAny));
     return out;
   }
+  if (!moving && current && next && stopAny && !stopAny.optional && start && !start.optional && start.runnable) {
+    push("restart", { node: next.uname }, "Restart", `${roleName(p, curRole)} -> ${roleName(p, nextRole)} ${next.uname}`, unrunnable(stopAny));
+    return out;
+  }
   if (moving && current && next) {
     push("move", { from: current.uname, to: next.uname }, "Move", `${roleName(p, curRole)} ${current.uname} -> ${roleName(p, nextRole)} ${next.uname}`, unrunnable(stopAny) || unrunnable(start));
     return out;
