@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { compare, generate, SHAPES } from "./policy-differential-lib.js";
 
 const SEEDS_PER_SHAPE = 10;
-const AGREEMENT_FLOOR = 0.7;
+const AGREEMENT_FLOOR = 0.8;
 
 describe("differential: hacrm simulate vs crm_simulate on generated CIBs", () => {
   it(`agrees on at least ${AGREEMENT_FLOOR * 100}% of ${SEEDS_PER_SHAPE} seeds x ${Object.keys(SHAPES).length} shapes`, async () => {
