@@ -6,6 +6,7 @@ import { createInterface, type Interface } from "node:readline";
 import { isHacrmError } from "@hacrm/common";
 import type { XmlElement } from "@hacrm/cib";
 import type { CommandIo } from "../command.js";
+import { commandLoaders } from "../registry.js";
 import { allResources, configuration, section } from "./doc.js";
 import { splitCommands } from "./lexer.js";
 import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "./parser.js";
@@ -13,6 +14,18 @@ import { sessionDeps } from "./run.js";
 import { Session, type Level } from "./session.js";
 import { NODE_VERBS, RESOURCE_VERBS } from "./toplevel.js";
 
+const OWN_LEVELS = new Set([
+  "configure",
+  "resource",
+  "node",
+  "help",
+  "quit",
+  "exit",
+  "bye",
+  "up",
+  "cd",
+  "end",
+]);
 const TOP_COMMANDS = ["configure", "resource", "node", "help", "quit"];
 const PRIMITIVE_KEYWORDS = ["params", "meta", "utilization", "op", "operations", "description="];
 const OP_NAMES = [
@@ -76,7 +89,7 @@ export async function candidates(session: Session, level: Level, words: string[]
   }
   const n = words.length;
   if (level === "top") {
-    if (n === 0) return TOP_COMMANDS;
+    if (n === 0) return [...new Set([...TOP_COMMANDS, ...Object.keys(commandLoaders)])];
     const [first, ...rest] = words as [string, ...string[]];
     if (first === "configure") return candidates(session, "configure", rest);
     if (first === "resource" || first === "node") return candidates(session, first, rest);
@@ -224,6 +237,12 @@ export async function runInteractive(io: CommandIo, level: Level): Promise<numbe
     },
   });
   holder.rl = rl;
+  // Ctrl-C drops the line being typed, as in a shell; Ctrl-D (end of input) leaves.
+  rl.on("SIGINT", () => {
+    rl.write(null, { ctrl: true, name: "u" });
+    io.stdout.write("^C\n");
+    rl.prompt();
+  });
   const read = lineReader(rl);
   let pendingQuit = false;
   for (;;) {
@@ -260,6 +279,14 @@ async function runLine(
     if (words[0] === "help" || words[0] === "?" || (words[0] === "ls" && session.level !== "configure")) {
       const list = await candidates(session, session.level, []);
       io.stdout.write(`${list.join(" ")}\n`);
+      return "continue";
+    }
+    const other =
+      session.level === "top" && !OWN_LEVELS.has(words[0] ?? "") ? commandLoaders[words[0] ?? ""] : undefined;
+    if (other) {
+      // Any other hacrm command works at the top level too: `ra info ...`, `simulate`, `verify`.
+      const line = splitCommands(text, "<input>")[0];
+      await (await other()).run(line?.tokens.slice(1).map((t) => t.text) ?? [], io);
       return "continue";
     }
     for (const line of splitCommands(text, "<input>")) {
