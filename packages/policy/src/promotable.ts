@@ -48,13 +48,14 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
       parts.push({ source: loc.source, score: loc.score });
     }
     for (const c of clone.withPrimaries) {
-      if (c.dependentRole !== "Promoted") continue;
+      if (c.dependentRole !== "Promoted" && c.dependentRole !== "Unpromoted") continue;
       const nodes = primaryNodes(c) ?? [];
       const here = nodes.includes(node);
       if (here) {
-        score = addScores(score, c.score);
-        parts.push({ source: `colocation ${c.id}`, score: c.score });
-      } else if (c.score >= INFINITY) {
+        const add = c.dependentRole === "Unpromoted" ? -c.score : c.score;
+        score = addScores(score, add);
+        parts.push({ source: `colocation ${c.id} (${c.dependentRole})`, score: add });
+      } else if (c.score >= INFINITY && c.dependentRole === "Promoted") {
         score = -INFINITY;
         parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
       }
