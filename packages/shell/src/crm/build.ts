@@ -217,7 +217,7 @@ async function checkParams(ctx: BuildContext, id: string, agent: string, sets: A
     for (const p of s.pairs) {
       if (params.has(p.name) || ctx.agents.implicit(agent, p.name)) continue;
       const known = [...params];
-      const close = known.find((k) => k.toLowerCase() === p.name.toLowerCase());
+      const close = closest(p.name, known);
       throw semanticError(
         ctx.source,
         p.pos,
@@ -312,6 +312,14 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
         "define it with rsc_template first",
       );
     el.attrs["template"] = p.template.text;
+    const t2 = t.el.attrs;
+    if (t2["class"] !== undefined && t2["type"] !== undefined) {
+      const name =
+        t2["provider"] !== undefined
+          ? `${t2["class"]}:${t2["provider"]}:${t2["type"]}`
+          : `${t2["class"]}:${t2["type"]}`;
+      await checkParams(ctx, p.id.text, name, p.sets);
+    }
   } else if (p.agent) {
     const agent = await resolveAgent(ctx, p.agent);
     Object.assign(el.attrs, agent.attrs);
