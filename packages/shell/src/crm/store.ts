@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { HacrmError } from "@hacrm/common";
 import { parseXml, serializeXml, type XmlElement } from "@hacrm/cib";
@@ -44,7 +44,11 @@ export function fileCibStore(path: string): CibStore {
     async write(cib) {
       const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
       try {
-        await writeFile(tmp, serializeXml(cib), { flag: "wx" });
+        const mode = await stat(path).then(
+          (st) => st.mode & 0o7777,
+          () => 0o600,
+        );
+        await writeFile(tmp, serializeXml(cib), { flag: "wx", mode });
         await rename(tmp, path);
       } catch (err) {
         await unlink(tmp).catch(() => undefined);
