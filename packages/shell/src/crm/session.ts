@@ -206,7 +206,8 @@ export class Session {
         );
         return "continue";
       case "erase":
-        throw semanticError(source, cmd.pos, "erase is not supported", "delete objects one by one");
+        erase(cib, cmd.args, source);
+        return "continue";
       default:
         await this.apply(cib, cmd, source);
         return "continue";
@@ -338,6 +339,16 @@ export class Session {
       await scratch.apply(work, parseConfigure(line, "edit"), "edit");
     keepOrder(cib, work);
     return work;
+  }
+}
+
+/** `erase [nodes]`: everything but the cluster properties (and the nodes, unless named). */
+function erase(cib: XmlElement, args: A.Word[], source: string): void {
+  const bad = args.find((a) => a.text !== "nodes");
+  if (bad) throw semanticError(source, bad.pos, `erase: unexpected '${bad.text}'`, "erase [nodes]");
+  for (const sec of configuration(cib).children) {
+    if (sec.name === "crm_config" || (sec.name === "nodes" && args.length === 0)) continue;
+    sec.children = [];
   }
 }
 
