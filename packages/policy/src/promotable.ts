@@ -11,19 +11,29 @@ export interface PromotionDetail {
   parts: { source: string; score: number }[];
 }
 
+/**
+ * The node attribute holding an instance's promotion score: master-<id> for
+ * unique clones; for anonymous ones master-<base>, or the master-<base>:<N>
+ * left by the history of whichever instance ran there.
+ */
+export function promotionAttr(attrs: Map<string, string>, p: Rsc, unique: boolean): string | undefined {
+  if (unique) return attrs.get(`master-${p.id}`) ?? attrs.get(`master-${p.baseId}`);
+  const direct = attrs.get(`master-${p.baseId}`);
+  if (direct !== undefined) return direct;
+  const prefix = `master-${p.baseId}:`;
+  for (const [k, v] of attrs) if (k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length))) return v;
+  return undefined;
+}
+
 function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
   const node = inst.allocatedTo!;
   let total = 0;
   let found = false;
   for (const p of allPrimitives(inst)) {
-    const names = clone.unique ? [`master-${p.id}`, `master-${p.baseId}`] : [`master-${p.baseId}`, `master-${p.id}`];
-    for (const n of names) {
-      const v = node.attrs.get(n);
-      if (v !== undefined) {
-        total = addScores(total, parseScore(v, n, 0));
-        found = true;
-        break;
-      }
+    const v = promotionAttr(node.attrs, p, clone.unique);
+    if (v !== undefined) {
+      total = addScores(total, parseScore(v, "promotion score", 0));
+      found = true;
     }
   }
   return { score: total, found };

@@ -3,6 +3,7 @@ import { canHost } from "./unpack-nodes.js";
 import { addScores, INFINITY, parseScore } from "./scores.js";
 import type { Ban } from "./unpack-status.js";
 import { allPrimitives } from "./unpack-resources.js";
+import { promotionAttr } from "./promotable.js";
 
 /** Add a contribution to a resource's score on a node (creating the entry in opt-in clusters). */
 export function addPart(rsc: Rsc, nodeId: string, score: number, source: string): void {
@@ -64,12 +65,11 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
 function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
   for (const inst of clone.children) {
     for (const p of allPrimitives(inst)) {
-      const names = clone.unique ? [`master-${p.id}`, `master-${p.baseId}`] : [`master-${p.baseId}`];
       for (const n of ws.nodes) {
-        const v = names.map((k) => n.attrs.get(k)).find((x) => x !== undefined);
+        const v = promotionAttr(n.attrs, p, clone.unique);
         if (v === undefined || !p.allowed.has(n.id)) continue;
-        const score = parseScore(v, names[0], 0);
-        if (score !== 0) addPart(p, n.id, score, "promotion score");
+        const score = parseScore(v, "promotion score", 0);
+        if (score > 0) addPart(p, n.id, score, "promotion score");
       }
     }
   }

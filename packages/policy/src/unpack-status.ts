@@ -234,16 +234,9 @@ function placeAnonymous(
     r.res.ban = "none";
   }
   if (!active) return;
-  let chosen: Rsc | undefined;
-  const hinted = entries.map((e) => e.suffix).filter((s) => s >= 0);
-  for (const s of hinted) {
-    const inst = clone.children.find((c) => c.instance === s);
-    if (inst && !instanceActive(inst)) {
-      chosen = inst;
-      break;
-    }
-  }
-  chosen ??= clone.children.find((c) => !instanceActive(c));
+  // Anonymous instances are interchangeable: the history's ":N" suffix is ignored and the
+  // first instance not yet active anywhere takes it, in status-section order.
+  let chosen = clone.children.find((c) => !instanceActive(c));
   if (!chosen) chosen = orphanInstance(clone, ctx);
   if (!chosen) return;
   for (const r of results) {
