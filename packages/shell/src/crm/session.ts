@@ -140,8 +140,19 @@ export class Session {
         if (line.tokens.length === 1) this.level = head.text;
         else await this.topCommand(head.text, w(1), source);
         return "continue";
+      case "cd": {
+        const to = line.tokens[1]?.text;
+        if (to === "configure" || to === "resource" || to === "node") this.level = to;
+        else if (to !== undefined && to !== ".." && to !== "/")
+          throw syntaxError(
+            source,
+            line.tokens[1]?.pos ?? head.pos,
+            `cd: no level '${to}'`,
+            "levels: configure, resource, node",
+          );
+        return "continue";
+      }
       case "up":
-      case "cd":
       case "end":
         return "continue";
       default:
@@ -184,10 +195,21 @@ export class Session {
         await this.commit(source);
         return "continue";
       case "up":
-      case "cd":
+      case "cd": {
+        const to = cmd.cmd === "cd" ? cmd.args[0] : undefined;
+        if (to?.text === "configure") return "continue";
+        if (to && to.text !== ".." && to.text !== "/" && to.text !== "resource" && to.text !== "node") {
+          throw syntaxError(
+            source,
+            to.pos,
+            `cd: no level '${to.text}'`,
+            "levels: configure, resource, node, ..",
+          );
+        }
         if (this.dirty) await this.commit(source);
-        this.level = "top";
+        this.level = to?.text === "resource" || to?.text === "node" ? to.text : "top";
         return "continue";
+      }
       case "quit":
         return "quit";
       case "show":
