@@ -5,7 +5,7 @@ import { Allocator } from "./allocate.js";
 import { registerColocations } from "./colocation.js";
 import { unpackConstraints } from "./constraints.js";
 import type { PNode, Rsc, WorkingSet } from "./model.js";
-import { buildIdIndex } from "./nvpairs.js";
+import { buildIdIndex, type IdIndex } from "./nvpairs.js";
 import { orderAll, propagate } from "./ordering.js";
 import type { PromotionDetail } from "./promotable.js";
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
@@ -34,11 +34,11 @@ export interface ScheduleResult {
 }
 
 /** Build the scheduler's working set from a CIB document. */
-export function unpackCib(cib: XmlElement, nowSec: number): WorkingSet {
+export function unpackCib(cib: XmlElement, nowSec: number, idIndex?: IdIndex): WorkingSet {
   if (cib.name !== "cib") {
     throw new HacrmError({ code: "CIB_INVALID", where: cib.name, message: "the document root is not <cib>" });
   }
-  const ids = buildIdIndex(cib);
+  const ids = idIndex ?? buildIdIndex(cib);
   const exec = cib.attrs["execution-date"];
   const now = exec !== undefined && /^\d+$/.test(exec) ? Number(exec) : nowSec;
   const options = unpackOptions(cib, ids, now);
@@ -71,8 +71,8 @@ export function unpackCib(cib: XmlElement, nowSec: number): WorkingSet {
 /** The policy engine: CIB + now -> scores, transition graph, summary and placement. Pure. */
 export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResult {
   const doc = typeof cib === "string" ? parseXml(cib, "<cib>") : cib;
-  const ws = unpackCib(doc, nowSec);
   const ids = buildIdIndex(doc);
+  const ws = unpackCib(doc, nowSec, ids);
   const bans = unpackStatus(doc, ws, ids);
   unpackConstraints(doc, ws, ids);
   for (const p of ws.primitives) if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started") p.role = "Unpromoted";
