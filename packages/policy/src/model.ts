@@ -107,6 +107,8 @@ export interface Rsc {
   role: Role;
   failed: boolean;
   failedOn: Set<string>;
+  /** The lrm_resource id this instance's history had, per node id (anonymous clones). */
+  historyIds: Map<string, string>;
   /** Nodes where the state is known (lrm history exists). */
   knownOn: Set<string>;
   /** Nodes whose failed stop blocks this resource. */

@@ -16,10 +16,12 @@ export interface PromotionDetail {
  * unique clones; for anonymous ones master-<base>, or the master-<base>:<N>
  * left by the history of whichever instance ran there.
  */
-export function promotionAttr(attrs: Map<string, string>, p: Rsc, unique: boolean): string | undefined {
+export function promotionAttr(attrs: Map<string, string>, p: Rsc, unique: boolean, nodeId: string): string | undefined {
   if (unique) return attrs.get(`master-${p.id}`) ?? attrs.get(`master-${p.baseId}`);
   const direct = attrs.get(`master-${p.baseId}`);
   if (direct !== undefined) return direct;
+  const historyId = p.historyIds.get(nodeId);
+  if (historyId !== undefined && attrs.has(`master-${historyId}`)) return attrs.get(`master-${historyId}`);
   const prefix = `master-${p.baseId}:`;
   for (const [k, v] of attrs) if (k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length))) return v;
   return undefined;
@@ -30,7 +32,7 @@ function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
   let total = 0;
   let found = false;
   for (const p of allPrimitives(inst)) {
-    const v = promotionAttr(node.attrs, p, clone.unique);
+    const v = promotionAttr(node.attrs, p, clone.unique, node.id);
     if (v !== undefined) {
       total = addScores(total, parseScore(v, "promotion score", 0));
       found = true;

@@ -66,7 +66,7 @@ function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
   for (const inst of clone.children) {
     for (const p of allPrimitives(inst)) {
       for (const n of ws.nodes) {
-        const v = promotionAttr(n.attrs, p, clone.unique);
+        const v = promotionAttr(n.attrs, p, clone.unique, n.id);
         if (v === undefined || !p.allowed.has(n.id)) continue;
         const score = parseScore(v, "promotion score", 0);
         if (score > 0) addPart(p, n.id, score, "promotion score");

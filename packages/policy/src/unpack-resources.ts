@@ -43,6 +43,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     failed: false,
     failedOn: new Set(),
     knownOn: new Set(),
+    historyIds: new Map(),
     blocked: false,
     allowed: new Map(),
     allocatedTo: undefined,

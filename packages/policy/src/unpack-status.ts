@@ -241,7 +241,10 @@ function placeAnonymous(
   if (!chosen) return;
   for (const r of results) {
     const m = memberOf(chosen, r.e.base);
-    if (m && r.res) recordResult(m, node, r.res, bans);
+    if (m && r.res) {
+      recordResult(m, node, r.res, bans);
+      m.historyIds.set(node.id, r.e.el.attrs.id ?? m.id);
+    }
   }
 }
 
