@@ -3,7 +3,7 @@
  * and the simulated network, with crashes and restarts (each node keeps a
  * "disk" for what the core persists) and an optional keyless intruder.
  * Observers get every event; invariants are checked by the caller after
- * every step (see invariants.ts).
+ * every step (see membership-scenario.ts).
  */
 import {
   MembershipNode,
