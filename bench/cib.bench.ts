@@ -8,7 +8,17 @@
 // /tmp/hacrm-perf) with ../shared/tools/gen-cib.mjs, never into the repo.
 // crm_verify gets a time limit (CIB_BENCH_VERIFY_LIMIT_S, default 180 s).
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +43,9 @@ function ensureCib(name: string): string {
   const file = join(perfDir, `${name}.xml`);
   if (!existsSync(file)) {
     mkdirSync(perfDir, { recursive: true });
-    const r = spawnSync(process.execPath, [genCib, ...(shapes[name] ?? "").split(" "), "-o", file], { stdio: "inherit" });
+    const r = spawnSync(process.execPath, [genCib, ...(shapes[name] ?? "").split(" "), "-o", file], {
+      stdio: "inherit",
+    });
     if (r.status !== 0) throw new Error(`gen-cib failed for ${name}`);
   }
   return file;
@@ -69,10 +81,14 @@ interface HacrmRun {
 
 function runHacrm(file: string): HacrmRun {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ["--max-old-space-size=8192", "--input-type=module", "-e", childCode, file], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--max-old-space-size=8192", "--input-type=module", "-e", childCode, file],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`hacrm child failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout) as Omit<HacrmRun, "wallS">), wallS: (performance.now() - t0) / 1000 };
 }
@@ -112,7 +128,9 @@ const fmt = (n: number, d = 2) => n.toFixed(d);
 
 async function loadBench(): Promise<void> {
   console.log("load + validate + serialize (hacrm, fresh process) vs crm_verify -x (same file, same run)");
-  console.log("CIB             size     hacrm load  validate  serialize  total     peak RSS | crm_verify      peak RSS | ratio");
+  console.log(
+    "CIB             size     hacrm load  validate  serialize  total     peak RSS | crm_verify      peak RSS | ratio",
+  );
   for (const name of ["32x1000", "32x5000-probes"]) {
     const file = ensureCib(name);
     const sizeMiB = readFileSync(file).length / 2 ** 20;
@@ -120,7 +138,9 @@ async function loadBench(): Promise<void> {
     const c = await runCrmVerify(file);
     const total = (h.loadMs + h.validateMs + h.serializeMs) / 1000;
     const cText = c.status.startsWith(">") ? c.status : `${fmt(c.wallS)} s (${c.status})`;
-    const ratio = c.status.startsWith(">") ? `> ${fmt(verifyLimitS / h.wallS, 1)}x` : `${fmt(c.wallS / h.wallS, 1)}x`;
+    const ratio = c.status.startsWith(">")
+      ? `> ${fmt(verifyLimitS / h.wallS, 1)}x`
+      : `${fmt(c.wallS / h.wallS, 1)}x`;
     console.log(
       `${name.padEnd(15)} ${fmt(sizeMiB, 1).padStart(5)} MiB ${fmt(h.loadMs / 1000).padStart(7)} s ${fmt(h.validateMs / 1000).padStart(7)} s ${fmt(h.serializeMs / 1000).padStart(8)} s ${fmt(total).padStart(6)} s ${fmt(h.peakRssMiB, 0).padStart(6)} MiB | ${cText.padEnd(15)} ${fmt(c.peakRssMiB, 0).padStart(5)} MiB | crm_verify/hacrm wall ${ratio}`,
     );
@@ -138,11 +158,16 @@ function statusEdit(cib: XmlElement, i: number): XmlElement {
 }
 
 function writesBench(): void {
-  console.log("\ncommitted CIB writes per second (SQLite WAL, synchronous=FULL, one transaction per version)");
+  console.log(
+    "\ncommitted CIB writes per second (SQLite WAL, synchronous=FULL, one transaction per version)",
+  );
   for (const name of ["3x10", "32x1000"]) {
     const file = ensureCib(name);
     const dir = mkdtempSync(join(tmpdir(), "hacrm-cib-bench-"));
-    const store = openCibStore({ path: join(dir, "cib.sqlite"), validate: false }, { clock: systemClock, logger: createSilentLogger() });
+    const store = openCibStore(
+      { path: join(dir, "cib.sqlite"), validate: false },
+      { clock: systemClock, logger: createSilentLogger() },
+    );
     let cib = store.commit(parseXml(readFileSync(file, "utf8"))).cib;
     const count = name === "3x10" ? 300 : 40;
     const t0 = performance.now();

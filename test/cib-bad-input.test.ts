@@ -23,8 +23,13 @@ import { runHacrm } from "../packages/shell/src/main.js";
 
 const dir = fileURLToPath(new URL("./fixtures/bad-cib/", import.meta.url));
 const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<string, string[]>;
-const files = readdirSync(dir).filter((f) => f.endsWith(".xml")).sort();
-const good = readFileSync(fileURLToPath(new URL("../../shared/conformance/scheduler/cases/group5.xml", import.meta.url)), "utf8");
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".xml"))
+  .sort();
+const good = readFileSync(
+  fileURLToPath(new URL("../../shared/conformance/scheduler/cases/group5.xml", import.meta.url)),
+  "utf8",
+);
 const deps = { clock: { nowMs: () => 0, wallMs: () => 0 }, logger: createSilentLogger() };
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
@@ -35,13 +40,21 @@ async function verify(args: string[]) {
   let err = "";
   stdout.on("data", (d: Buffer) => (out += d.toString()));
   stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(["verify", ...args], { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: dir });
+  const code = await runHacrm(["verify", ...args], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: {},
+    cwd: dir,
+  });
   return { code, out, err };
 }
 
 function crmVerify(path: string): Promise<number> {
   return new Promise((resolve) => {
-    execFile("crm_verify", ["-x", path], { timeout: 30_000 }, (e) => resolve(e ? (typeof e.code === "number" ? e.code : -1) : 0));
+    execFile("crm_verify", ["-x", path], { timeout: 30_000 }, (e) =>
+      resolve(e ? (typeof e.code === "number" ? e.code : -1) : 0),
+    );
   });
 }
 
@@ -55,7 +68,9 @@ describe("bad-input corpus (test/fixtures/bad-cib)", () => {
   it.each(files)("%s is rejected with its precise message, and nothing is written", async (file) => {
     const path = join(dir, file);
     const before = sha(path);
-    const lines = validateCibFile(path).problems.map(problemLine).map((l) => l.replace(dir, ""));
+    const lines = validateCibFile(path)
+      .problems.map(problemLine)
+      .map((l) => l.replace(dir, ""));
     expect(lines).toEqual(expected[file]);
 
     const r = await verify(["--xml-file", path]);
@@ -94,7 +109,8 @@ describe("bad-input corpus (test/fixtures/bad-cib)", () => {
 
 function bigCib(primitives: number, constraints = ""): string {
   const rs: string[] = [];
-  for (let i = 0; i < primitives; i++) rs.push(`<primitive id="r${i}" class="ocf" provider="heartbeat" type="Dummy"/>`);
+  for (let i = 0; i < primitives; i++)
+    rs.push(`<primitive id="r${i}" class="ocf" provider="heartbeat" type="Dummy"/>`);
   return `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>${rs.join("\n")}</resources><constraints>${constraints}</constraints></configuration><status/></cib>`;
 }
 
@@ -116,7 +132,9 @@ describe("generated huge and deep inputs", () => {
     const file = join(mkdtempSync(join(tmpdir(), "hacrm-huge-")), "huge.xml");
     writeFileSync(file, text);
     const [p] = validateCibFile(file, { limits: { textCharsMax: 100_000 } }).problems;
-    expect(p && problemLine(p)).toMatch(/huge\.xml: file is \d+ bytes, over the limit of 100000 characters: refused before reading$/);
+    expect(p && problemLine(p)).toMatch(
+      /huge\.xml: file is \d+ bytes, over the limit of 100000 characters: refused before reading$/,
+    );
   });
 
   it("finds the one duplicate id among 50000 resources and names it", () => {
@@ -127,17 +145,24 @@ describe("generated huge and deep inputs", () => {
   });
 
   it("lists at most 500 problems and summarises the rest", () => {
-    const constraints = Array.from({ length: 20_000 }, (_, i) => `<rsc_location id="l${i}" rsc="ghost${i}" node="n" score="1"/>`).join("");
+    const constraints = Array.from(
+      { length: 20_000 },
+      (_, i) => `<rsc_location id="l${i}" rsc="ghost${i}" node="n" score="1"/>`,
+    ).join("");
     const problems = validateCibText(bigCib(1, constraints), "many.xml").problems;
     expect(problems).toHaveLength(501);
-    expect(problemLine(problems[0]!)).toBe(`rsc_location[id=l0]: rsc="ghost0": no resource or tag has id ghost0`);
+    expect(problemLine(problems[0]!)).toBe(
+      `rsc_location[id=l0]: rsc="ghost0": no resource or tag has id ghost0`,
+    );
     expect(problemLine(problems[500]!)).toBe("cib: 19500 more problems: not listed (the first 500 are)");
   });
 });
 
 /** Random small trees with awkward attribute values and text. */
 const nameArb = fc.constantFrom("cib", "primitive", "nvpair", "x-new", "rsc_location", "op");
-const valueArb = fc.string({ unit: fc.constantFrom("a", " ", "&", "<", ">", '"', "'", "\n", "\t", "é", "#", ";", "x") });
+const valueArb = fc.string({
+  unit: fc.constantFrom("a", " ", "&", "<", ">", '"', "'", "\n", "\t", "é", "#", ";", "x"),
+});
 function treeArbAt(depth: number): fc.Arbitrary<XmlElement> {
   return fc.record({
     name: nameArb,
@@ -161,7 +186,10 @@ describe("XML reader against fast-xml-parser (the oracle)", () => {
 
   it("never accepts a corrupted document that fast-xml-parser rejects", () => {
     const doc = serializeXml(parseXml(good));
-    const corrupt = fc.record({ at: fc.nat({ max: doc.length - 1 }), insert: fc.constantFrom("<", ">", "&", '"', "/", "=", "", "'") });
+    const corrupt = fc.record({
+      at: fc.nat({ max: doc.length - 1 }),
+      insert: fc.constantFrom("<", ">", "&", '"', "/", "=", "", "'"),
+    });
     fc.assert(
       fc.property(corrupt, ({ at, insert }) => {
         const text = doc.slice(0, at) + insert + doc.slice(at + 1);

@@ -8,9 +8,16 @@ const load = (name: string) => readCib(parseXml(readFileSync(new URL(name, cases
 describe("readCib", () => {
   it("reads version attributes, resources, constraints and status of a real CIB", () => {
     const cib = load("1-a-then-bm-move-b.xml");
-    expect(cib.version).toEqual({ admin_epoch: 0, epoch: expect.any(Number), num_updates: expect.any(Number) });
+    expect(cib.version).toEqual({
+      admin_epoch: 0,
+      epoch: expect.any(Number),
+      num_updates: expect.any(Number),
+    });
     expect(cib["validate-with"]).toMatch(/^pacemaker-/);
-    expect(cib.configuration.resources.map((r) => `${r.element}:${r.id}`)).toEqual(["primitive:A", "primitive:B"]);
+    expect(cib.configuration.resources.map((r) => `${r.element}:${r.id}`)).toEqual([
+      "primitive:A",
+      "primitive:B",
+    ]);
     const order = cib.configuration.constraints.find((c) => c.element === "rsc_order") as RscOrder;
     expect([order.first, order.then]).toEqual(["A", "B"]);
     expect(cib.status.node_state.map((n) => n.uname).sort()).toEqual(["18node1", "18node2", "18node3"]);
@@ -30,7 +37,8 @@ describe("readCib", () => {
   });
 
   it("keeps the raw tree so unknown attributes survive and rules are typed", () => {
-    const tree = parseXml(`<cib epoch="3" num_updates="1" admin_epoch="0" x-new="1"><configuration><crm_config/><nodes/>
+    const tree =
+      parseXml(`<cib epoch="3" num_updates="1" admin_epoch="0" x-new="1"><configuration><crm_config/><nodes/>
       <resources><primitive id="r" class="ocf" provider="heartbeat" type="Dummy" x-attr="kept"/></resources>
       <constraints><rsc_location id="l" rsc="r"><rule id="ru" score="-INFINITY" boolean-op="or">
         <expression id="e" attribute="#uname" operation="eq" value="n1"/>

@@ -61,7 +61,8 @@ describe("scheduler corpus round trip", () => {
         const original = join(casesDir, `${name}.xml`);
         const tree = parseXml(readFileSync(original, "utf8"), original);
         const text = serializeXml(tree);
-        if (JSON.stringify(parseXml(text)) !== JSON.stringify(tree)) failures.push(`${name}: tree changed on re-parse`);
+        if (JSON.stringify(parseXml(text)) !== JSON.stringify(tree))
+          failures.push(`${name}: tree changed on re-parse`);
         tally.loaded++;
         const ours = join(scratch, `${name}.xml`);
         writeFileSync(ours, text);
@@ -69,23 +70,29 @@ describe("scheduler corpus round trip", () => {
         if (verified.code !== 0) {
           // Only acceptable when Pacemaker rejects the original as well.
           const before = await tool("crm_verify", ["-x", original]);
-          if (before.code === 0) failures.push(`${name}: crm_verify accepts the original but not ours: ${verified.stderr}`);
+          if (before.code === 0)
+            failures.push(`${name}: crm_verify accepts the original but not ours: ${verified.stderr}`);
           else tally.rejectedByBoth++;
           return;
         }
         tally.accepted++;
         const problems = validateCib(tree);
-        if (problems.length > 0) failures.push(`${name}: crm_verify accepts it, hacrm reports ${problemLine(problems[0]!)}`);
+        if (problems.length > 0)
+          failures.push(`${name}: crm_verify accepts it, hacrm reports ${problemLine(problems[0]!)}`);
         const sim = await tool("crm_simulate", ["-S", "-x", ours, "--output-as=xml"]);
         const expected = JSON.parse(readFileSync(join(casesDir, `${name}.expected.json`), "utf8")) as unknown;
         try {
           const got = lib.parseXmlResult(sim.stdout);
           tally.simulated++;
           if (JSON.stringify(got) !== JSON.stringify(expected)) {
-            failures.push(`${name}: crm_simulate summary differs: ${JSON.stringify(got)} vs ${JSON.stringify(expected)}`);
+            failures.push(
+              `${name}: crm_simulate summary differs: ${JSON.stringify(got)} vs ${JSON.stringify(expected)}`,
+            );
           }
         } catch (err) {
-          failures.push(`${name}: crm_simulate output unusable (exit ${sim.code}): ${(err as Error).message}`);
+          failures.push(
+            `${name}: crm_simulate output unusable (exit ${sim.code}): ${(err as Error).message}`,
+          );
         }
       });
     } finally {

@@ -22,10 +22,14 @@ import {
 } from "@hacrm/cib";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const caseFile = fileURLToPath(new URL("../../shared/conformance/scheduler/cases/remote-connection-shutdown.xml", import.meta.url));
+const caseFile = fileURLToPath(
+  new URL("../../shared/conformance/scheduler/cases/remote-connection-shutdown.xml", import.meta.url),
+);
 const base = parseXml(readFileSync(caseFile, "utf8"), caseFile);
 // A mid-size CIB (about 50 KB) keeps each child start and commit short.
-const crashFile = fileURLToPath(new URL("../../shared/conformance/scheduler/cases/bug-5143-ms-shuffle.xml", import.meta.url));
+const crashFile = fileURLToPath(
+  new URL("../../shared/conformance/scheduler/cases/bug-5143-ms-shuffle.xml", import.meta.url),
+);
 const crashBase = parseXml(readFileSync(crashFile, "utf8"), crashFile);
 const clock: Clock = { nowMs: () => 1000, wallMs: () => 1_700_000_000_000 };
 const deps = { clock, logger: createSilentLogger() };
@@ -71,7 +75,9 @@ describe("CIB store", () => {
     const bad = withPrimitive(base, "ghost-ref");
     const constraints = [...walk(bad)].find((e) => e.name === "constraints") as XmlElement;
     constraints.children.push(element("rsc_order", { id: "o-bad", first: "ghost-ref", then: "nope" }));
-    expect(() => store.commit(bad)).toThrow(/rsc_order\[id=o-bad\]: then="nope": no resource or tag has id nope/);
+    expect(() => store.commit(bad)).toThrow(
+      /rsc_order\[id=o-bad\]: then="nope": no resource or tag has id nope/,
+    );
     expect(store.history()).toHaveLength(1);
     store.close();
     const db = new Database(path);
@@ -172,12 +178,18 @@ describe("CIB store crash safety", () => {
     const db = new Database(path);
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     db.close();
-    console.log(`cib crash test: seed ${seed}, ${killsMin} SIGKILLs, ${acksTotal} acknowledged commits, ${aheadOfAck} kills between commit and ack`);
+    console.log(
+      `cib crash test: seed ${seed}, ${killsMin} SIGKILLs, ${acksTotal} acknowledged commits, ${aheadOfAck} kills between commit and ack`,
+    );
     expect(existsSync(path)).toBe(true);
   }, 180_000);
 });
 
-function runAndKill(code: string, path: string, delayMs: number): Promise<{ acks: { version: string; digest: string }[]; stderr: string }> {
+function runAndKill(
+  code: string,
+  path: string,
+  delayMs: number,
+): Promise<{ acks: { version: string; digest: string }[]; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
       env: { ...process.env, STORE: path },

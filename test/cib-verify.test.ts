@@ -28,19 +28,25 @@ async function run(args: string[], env: Record<string, string> = {}) {
 
 describe("validateCib", () => {
   it("accepts a small valid CIB", () => {
-    expect(validateCib(parseXml(cib(dummy("r1"), `<rsc_location id="l" rsc="r1" node="n1" score="INFINITY"/>`)))).toEqual([]);
+    expect(
+      validateCib(parseXml(cib(dummy("r1"), `<rsc_location id="l" rsc="r1" node="n1" score="INFINITY"/>`))),
+    ).toEqual([]);
   });
 
   it("reports a dangling reference with where, what and why", () => {
     const problems = validateCib(parseXml(cib(dummy("r1"), `<rsc_order id="o" first="r1" then="ghost"/>`)));
-    expect(problems.map(problemLine)).toEqual([`rsc_order[id=o]: then="ghost": no resource or tag has id ghost`]);
+    expect(problems.map(problemLine)).toEqual([
+      `rsc_order[id=o]: then="ghost": no resource or tag has id ghost`,
+    ]);
   });
 
   it("reports target-role Bogus as a bad role", () => {
     const meta = `<meta_attributes id="m"><nvpair id="m-tr" name="target-role" value="Bogus"/></meta_attributes>`;
     const [p] = validateCib(parseXml(cib(dummy("r1", meta))));
     expect(p?.code).toBe("BAD_ROLE");
-    expect(p && problemLine(p)).toMatch(/^nvpair\[id=m-tr\]: target-role="Bogus": roles are Stopped, Started/);
+    expect(p && problemLine(p)).toMatch(
+      /^nvpair\[id=m-tr\]: target-role="Bogus": roles are Stopped, Started/,
+    );
   });
 
   it("reports several problems, one line each", () => {
@@ -91,7 +97,10 @@ describe("hacrm cib show", () => {
     expect(xml.code).toBe(0);
     expect(xml.out).toMatch(/^<constraints>\n {2}<rsc_order id="order1"/);
     const json = await run(["cib", "show", "--section", "resources", "--json"], { CIB_file: file });
-    const parsed = JSON.parse(json.out) as { primitive: { "@id": string }[]; group: { primitive: unknown[] }[] };
+    const parsed = JSON.parse(json.out) as {
+      primitive: { "@id": string }[];
+      group: { primitive: unknown[] }[];
+    };
     expect(parsed.primitive.map((p) => p["@id"])).toEqual(["rsc1", "rsc3"]);
     expect(parsed.group[0]?.primitive).toHaveLength(3);
   });

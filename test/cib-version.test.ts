@@ -27,7 +27,11 @@ const base = load("clone-interleave-1.xml");
 
 describe("versions", () => {
   it("orders (admin_epoch, epoch, num_updates) lexicographically", () => {
-    const v = (admin_epoch: number, epoch: number, num_updates: number) => ({ admin_epoch, epoch, num_updates });
+    const v = (admin_epoch: number, epoch: number, num_updates: number) => ({
+      admin_epoch,
+      epoch,
+      num_updates,
+    });
     expect(compareVersions(v(1, 0, 0), v(0, 99, 99))).toBe(1);
     expect(compareVersions(v(0, 2, 0), v(0, 1, 50))).toBe(1);
     expect(compareVersions(v(0, 2, 3), v(0, 2, 4))).toBe(-1);
@@ -38,7 +42,9 @@ describe("versions", () => {
     const start = versionOf(base);
     const edited = cloneElement(base);
     const resources = [...walk(edited)].find((e) => e.name === "resources") as XmlElement;
-    resources.children.push(element("primitive", { id: "new1", class: "ocf", provider: "heartbeat", type: "Dummy" }));
+    resources.children.push(
+      element("primitive", { id: "new1", class: "ocf", provider: "heartbeat", type: "Dummy" }),
+    );
     const config = nextVersionOf(base, edited);
     expect(config.kind).toBe("configuration");
     expect(versionOf(config.cib)).toEqual({ ...start, epoch: start.epoch + 1, num_updates: 0 });
@@ -83,13 +89,19 @@ function mutate(doc: XmlElement, edits: Edit[]): XmlElement {
         target.attrs[`x-attr${e.value % 3}`] = `v${e.value}`;
         break;
       case 1:
-        delete target.attrs[Object.keys(target.attrs)[e.value % Math.max(1, Object.keys(target.attrs).length)] ?? ""];
+        delete target.attrs[
+          Object.keys(target.attrs)[e.value % Math.max(1, Object.keys(target.attrs).length)] ?? ""
+        ];
         break;
       case 2:
         parent.children.splice(parent.children.indexOf(target), 1);
         break;
       case 3:
-        target.children.splice(e.value % (target.children.length + 1), 0, element("x-new", { id: `n${e.value}` }));
+        target.children.splice(
+          e.value % (target.children.length + 1),
+          0,
+          element("x-new", { id: `n${e.value}` }),
+        );
         break;
       case 4:
         target.children.splice(e.value % (target.children.length + 1), 0, element("lrm", {}));
@@ -105,10 +117,10 @@ function mutate(doc: XmlElement, edits: Edit[]): XmlElement {
   return out;
 }
 
-const editsArb = fc.array(
-  fc.record({ kind: fc.nat(), at: fc.nat(), value: fc.nat({ max: 1000 }) }),
-  { minLength: 0, maxLength: 12 },
-);
+const editsArb = fc.array(fc.record({ kind: fc.nat(), at: fc.nat(), value: fc.nat({ max: 1000 }) }), {
+  minLength: 0,
+  maxLength: 12,
+});
 
 describe("patches", () => {
   it("diff then apply reproduces the target exactly and leaves the base untouched", () => {

@@ -16,6 +16,9 @@ declare module "better-sqlite3" {
       close(): void;
     }
   }
-  const Database: new (path: string, opts?: { readonly?: boolean; fileMustExist?: boolean }) => Database.Database;
+  const Database: new (
+    path: string,
+    opts?: { readonly?: boolean; fileMustExist?: boolean },
+  ) => Database.Database;
   export default Database;
 }

@@ -8,14 +8,22 @@ import { validateCibText, type TextValidation, type ValidateOptions } from "./va
  * (CIB_FILE); a file over the size limit is reported as a TOO_LARGE problem
  * without being read.
  */
-export function validateCibFile(path: string, opts: ValidateOptions & { limits?: ParseLimits } = {}): TextValidation {
+export function validateCibFile(
+  path: string,
+  opts: ValidateOptions & { limits?: ParseLimits } = {},
+): TextValidation {
   const charsMax = opts.limits?.textCharsMax ?? defaultParseLimits.textCharsMax;
   let size: number;
   try {
     size = statSync(path).size;
   } catch (err) {
     throw new HacrmError(
-      { code: "CIB_FILE", where: path, message: `cannot read the CIB file: ${(err as Error).message}`, hint: "check the path" },
+      {
+        code: "CIB_FILE",
+        where: path,
+        message: `cannot read the CIB file: ${(err as Error).message}`,
+        hint: "check the path",
+      },
       { cause: err },
     );
   }
@@ -23,7 +31,11 @@ export function validateCibFile(path: string, opts: ValidateOptions & { limits?:
   // parser would accept for ASCII documents, and reads nothing too big.
   if (size > charsMax) {
     const what = `file is ${size} bytes, over the limit of ${charsMax} characters`;
-    return { problems: [{ code: "TOO_LARGE", element: "document", where: path, what, why: "refused before reading" }] };
+    return {
+      problems: [
+        { code: "TOO_LARGE", element: "document", where: path, what, why: "refused before reading" },
+      ],
+    };
   }
   return validateCibText(readFileSync(path, "utf8"), path, opts);
 }

@@ -28,7 +28,9 @@ export function readCib(tree: XmlElement): T.Cib {
       "execution-date",
     ]),
     configuration: readConfiguration(configuration),
-    status: status ? readStatus(status) : { raw: { name: "status", attrs: {}, children: [] }, node_state: [], tickets: [] },
+    status: status
+      ? readStatus(status)
+      : { raw: { name: "status", attrs: {}, children: [] }, node_state: [], tickets: [] },
   };
 }
 
@@ -118,9 +120,20 @@ function readExpression(el: XmlElement): T.RuleExpression | undefined {
     case "date_expression":
       return readDateExpression(el);
     case "rsc_expression":
-      return { raw: el, element: "rsc_expression", id: req(el, "id"), ...pick(el, ["class", "provider", "type"]) };
+      return {
+        raw: el,
+        element: "rsc_expression",
+        id: req(el, "id"),
+        ...pick(el, ["class", "provider", "type"]),
+      };
     case "op_expression":
-      return { raw: el, element: "op_expression", id: req(el, "id"), name: req(el, "name"), ...pick(el, ["interval"]) };
+      return {
+        raw: el,
+        element: "op_expression",
+        id: req(el, "id"),
+        name: req(el, "name"),
+        ...pick(el, ["interval"]),
+      };
     default:
       return undefined;
   }
@@ -151,7 +164,8 @@ function readDateExpression(el: XmlElement): T.DateExpression {
     ...pick(el, ["start", "end"]),
   };
   if (spec) out.date_spec = { raw: spec, id: spec.attrs["id"] ?? "", ...pick(spec, dateSpecFields) };
-  if (duration) out.duration = { raw: duration, id: duration.attrs["id"] ?? "", ...pick(duration, dateSpecFields) };
+  if (duration)
+    out.duration = { raw: duration, id: duration.attrs["id"] ?? "", ...pick(duration, dateSpecFields) };
   return out;
 }
 
@@ -334,7 +348,15 @@ function readBundle(el: XmlElement): T.Bundle {
       raw: container,
       element: container.name as T.BundleContainer["element"],
       image: req(container, "image"),
-      ...pick(container, ["replicas", "replicas-per-host", "promoted-max", "masters", "run-command", "network", "options"]),
+      ...pick(container, [
+        "replicas",
+        "replicas-per-host",
+        "promoted-max",
+        "masters",
+        "run-command",
+        "network",
+        "options",
+      ]),
     };
   }
   if (network) {
@@ -453,7 +475,17 @@ function readNodeState(el: XmlElement): T.NodeState {
   const lrm = child(el, "lrm");
   const out: T.NodeState = {
     raw: el,
-    ...pick(el, ["id", "uname", "in_ccm", "crmd", "join", "expected", "crm-debug-origin", "remote_node", "shutdown"]),
+    ...pick(el, [
+      "id",
+      "uname",
+      "in_ccm",
+      "crmd",
+      "join",
+      "expected",
+      "crm-debug-origin",
+      "remote_node",
+      "shutdown",
+    ]),
   };
   if (transient) {
     out.transient_attributes = {

@@ -39,7 +39,9 @@ function toProblems(form: JsonForm, errors: ErrorObject[]): CibProblem[] {
     (e) =>
       e.keyword === "anyOf" ||
       e.keyword === "oneOf" ||
-      !summarized.some((s) => s.instancePath === e.instancePath && e.schemaPath.startsWith(`${s.schemaPath}/`)),
+      !summarized.some(
+        (s) => s.instancePath === e.instancePath && e.schemaPath.startsWith(`${s.schemaPath}/`),
+      ),
   );
   const out: CibProblem[] = [];
   const seen = new Set<string>();
@@ -82,9 +84,19 @@ function toProblem(form: JsonForm, e: ErrorObject, all: ErrorObject[]): CibProbl
         `not allowed inside <${chain[chain.length - 1]?.name ?? "?"}>`,
       );
     case "maxItems":
-      return problem("SCHEMA", chain, `<${childName ?? "?"}> repeated`, `at most one <${childName ?? "?"}> is allowed here`);
+      return problem(
+        "SCHEMA",
+        chain,
+        `<${childName ?? "?"}> repeated`,
+        `at most one <${childName ?? "?"}> is allowed here`,
+      );
     case "minItems":
-      return problem("SCHEMA", chain, `<${childName ?? "?"}> missing`, `at least one <${childName ?? "?"}> is needed here`);
+      return problem(
+        "SCHEMA",
+        chain,
+        `<${childName ?? "?"}> missing`,
+        `at least one <${childName ?? "?"}> is needed here`,
+      );
     default:
       return problem("SCHEMA", chain, describeWhat(e, all), why);
   }
@@ -95,7 +107,10 @@ function describeWhat(e: ErrorObject, all: ErrorObject[]): string {
   if (e.keyword !== "anyOf" && e.keyword !== "oneOf") return `${e.keyword} violated`;
   const firstBranch = `${e.schemaPath}/0/`;
   const missing = all
-    .filter((x) => x.instancePath === e.instancePath && x.keyword === "required" && x.schemaPath.startsWith(firstBranch))
+    .filter(
+      (x) =>
+        x.instancePath === e.instancePath && x.keyword === "required" && x.schemaPath.startsWith(firstBranch),
+    )
     .map((x) => String((x.params as Record<string, unknown>)["missingProperty"]));
   if (missing.length === 0) return e.keyword === "oneOf" ? "conflicting content" : "incomplete";
   const names = missing.map((m) => (m.startsWith("@") ? `attribute ${m.slice(1)}` : `element <${m}>`));

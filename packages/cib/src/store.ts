@@ -119,7 +119,11 @@ class SqliteCibStore implements CibStore {
   ) {
     this.historyMax = opts.historyVersionsMax ?? 100;
     if (!Number.isInteger(this.historyMax) || this.historyMax < 1) {
-      throw new HacrmError({ code: "CIB_STORE_CONFIG", where: opts.path, message: `historyVersionsMax must be >= 1, got ${this.historyMax}` });
+      throw new HacrmError({
+        code: "CIB_STORE_CONFIG",
+        where: opts.path,
+        message: `historyVersionsMax must be >= 1, got ${this.historyMax}`,
+      });
     }
     this.db = new Database(opts.path);
     this.db.pragma("journal_mode = WAL");
@@ -131,17 +135,33 @@ class SqliteCibStore implements CibStore {
         "INSERT INTO versions (admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms, xml) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       prune: this.db.prepare("DELETE FROM versions WHERE seq <= ?"),
-      history: this.db.prepare("SELECT seq, admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms FROM versions ORDER BY seq DESC"),
-      byVersion: this.db.prepare("SELECT * FROM versions WHERE admin_epoch = ? AND epoch = ? AND num_updates = ? ORDER BY seq DESC LIMIT 1"),
+      history: this.db.prepare(
+        "SELECT seq, admin_epoch, epoch, num_updates, digest, config_digest, committed_at_ms FROM versions ORDER BY seq DESC",
+      ),
+      byVersion: this.db.prepare(
+        "SELECT * FROM versions WHERE admin_epoch = ? AND epoch = ? AND num_updates = ? ORDER BY seq DESC LIMIT 1",
+      ),
     };
     // Insert and prune in one transaction: both happen, or neither.
     this.write = this.db.transaction((xml: string, stored: StoredVersion) => {
       const v = stored.version;
-      const { lastInsertRowid } = this.q.insert.run(v.admin_epoch, v.epoch, v.num_updates, stored.digest, stored.configDigest, stored.committedAtMs, xml);
+      const { lastInsertRowid } = this.q.insert.run(
+        v.admin_epoch,
+        v.epoch,
+        v.num_updates,
+        stored.digest,
+        stored.configDigest,
+        stored.committedAtMs,
+        xml,
+      );
       this.q.prune.run(Number(lastInsertRowid) - this.historyMax);
     });
     this.cur = loadLatest(this.q.latest.get() as Row | undefined, opts.path);
-    deps.logger.info({ event: "cib_store_opened", path: opts.path, version: this.cur && formatVersion(this.cur.version) });
+    deps.logger.info({
+      event: "cib_store_opened",
+      path: opts.path,
+      version: this.cur && formatVersion(this.cur.version),
+    });
   }
 
   current(): Current | undefined {
@@ -178,7 +198,12 @@ class SqliteCibStore implements CibStore {
   }
 
   commitPatch(patch: CibPatch): CommitResult {
-    if (!this.cur) throw new HacrmError({ code: "PATCH_REFUSED", where: this.opts.path, message: "the store is empty; a patch needs a base" });
+    if (!this.cur)
+      throw new HacrmError({
+        code: "PATCH_REFUSED",
+        where: this.opts.path,
+        message: "the store is empty; a patch needs a base",
+      });
     return this.adopt(applyPatch(this.cur.cib, patch));
   }
 
@@ -192,7 +217,12 @@ class SqliteCibStore implements CibStore {
   }
 
   exportXml(path: string): void {
-    if (!this.cur) throw new HacrmError({ code: "CIB_STORE_EMPTY", where: this.opts.path, message: "nothing committed yet" });
+    if (!this.cur)
+      throw new HacrmError({
+        code: "CIB_STORE_EMPTY",
+        where: this.opts.path,
+        message: "nothing committed yet",
+      });
     const tmp = `${path}.tmp-${process.pid}`;
     writeFileSync(tmp, serializeXml(this.cur.cib));
     renameSync(tmp, path);
@@ -220,7 +250,12 @@ class SqliteCibStore implements CibStore {
     this.write(flat.xml, stored);
     this.cur = { ...stored, cib };
     this.curFlat = flat;
-    this.deps.logger.info({ event: "cib_committed", version: formatVersion(stored.version), kind, digest: stored.digest });
+    this.deps.logger.info({
+      event: "cib_committed",
+      version: formatVersion(stored.version),
+      kind,
+      digest: stored.digest,
+    });
     return { ...stored, kind, cib };
   }
 

@@ -49,11 +49,7 @@ export interface NvPair extends Typed {
 }
 
 /** Element names that hold name/value pairs. */
-export type NvSetKind =
-  | "cluster_property_set"
-  | "instance_attributes"
-  | "meta_attributes"
-  | "utilization";
+export type NvSetKind = "cluster_property_set" | "instance_attributes" | "meta_attributes" | "utilization";
 
 /** An nvpair set (instance_attributes, meta_attributes, ...), possibly an id-ref. */
 export interface NvSet extends Typed {
@@ -418,7 +414,7 @@ export interface NodeState extends Typed {
   join?: string;
   expected?: string;
   "crm-debug-origin"?: string;
-  "remote_node"?: string;
+  remote_node?: string;
   shutdown?: string;
   transient_attributes?: TransientAttributes;
   lrm?: Lrm;

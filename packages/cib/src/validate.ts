@@ -26,13 +26,21 @@ function checker(opts: ValidateOptions): SchemaChecker {
  */
 export function validateCib(tree: XmlElement, opts: ValidateOptions = {}): CibProblem[] {
   if (tree.name !== "cib") {
-    return [problem("SCHEMA", [tree], `root element <${tree.name}>`, "a CIB document's root element is <cib>")];
+    return [
+      problem("SCHEMA", [tree], `root element <${tree.name}>`, "a CIB document's root element is <cib>"),
+    ];
   }
   const all = [...checker(opts).check(tree), ...checkSemantics(tree)];
   const max = opts.problemsMax ?? 500;
   if (all.length <= max) return all;
   const rest = all.length - max;
-  const more: CibProblem = { code: all[max]?.code ?? "SCHEMA", element: "cib", where: "cib", what: `${rest} more problems`, why: `not listed (the first ${max} are)` };
+  const more: CibProblem = {
+    code: all[max]?.code ?? "SCHEMA",
+    element: "cib",
+    where: "cib",
+    what: `${rest} more problems`,
+    why: `not listed (the first ${max} are)`,
+  };
   return [...all.slice(0, max), more];
 }
 
@@ -53,7 +61,8 @@ export function validateCibText(
     tree = parseXml(text, source, opts.limits);
   } catch (err) {
     if (!isHacrmError(err)) throw err;
-    const code = err.code === "XML_TOO_LARGE" ? "TOO_LARGE" : err.code === "XML_TOO_DEEP" ? "TOO_DEEP" : "XML_MALFORMED";
+    const code =
+      err.code === "XML_TOO_LARGE" ? "TOO_LARGE" : err.code === "XML_TOO_DEEP" ? "TOO_DEEP" : "XML_MALFORMED";
     return {
       problems: [
         {

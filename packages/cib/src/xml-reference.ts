@@ -68,4 +68,3 @@ function toElement(node: OrderedNode): XmlElement | undefined {
   }
   return undefined;
 }
-

@@ -27,7 +27,14 @@ function isSpace(c: number): boolean {
 
 function isNameChar(c: number): boolean {
   return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c > 127
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 95 ||
+    c === 45 ||
+    c === 46 ||
+    c === 58 ||
+    c > 127
   );
 }
 
@@ -110,7 +117,8 @@ class Scanner {
     const t = this.text;
     const start = this.i;
     let c = t.charCodeAt(start);
-    if (!(isNameChar(c) && !(c >= 48 && c <= 57) && c !== 45 && c !== 46)) this.fail(start, "expected a name");
+    if (!(isNameChar(c) && !(c >= 48 && c <= 57) && c !== 45 && c !== 46))
+      this.fail(start, "expected a name");
     let j = start + 1;
     while (j < t.length && isNameChar((c = t.charCodeAt(j)))) j++;
     this.i = j;
@@ -165,7 +173,8 @@ class Scanner {
     if (value.includes("<")) this.fail(this.i, `'<' in the value of attribute ${key}`);
     if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, " ");
     if (value.includes("&")) value = this.decode(value, this.i + 1);
-    if (Object.prototype.hasOwnProperty.call(el.attrs, key)) this.fail(at, `duplicate attribute ${key} in <${el.name}>`);
+    if (Object.prototype.hasOwnProperty.call(el.attrs, key))
+      this.fail(at, `duplicate attribute ${key} in <${el.name}>`);
     el.attrs[key] = value;
     this.i = end + 1;
   }
@@ -175,7 +184,11 @@ class Scanner {
       if (!m.endsWith(";")) this.fail(at, `'&' not followed by an entity reference`);
       const named = entities[body];
       if (named !== undefined) return named;
-      const code = /^#x[0-9a-fA-F]+$/.test(body) ? parseInt(body.slice(2), 16) : /^#[0-9]+$/.test(body) ? Number(body.slice(1)) : NaN;
+      const code = /^#x[0-9a-fA-F]+$/.test(body)
+        ? parseInt(body.slice(2), 16)
+        : /^#[0-9]+$/.test(body)
+          ? Number(body.slice(1))
+          : NaN;
       if (Number.isNaN(code) || code > 0x10ffff || code === 0) this.fail(at, `unknown entity &${body};`);
       return String.fromCodePoint(code);
     });

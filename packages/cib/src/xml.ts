@@ -81,7 +81,14 @@ class ByteSink {
   }
 }
 
-function writeElement(el: XmlElement, depth: number, indent: string, nl: string, pads: string[], out: ByteSink): void {
+function writeElement(
+  el: XmlElement,
+  depth: number,
+  indent: string,
+  nl: string,
+  pads: string[],
+  out: ByteSink,
+): void {
   const pad = pads[depth] ?? indent.repeat(depth);
   let open = `${pad}<${el.name}`;
   const attrs = el.attrs;

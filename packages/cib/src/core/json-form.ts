@@ -43,7 +43,10 @@ export function resolvePointer(
   form: JsonForm,
   pointer: string,
 ): { chain: XmlElement[]; attribute?: string; childName?: string } {
-  const tokens = pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const tokens = pointer
+    .split("/")
+    .slice(1)
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
   const chain: XmlElement[] = [];
   let node: unknown = form.root;
   const rootEl = form.origin.get(form.root);

@@ -106,10 +106,14 @@ function diffChildren(a: XmlElement, b: XmlElement, path: string, ops: PatchOp[]
 export function applyPatch(base: XmlElement, patch: CibPatch): XmlElement {
   const version = versionOf(base);
   if (compareVersions(version, patch.from.version) !== 0) {
-    refuse(`patch is for version ${formatVersion(patch.from.version)}, this CIB is ${formatVersion(version)}`);
+    refuse(
+      `patch is for version ${formatVersion(patch.from.version)}, this CIB is ${formatVersion(version)}`,
+    );
   }
   if (documentDigest(base) !== patch.from.digest) {
-    refuse(`this CIB differs from the one the patch was made from (same version ${formatVersion(version)}, other digest)`);
+    refuse(
+      `this CIB differs from the one the patch was made from (same version ${formatVersion(version)}, other digest)`,
+    );
   }
   let doc = cloneElement(base);
   for (const op of patch.ops) doc = applyOp(doc, op);

@@ -38,7 +38,13 @@ interface ConfigIndex {
 }
 
 function indexConfiguration(tree: XmlElement, configuration: XmlElement): ConfigIndex {
-  const index: ConfigIndex = { chains: [], ids: new Map(), resources: new Set(), tags: new Set(), problems: [] };
+  const index: ConfigIndex = {
+    chains: [],
+    ids: new Map(),
+    resources: new Set(),
+    tags: new Set(),
+    problems: [],
+  };
   const nodeIds = new Map<string, XmlElement>();
   const visit = (el: XmlElement, chain: XmlElement[]): void => {
     const here = [...chain, el];
@@ -76,7 +82,14 @@ function noteDuplicate(
     seen.set(id, el);
     return;
   }
-  out.push(problem("DUPLICATE_ID", chain, `${label} "${id}" used again`, `already used by <${first.name}>; ids must be unique`));
+  out.push(
+    problem(
+      "DUPLICATE_ID",
+      chain,
+      `${label} "${id}" used again`,
+      `already used by <${first.name}>; ids must be unique`,
+    ),
+  );
 }
 
 // ---- references --------------------------------------------------------------
@@ -100,20 +113,34 @@ function checkReferences(chain: XmlElement[], el: XmlElement, index: ConfigIndex
     out.push(problem("DANGLING_REF", chain, `template="${template}"`, `no template has id ${template}`));
   }
   if (el.name === "obj_ref" && el.attrs["id"] !== undefined && !index.ids.has(el.attrs["id"])) {
-    out.push(problem("DANGLING_REF", chain, `obj_ref id="${el.attrs["id"]}"`, `nothing has id ${el.attrs["id"]}`));
+    out.push(
+      problem("DANGLING_REF", chain, `obj_ref id="${el.attrs["id"]}"`, `nothing has id ${el.attrs["id"]}`),
+    );
   }
   const idRef = el.attrs["id-ref"];
   if (idRef !== undefined && el.attrs["id"] === undefined) {
     const target = index.ids.get(idRef);
     if (!target) out.push(problem("DANGLING_REF", chain, `id-ref="${idRef}"`, `nothing has id ${idRef}`));
     else if (target.name !== el.name) {
-      out.push(problem("DANGLING_REF", chain, `id-ref="${idRef}"`, `${idRef} is a <${target.name}>, not a <${el.name}>`));
+      out.push(
+        problem(
+          "DANGLING_REF",
+          chain,
+          `id-ref="${idRef}"`,
+          `${idRef} is a <${target.name}>, not a <${el.name}>`,
+        ),
+      );
     }
   }
   if (el.name === "fencing-level") checkFencingDevices(chain, el, index, out);
 }
 
-function checkFencingDevices(chain: XmlElement[], el: XmlElement, index: ConfigIndex, out: CibProblem[]): void {
+function checkFencingDevices(
+  chain: XmlElement[],
+  el: XmlElement,
+  index: ConfigIndex,
+  out: CibProblem[],
+): void {
   for (const device of (el.attrs["devices"] ?? "").split(",")) {
     if (device === "" || index.resources.has(device)) continue;
     out.push(problem("DANGLING_REF", chain, `devices names "${device}"`, `no resource has id ${device}`));
@@ -136,21 +163,46 @@ function checkScore(chain: XmlElement[], el: XmlElement, out: CibProblem[]): voi
   out.push(problem("BAD_SCORE", chain, `score="${score}"`, "a score is an integer, INFINITY or -INFINITY"));
 }
 
-export const agentClasses = ["ocf", "lsb", "heartbeat", "stonith", "upstart", "service", "systemd", "nagios"] as const;
+export const agentClasses = [
+  "ocf",
+  "lsb",
+  "heartbeat",
+  "stonith",
+  "upstart",
+  "service",
+  "systemd",
+  "nagios",
+] as const;
 
 function checkAgentClass(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
   if (el.name !== "primitive" && el.name !== "template") return;
   const cls = el.attrs["class"];
   if (cls === undefined) {
     if (el.attrs["template"] === undefined) {
-      out.push(problem("UNKNOWN_CLASS", chain, "no class", "a resource needs class and type (or a template)"));
+      out.push(
+        problem("UNKNOWN_CLASS", chain, "no class", "a resource needs class and type (or a template)"),
+      );
     }
     return;
   }
   if (!(agentClasses as readonly string[]).includes(cls)) {
-    out.push(problem("UNKNOWN_CLASS", chain, `class="${cls}"`, `unknown agent class; known: ${agentClasses.join(", ")}`));
+    out.push(
+      problem(
+        "UNKNOWN_CLASS",
+        chain,
+        `class="${cls}"`,
+        `unknown agent class; known: ${agentClasses.join(", ")}`,
+      ),
+    );
   } else if (cls === "ocf" && el.attrs["provider"] === undefined) {
-    out.push(problem("UNKNOWN_CLASS", chain, `class="ocf" without provider`, "ocf agents need a provider (e.g. heartbeat)"));
+    out.push(
+      problem(
+        "UNKNOWN_CLASS",
+        chain,
+        `class="ocf" without provider`,
+        "ocf agents need a provider (e.g. heartbeat)",
+      ),
+    );
   }
   if (el.attrs["type"] === undefined) {
     out.push(problem("UNKNOWN_CLASS", chain, "no type", "a resource needs an agent type"));
@@ -168,11 +220,23 @@ function checkMetaValue(chain: XmlElement[], el: XmlElement, out: CibProblem[]):
   if (set?.name !== "meta_attributes" || value === undefined) return;
   if (name === "target-role" && value !== "#default" && !roles.includes(value.toLowerCase())) {
     out.push(
-      problem("BAD_ROLE", chain, `target-role="${value}"`, "roles are Stopped, Started, Promoted, Unpromoted (or Master, Slave)"),
+      problem(
+        "BAD_ROLE",
+        chain,
+        `target-role="${value}"`,
+        "roles are Stopped, Started, Promoted, Unpromoted (or Master, Slave)",
+      ),
     );
   }
   if (name === "resource-stickiness" && !isScore(value)) {
-    out.push(problem("BAD_SCORE", chain, `resource-stickiness="${value}"`, "a score is an integer, INFINITY or -INFINITY"));
+    out.push(
+      problem(
+        "BAD_SCORE",
+        chain,
+        `resource-stickiness="${value}"`,
+        "a score is an integer, INFINITY or -INFINITY",
+      ),
+    );
   }
 }
 
@@ -242,7 +306,19 @@ function checkDateExpression(el: XmlElement, bad: Bad): void {
   }
 }
 
-const dateFields = ["hours", "monthdays", "weekdays", "yeardays", "months", "weeks", "years", "weekyears", "moon", "minutes", "seconds"];
+const dateFields = [
+  "hours",
+  "monthdays",
+  "weekdays",
+  "yeardays",
+  "months",
+  "weeks",
+  "years",
+  "weekyears",
+  "moon",
+  "minutes",
+  "seconds",
+];
 
 function checkDateFields(el: XmlElement, pattern: RegExp, bad: Bad): void {
   for (const f of dateFields) {

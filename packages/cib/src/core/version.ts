@@ -63,7 +63,8 @@ export function changeKind(before: XmlElement, after: XmlElement): ChangeKind {
   // Everything else: the cib element's own attributes (counters aside) and
   // the other children (status, unknown elements).
   const counters = new Set(["admin_epoch", "epoch", "num_updates"]);
-  const ownAttrs = (cib: XmlElement) => JSON.stringify(Object.entries(cib.attrs).filter(([k]) => !counters.has(k)));
+  const ownAttrs = (cib: XmlElement) =>
+    JSON.stringify(Object.entries(cib.attrs).filter(([k]) => !counters.has(k)));
   const rest = (cib: XmlElement) => cib.children.filter((c) => c.name !== "configuration");
   const restBefore = rest(before);
   const restAfter = rest(after);
@@ -82,7 +83,10 @@ export function changeKind(before: XmlElement, after: XmlElement): ChangeKind {
  * version. Counters written in `proposed` itself are ignored (the store owns
  * them) except a higher admin_epoch, which an operator may set on purpose.
  */
-export function nextVersionOf(current: XmlElement, proposed: XmlElement): { cib: XmlElement; kind: ChangeKind } {
+export function nextVersionOf(
+  current: XmlElement,
+  proposed: XmlElement,
+): { cib: XmlElement; kind: ChangeKind } {
   const next = nextVersion(versionOf(current), versionOf(proposed), changeKind(current, proposed));
   const cib = cloneElement(proposed);
   setVersion(cib, next.version);
@@ -93,7 +97,11 @@ export function nextVersionOf(current: XmlElement, proposed: XmlElement): { cib:
  * The version rule on its own: `now` is the stored version, `asked` the
  * counters the proposed document carries, `kind` what changed.
  */
-export function nextVersion(now: CibVersion, asked: CibVersion, kind: ChangeKind): { version: CibVersion; kind: ChangeKind } {
+export function nextVersion(
+  now: CibVersion,
+  asked: CibVersion,
+  kind: ChangeKind,
+): { version: CibVersion; kind: ChangeKind } {
   if (asked.admin_epoch > now.admin_epoch) {
     return { version: { admin_epoch: asked.admin_epoch, epoch: 0, num_updates: 0 }, kind: "configuration" };
   }
@@ -130,7 +138,14 @@ export function flattenCib(cib: XmlElement): FlatCib {
   const restParts = parts.filter((_, i) => i !== configIndex);
   const rest = `${ownAttrs}\n${cib.text ?? ""}\n${restParts.join("\n")}`;
   const body = `${cib.text === undefined ? "" : escapeTextForFlat(cib.text)}${parts.join("")}`;
-  return withRoot(cib, { configuration, rest, body, xml: "", digest: "", configDigest: sha256(configuration) });
+  return withRoot(cib, {
+    configuration,
+    rest,
+    body,
+    xml: "",
+    digest: "",
+    configDigest: sha256(configuration),
+  });
 }
 
 /**

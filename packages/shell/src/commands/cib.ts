@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { HacrmError } from "@hacrm/common";
-import { child, configurationSections, parseXml, serializeXml, toJsonForm, type XmlElement } from "@hacrm/cib";
+import {
+  child,
+  configurationSections,
+  parseXml,
+  serializeXml,
+  toJsonForm,
+  type XmlElement,
+} from "@hacrm/cib";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
 
 const sections = ["configuration", "status", ...configurationSections];
@@ -21,7 +28,10 @@ export const command: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub !== "show") {
-      writeLine(io.stderr, sub === undefined ? usage : `hacrm cib: unknown subcommand '${sub}' (try 'hacrm cib show')`);
+      writeLine(
+        io.stderr,
+        sub === undefined ? usage : `hacrm cib: unknown subcommand '${sub}' (try 'hacrm cib show')`,
+      );
       return ExitStatus.usage;
     }
     return show(rest, io);
@@ -31,7 +41,11 @@ export const command: Command = {
 function show(args: string[], io: CommandIo): number {
   const { values } = parseArgs({
     args,
-    options: { section: { type: "string", short: "s" }, json: { type: "boolean" }, "xml-file": { type: "string", short: "x" } },
+    options: {
+      section: { type: "string", short: "s" },
+      json: { type: "boolean" },
+      "xml-file": { type: "string", short: "x" },
+    },
     strict: true,
   });
   const file = values["xml-file"] ?? io.env["CIB_file"];
@@ -45,7 +59,9 @@ function show(args: string[], io: CommandIo): number {
   }
   const tree = parseXml(readCibText(file), file);
   const selected = values.section === undefined ? tree : findSection(tree, values.section, file);
-  io.stdout.write(values.json ? `${JSON.stringify(toJsonForm(selected).root, null, 2)}\n` : serializeXml(selected));
+  io.stdout.write(
+    values.json ? `${JSON.stringify(toJsonForm(selected).root, null, 2)}\n` : serializeXml(selected),
+  );
   return ExitStatus.ok;
 }
 
@@ -53,13 +69,20 @@ function readCibText(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (err) {
-    throw new HacrmError({ code: "CIB_FILE", where: file, message: `cannot read the CIB file: ${(err as Error).message}` });
+    throw new HacrmError({
+      code: "CIB_FILE",
+      where: file,
+      message: `cannot read the CIB file: ${(err as Error).message}`,
+    });
   }
 }
 
 function findSection(tree: XmlElement, name: string, file: string): XmlElement {
   const configuration = child(tree, "configuration");
-  const found = name === "configuration" || name === "status" ? child(tree, name) : configuration && child(configuration, name);
+  const found =
+    name === "configuration" || name === "status"
+      ? child(tree, name)
+      : configuration && child(configuration, name);
   if (found) return found;
   // An absent optional section is empty, as Pacemaker's tools treat it.
   if (name !== "configuration") return { name, attrs: {}, children: [] };
