@@ -2,7 +2,7 @@ import { element, type XmlElement } from "@hacrm/cib";
 import { parseDurationMs } from "@hacrm/lrm";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
-import { IdAllocator, crmKind, findById, findResource, section, semanticError, setChild } from "./doc.js";
+import { IdAllocator, crmKind, findById, findResource, section, semanticError } from "./doc.js";
 import type { Pos } from "./lexer.js";
 import { META_ATTRIBUTES, unknownNames } from "./names.js";
 import { closest } from "./parser.js";
@@ -90,13 +90,12 @@ function reserveSetIds(ctx: BuildContext, ids: IdAllocator, sets: A.AttrSet[]): 
   }
 }
 
-function resolveSetRef(ctx: BuildContext, set: A.AttrSet, ref: A.Word, elementName: string): string {
+function resolveSetRef(ctx: BuildContext, ref: A.Word, elementName: string): string {
   const found = findById(ctx.cib, ref.text);
   if (!found) throw semanticError(ctx.source, ref.pos, `$id-ref: no object or set has id '${ref.text}'`);
   if (found.el.name === elementName) return ref.text;
   const own = found.el.children.find((c) => c.name === elementName && c.attrs["id"] !== undefined);
   if (!own) throw semanticError(ctx.source, ref.pos, `$id-ref: '${ref.text}' has no ${elementName} set`);
-  void set;
   return own.attrs["id"] as string;
 }
 
@@ -108,7 +107,7 @@ export function buildSet(
   elementName?: string,
 ): XmlElement {
   const name = elementName ?? set.element;
-  if (set.idRef) return element(name, { "id-ref": resolveSetRef(ctx, set, set.idRef, name) });
+  if (set.idRef) return element(name, { "id-ref": resolveSetRef(ctx, set.idRef, name) });
   const id = set.id ? set.id.text : ids.fresh(`${owner}-${SET_SUFFIX[set.element]}`);
   const el = element(name, { id });
   if (set.score !== undefined) el.attrs["score"] = set.score;
@@ -454,5 +453,3 @@ export function applyMonitor(ctx: BuildContext, m: A.MonitorCmd): void {
   }
   ops.children.push(op);
 }
-
-export { setChild };

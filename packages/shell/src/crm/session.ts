@@ -1,4 +1,4 @@
-import { HacrmError, isHacrmError } from "@hacrm/common";
+import { HacrmError } from "@hacrm/common";
 import { cloneElement, serializeXml, walk, type XmlElement } from "@hacrm/cib";
 import type { AgentCatalog } from "./agents.js";
 import type * as A from "./ast.js";
@@ -473,5 +473,3 @@ async function dispatch(ctx: BuildContext, edit: EditContext, cmd: A.ConfigureCm
       throw new HacrmError({ code: "CRM_SYNTAX", message: `${cmd.cmd}: cannot be used here` });
   }
 }
-
-export { isHacrmError };
