@@ -20,12 +20,18 @@ const pcmkLimitS = Number(process.env.BENCH_PCMK_LIMIT_S ?? 60);
 const hacrmLimitS = 600;
 
 const SHAPES: Record<string, string> = {
-  "3x10": "--nodes 3 --resources 10 --groups 1 --clones 1 --promotable 1 --location 2 --colocation 2 --order 2 --failures 1",
-  "8x100": "--nodes 8 --resources 100 --groups 7 --clones 1 --promotable 1 --location 20 --colocation 20 --order 20 --failures 1",
-  "16x500": "--nodes 16 --resources 500 --groups 33 --clones 5 --promotable 2 --location 100 --colocation 100 --order 100 --failures 5",
-  "32x1000": "--nodes 32 --resources 1000 --groups 67 --clones 10 --promotable 5 --location 200 --colocation 200 --order 200 --failures 10",
-  "32x3000": "--nodes 32 --resources 3000 --groups 200 --clones 30 --promotable 15 --location 600 --colocation 600 --order 600 --failures 30",
-  "32x5000": "--nodes 32 --resources 5000 --groups 333 --clones 50 --promotable 25 --location 1000 --colocation 1000 --order 1000 --failures 50",
+  "3x10":
+    "--nodes 3 --resources 10 --groups 1 --clones 1 --promotable 1 --location 2 --colocation 2 --order 2 --failures 1",
+  "8x100":
+    "--nodes 8 --resources 100 --groups 7 --clones 1 --promotable 1 --location 20 --colocation 20 --order 20 --failures 1",
+  "16x500":
+    "--nodes 16 --resources 500 --groups 33 --clones 5 --promotable 2 --location 100 --colocation 100 --order 100 --failures 5",
+  "32x1000":
+    "--nodes 32 --resources 1000 --groups 67 --clones 10 --promotable 5 --location 200 --colocation 200 --order 200 --failures 10",
+  "32x3000":
+    "--nodes 32 --resources 3000 --groups 200 --clones 30 --promotable 15 --location 600 --colocation 600 --order 600 --failures 30",
+  "32x5000":
+    "--nodes 32 --resources 5000 --groups 333 --clones 50 --promotable 25 --location 1000 --colocation 1000 --order 1000 --failures 50",
 };
 
 interface Measure {
@@ -91,7 +97,9 @@ function main(): void {
       const file = cibFor(shape, probes);
       const ours = measure([hacrm, "simulate", "--xml-file", file, "--json"], hacrmLimitS);
       const theirs = measure(["crm_simulate", "-R", "-x", file], pcmkLimitS);
-      const timeRatio = theirs.timedOut ? `< ${(ours.wallS / pcmkLimitS).toFixed(3)}` : (ours.wallS / theirs.wallS).toFixed(3);
+      const timeRatio = theirs.timedOut
+        ? `< ${(ours.wallS / pcmkLimitS).toFixed(3)}`
+        : (ours.wallS / theirs.wallS).toFixed(3);
       const memRatio = (ours.rssMiB / theirs.rssMiB).toFixed(2) + (theirs.timedOut ? "*" : "");
       const cpuRatio = theirs.timedOut ? "-" : (ours.cpuS / theirs.cpuS).toFixed(3);
       const name = `${shape}${probes ? "-probes" : ""}`;

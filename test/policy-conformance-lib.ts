@@ -42,7 +42,9 @@ export function casesOfTier(tiers: number[]): { name: string; tier: number }[] {
 
 export async function runCase(lib: CanonLib, name: string, tier: number): Promise<CaseResult> {
   const xml = fs.readFileSync(path.join(corpusDir, "cases", `${name}.xml`), "utf8");
-  const expected = JSON.parse(fs.readFileSync(path.join(corpusDir, "cases", `${name}.expected.json`), "utf8")) as Canon;
+  const expected = JSON.parse(
+    fs.readFileSync(path.join(corpusDir, "cases", `${name}.expected.json`), "utf8"),
+  ) as Canon;
   try {
     const res = schedule(parseXml(xml, name), 0);
     const actual = lib.canonicalFromProject(toJsonContract(res));

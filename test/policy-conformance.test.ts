@@ -7,7 +7,14 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { casesOfTier, corpusDir, loadCanon, repoRoot, runCase, type CaseResult } from "./policy-conformance-lib.js";
+import {
+  casesOfTier,
+  corpusDir,
+  loadCanon,
+  repoRoot,
+  runCase,
+  type CaseResult,
+} from "./policy-conformance-lib.js";
 
 async function runTier(tier: number): Promise<CaseResult[]> {
   const lib = await loadCanon();
@@ -47,11 +54,16 @@ describe("scheduler conformance through the CLI (hacrm simulate --json)", () => 
   it("the corpus runner passes a sample of tier-1 and tier-2 cases via bin/hacrm", () => {
     const runner = path.join(corpusDir, "run-conformance.mjs");
     const cmd = `${path.join(repoRoot, "bin/hacrm")} simulate --xml-file {xml} --json`;
-    const sample = "^(simple[0-9]+|rsc_dep[0-9]+|order[0-9]+|group[0-9]+|promoted-[0-9]+|clone-interleave-[0-9])$";
-    const out = execFileSync("node", [runner, "--cmd", cmd, "--tier", "1-2", "--jobs", "2", "--filter", sample], {
-      cwd: repoRoot,
-      encoding: "utf8",
-    });
+    const sample =
+      "^(simple[0-9]+|rsc_dep[0-9]+|order[0-9]+|group[0-9]+|promoted-[0-9]+|clone-interleave-[0-9])$";
+    const out = execFileSync(
+      "node",
+      [runner, "--cmd", cmd, "--tier", "1-2", "--jobs", "2", "--filter", sample],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+      },
+    );
     const lines = [...out.matchAll(/^tier(\d): (\d+)\/(\d+) passed/gm)];
     expect(lines.length).toBe(2);
     let passed = 0;

@@ -31,7 +31,10 @@ describe("differential: hacrm simulate vs crm_simulate on generated CIBs", () =>
           const r = await compare(file, xml);
           total++;
           if (r.agree) agreed++;
-          else disagreements.push(`${shape} seed ${seed}: ${r.error ?? `ours ${JSON.stringify(r.ours)} theirs ${JSON.stringify(r.theirs)}`}`);
+          else
+            disagreements.push(
+              `${shape} seed ${seed}: ${r.error ?? `ours ${JSON.stringify(r.ours)} theirs ${JSON.stringify(r.theirs)}`}`,
+            );
         }
       }
     } finally {

@@ -73,7 +73,9 @@ describe("transition graph invariants on generated CIBs", () => {
     const shapes = Object.keys(SHAPES);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(...shapes), (seed, shape) => {
-        const xml = execFileSync("node", [genCib, "--seed", String(seed), ...SHAPES[shape]!], { encoding: "utf8" });
+        const xml = execFileSync("node", [genCib, "--seed", String(seed), ...SHAPES[shape]!], {
+          encoding: "utf8",
+        });
         const res = schedule(parseXml(xml, `${shape}-${seed}`), 0);
         const g = res.graph.actions;
         expect(() => assertAcyclic(g)).not.toThrow();
@@ -83,12 +85,17 @@ describe("transition graph invariants on generated CIBs", () => {
           const n = nodes.get(a.node)!;
           expect(n.online, `${a.task} ${a.resource} on offline ${a.node}`).toBe(true);
           if (a.task === "start" || a.task === "promote") {
-            expect(n.standby || n.shutdown || n.maintenance, `${a.task} ${a.resource} on ${a.node}`).toBe(false);
+            expect(n.standby || n.shutdown || n.maintenance, `${a.task} ${a.resource} on ${a.node}`).toBe(
+              false,
+            );
           }
         }
         for (const start of g.filter((a) => a.task === "start")) {
-          const stop = g.find((a) => a.task === "stop" && a.resource === start.resource && a.node !== start.node);
-          if (stop) expect(ancestors(g, start.id).has(stop.id), `stop before start of ${start.resource}`).toBe(true);
+          const stop = g.find(
+            (a) => a.task === "stop" && a.resource === start.resource && a.node !== start.node,
+          );
+          if (stop)
+            expect(ancestors(g, start.id).has(stop.id), `stop before start of ${start.resource}`).toBe(true);
         }
       }),
       { numRuns: 25 },
@@ -96,7 +103,14 @@ describe("transition graph invariants on generated CIBs", () => {
   }, 120_000);
 
   it("assertAcyclic rejects a cycle", () => {
-    const a = (id: number, inputs: number[]): GraphAction => ({ id, task: "start", intervalMs: 0, timeoutMs: 1, pseudo: false, inputs });
+    const a = (id: number, inputs: number[]): GraphAction => ({
+      id,
+      task: "start",
+      intervalMs: 0,
+      timeoutMs: 1,
+      pseudo: false,
+      inputs,
+    });
     expect(() => assertAcyclic([a(0, [1]), a(1, [0])])).toThrow(/cycle/);
     expect(() => assertAcyclic([a(0, []), a(1, [0])])).not.toThrow();
   });

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 import { runHacrm } from "../packages/shell/src/main.js";
 import { corpusDir } from "./policy-conformance-lib.js";
 
-async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -43,7 +46,9 @@ describe("hacrm simulate", () => {
       actions: { action: string }[];
     };
     expect(p.actions.filter((a) => a.action === "promote")).toHaveLength(1);
-    const b = JSON.parse((await run(["simulate", "--xml-file", caseFile("unmanaged-stop-1"), "--json"])).out) as {
+    const b = JSON.parse(
+      (await run(["simulate", "--xml-file", caseFile("unmanaged-stop-1"), "--json"])).out,
+    ) as {
       actions: unknown[];
       placement: unknown[];
     };
@@ -53,7 +58,9 @@ describe("hacrm simulate", () => {
 
   it("--show-scores explains each score by its parts", async () => {
     const r = await run(["simulate", "--xml-file", caseFile("rsc_dep4"), "--show-scores"]);
-    expect(r.out).toMatch(/rsc3:\n\s+node1\s+-INFINITY\n\s+-INFINITY\s+colocation same_3_4: rsc4 is not here/);
+    expect(r.out).toMatch(
+      /rsc3:\n\s+node1\s+-INFINITY\n\s+-INFINITY\s+colocation same_3_4: rsc4 is not here/,
+    );
     const s = await run(["simulate", "--xml-file", caseFile("promoted-1"), "--show-scores"]);
     expect(s.out).toMatch(/Promotion scores:[\s\S]*100\s+location promoted-node2 \(Promoted\)/);
   });
@@ -62,8 +69,12 @@ describe("hacrm simulate", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hacrm-graph-"));
     try {
       const json = path.join(dir, "g.json");
-      expect((await run(["simulate", "--xml-file", caseFile("rsc_dep4"), "--save-graph", json, "--json"])).code).toBe(0);
-      const g = JSON.parse(fs.readFileSync(json, "utf8")) as { actions: { id: number; resource?: string; task: string; node?: string; inputs: number[] }[] };
+      expect(
+        (await run(["simulate", "--xml-file", caseFile("rsc_dep4"), "--save-graph", json, "--json"])).code,
+      ).toBe(0);
+      const g = JSON.parse(fs.readFileSync(json, "utf8")) as {
+        actions: { id: number; resource?: string; task: string; node?: string; inputs: number[] }[];
+      };
       const stop = g.actions.find((a) => a.resource === "rsc4" && a.task === "stop")!;
       const start = g.actions.find((a) => a.resource === "rsc4" && a.task === "start")!;
       expect(stop.node).toBe("node1");
@@ -71,7 +82,9 @@ describe("hacrm simulate", () => {
       expect(start.inputs).toContain(stop.id);
       const dot = path.join(dir, "g.dot");
       await run(["simulate", "--xml-file", caseFile("rsc_dep4"), "--save-graph", dot, "--dot", "--json"]);
-      expect(fs.readFileSync(dot, "utf8")).toMatch(/^digraph transition \{[\s\S]*"rsc4_stop_0 node1" -> "rsc4_start_0 node2";/);
+      expect(fs.readFileSync(dot, "utf8")).toMatch(
+        /^digraph transition \{[\s\S]*"rsc4_stop_0 node1" -> "rsc4_start_0 node2";/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

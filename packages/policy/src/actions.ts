@@ -52,7 +52,14 @@ export class ActionSet {
     rsc: Rsc | undefined,
     task: string,
     node: PNode | undefined,
-    opts: { optional: boolean; pseudo?: boolean; intervalMs?: number; timeoutMs?: number; runnable?: boolean; requireAny?: boolean },
+    opts: {
+      optional: boolean;
+      pseudo?: boolean;
+      intervalMs?: number;
+      timeoutMs?: number;
+      runnable?: boolean;
+      requireAny?: boolean;
+    },
   ): Action {
     const k = this.key(rsc, task, node, opts.intervalMs ?? 0);
     const existing = this.byKey.get(k);
@@ -152,7 +159,10 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
   for (const stop of stops) set.order(stop, start, F_IMPLIES_THEN | F_RESTART, "stop before start");
   if (nextRole === "Promoted") {
     const wasPromoted = p.role === "Promoted" && staying;
-    const promote = set.create(p, "promote", next, { optional: wasPromoted, timeoutMs: opTimeout(p, "promote") });
+    const promote = set.create(p, "promote", next, {
+      optional: wasPromoted,
+      timeoutMs: opTimeout(p, "promote"),
+    });
     if (!p.managed) promote.runnable = false;
     set.order(start, promote, F_IMPLIES_THEN | F_RUNNABLE_LEFT, "start before promote");
     for (const d of demotes) set.order(d, promote, 0, "demote before promote");
@@ -201,7 +211,13 @@ export function createCollectiveActions(set: ActionSet, r: Rsc): void {
         }
       }
     }
-    if (!r.children.some((c) => allPrimitives(c).some((p) => set.ofRsc(p, "promote").length > 0 || p.role === "Promoted" && p.nextRole === "Promoted"))) {
+    if (
+      !r.children.some((c) =>
+        allPrimitives(c).some(
+          (p) => set.ofRsc(p, "promote").length > 0 || (p.role === "Promoted" && p.nextRole === "Promoted"),
+        ),
+      )
+    ) {
       promoted.runnable = r.children.some((c) => allPrimitives(c).some((p) => p.nextRole === "Promoted"));
     }
   }
@@ -233,10 +249,12 @@ export function childAction(set: ActionSet, child: Rsc, task: string, phase: str
       return hub;
     }
   }
-  const placeholder = set.get(child, task, undefined) ?? set.create(child, task, undefined, {
-    optional: true,
-    pseudo: true,
-    runnable: !(task === "start" || task === "promote"),
-  });
+  const placeholder =
+    set.get(child, task, undefined) ??
+    set.create(child, task, undefined, {
+      optional: true,
+      pseudo: true,
+      runnable: !(task === "start" || task === "promote"),
+    });
   return placeholder;
 }

@@ -96,7 +96,10 @@ export class Allocator {
     p.allocating = true;
     const ws = this.ws;
     for (const c of dependentColocations(p)) {
-      const archive = c.dependentRole === "Promoted" || (c.score < 0 && c.score > -INFINITY) ? snapshot(p.allowed) : undefined;
+      const archive =
+        c.dependentRole === "Promoted" || (c.score < 0 && c.score > -INFINITY)
+          ? snapshot(p.allowed)
+          : undefined;
       if (c.primary.kind === "clone") this.allocateClone(c.primary);
       else this.allocate(c.primary);
       applyColocation(ws, p, c);
@@ -104,7 +107,13 @@ export class Allocator {
     }
     for (const c of p.withDependents) {
       if (!hasInfluence(c)) continue;
-      p.allowed = mergeDependent(ws, c.dependent, p.allowed, c.score / INFINITY, `colocation ${c.id}: ${c.dependent.id} prefers`);
+      p.allowed = mergeDependent(
+        ws,
+        c.dependent,
+        p.allowed,
+        c.score / INFINITY,
+        `colocation ${c.id}: ${c.dependent.id} prefers`,
+      );
     }
     this.assign(p, prefer);
     p.allocating = false;
@@ -168,7 +177,14 @@ export class Allocator {
     }
     for (const col of c.withDependents) {
       if (!hasInfluence(col)) continue;
-      c.allowed = mergeDependent(ws, col.dependent, c.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`, true);
+      c.allowed = mergeDependent(
+        ws,
+        col.dependent,
+        c.allowed,
+        col.score / INFINITY,
+        `colocation ${col.id}: ${col.dependent.id} prefers`,
+        true,
+      );
     }
     this.distribute(c);
     if (c.promotable) this.promotion.push(...setPromotionRoles(ws, c));
@@ -189,7 +205,9 @@ export class Allocator {
     const instances = sortInstances(
       c,
       (inst, node) =>
-        (canHost(node) || !c.promotable) && configuredScore(c, node.id) >= 0 && configuredScore(firstPrim(inst), node.id) >= 0,
+        (canHost(node) || !c.promotable) &&
+        configuredScore(c, node.id) >= 0 &&
+        configuredScore(firstPrim(inst), node.id) >= 0,
     );
     let allocated = 0;
     for (const inst of instances) {
@@ -239,7 +257,10 @@ export class Allocator {
       for (const [nid, e] of p.allowed) {
         const n = this.ws.nodesById.get(nid);
         if (n && !this.canRunInstance(c, inst, n, perNode) && e.score > -INFINITY) {
-          p.allowed.set(nid, { score: -INFINITY, parts: [...e.parts, { source: `clone ${c.id} limit or ban`, score: -INFINITY }] });
+          p.allowed.set(nid, {
+            score: -INFINITY,
+            parts: [...e.parts, { source: `clone ${c.id} limit or ban`, score: -INFINITY }],
+          });
         }
       }
     }
@@ -247,10 +268,17 @@ export class Allocator {
     if (target) {
       for (const col of c.withDependents) {
         if (!hasInfluence(col)) continue;
-        target.allowed = mergeDependent(this.ws, col.dependent, target.allowed, col.score / INFINITY, `colocation ${col.id}: ${col.dependent.id} prefers`);
+        target.allowed = mergeDependent(
+          this.ws,
+          col.dependent,
+          target.allowed,
+          col.score / INFINITY,
+          `colocation ${col.id}: ${col.dependent.id} prefers`,
+        );
       }
     }
-    const chosen = inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
+    const chosen =
+      inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
     if (prefer && chosen !== prefer) {
       for (const { p, allowed } of backups) {
         if (p.allocatedTo && !p.provisional) p.allocatedTo.numResources--;

@@ -17,7 +17,11 @@ export function registerColocations(ws: WorkingSet): void {
   for (const c of ws.colocations) {
     const dependent = c.dependent.kind === "group" ? firstMember(c.dependent) : c.dependent;
     const primary =
-      c.primary.kind === "group" ? (c.score >= INFINITY ? lastMember(c.primary) : firstMember(c.primary)) : c.primary;
+      c.primary.kind === "group"
+        ? c.score >= INFINITY
+          ? lastMember(c.primary)
+          : firstMember(c.primary)
+        : c.primary;
     if (!dependent || !primary || dependent === primary) continue;
     all.push({ ...c, dependent, primary });
   }
@@ -68,7 +72,7 @@ function sortStable<T>(arr: T[], cmp: (a: T, b: T) => number): void {
 }
 
 export function hasInfluence(c: Colocation): boolean {
-  return c.influence || c.primary.runningOn.length === 0 && !anyChildRunning(c.primary);
+  return c.influence || (c.primary.runningOn.length === 0 && !anyChildRunning(c.primary));
 }
 
 function anyChildRunning(r: Rsc): boolean {

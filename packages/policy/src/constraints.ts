@@ -76,7 +76,14 @@ function unpackLocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>
       const r = rule.attrs["id-ref"] !== undefined ? (ids.get(rule.attrs["id-ref"]!) ?? rule) : rule;
       const scores = new Map<string, number>();
       for (const node of ws.nodes) {
-        if (!evaluateRule(r, { nodeAttrs: node.attrs, now: ws.now, rscMeta: rsc.meta, rscParams: rsc.params }, ids)) continue;
+        if (
+          !evaluateRule(
+            r,
+            { nodeAttrs: node.attrs, now: ws.now, rscMeta: rsc.meta, rscParams: rsc.params },
+            ids,
+          )
+        )
+          continue;
         let score: number;
         if (r.attrs["score-attribute"] !== undefined) {
           const v = node.attrs.get(r.attrs["score-attribute"]);
@@ -123,12 +130,23 @@ function unpackOrder(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>): 
   if (k === "optional") kind = "Optional";
   else if (k === "serialize") kind = "Serialize";
   else if (k === "mandatory") kind = "Mandatory";
-  else kind = parseScore(el.attrs.score ?? "INFINITY", "order score", INFINITY) === 0 ? "Optional" : "Mandatory";
+  else
+    kind = parseScore(el.attrs.score ?? "INFINITY", "order score", INFINITY) === 0 ? "Optional" : "Mandatory";
   const firstAction = el.attrs["first-action"] ?? "start";
   const thenAction = el.attrs["then-action"] ?? firstAction;
-  const symmetrical = el.attrs.symmetrical === undefined ? kind !== "Serialize" : isTrue(el.attrs.symmetrical);
+  const symmetrical =
+    el.attrs.symmetrical === undefined ? kind !== "Serialize" : isTrue(el.attrs.symmetrical);
   const requireAll = el.attrs["require-all"] === undefined ? true : isTrue(el.attrs["require-all"]);
-  ws.orders.push({ id: el.attrs.id ?? "", first, then, firstAction, thenAction, kind, symmetrical, requireAll });
+  ws.orders.push({
+    id: el.attrs.id ?? "",
+    first,
+    then,
+    firstAction,
+    thenAction,
+    kind,
+    symmetrical,
+    requireAll,
+  });
 }
 
 /** Unpack every constraint into the working set. */

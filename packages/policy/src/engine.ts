@@ -75,7 +75,9 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   const ws = unpackCib(doc, nowSec, ids);
   const bans = unpackStatus(doc, ws, ids);
   unpackConstraints(doc, ws, ids);
-  for (const p of ws.primitives) if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started") p.role = "Unpromoted";
+  for (const p of ws.primitives)
+    if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started")
+      p.role = "Unpromoted";
   for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);
   initialScores(ws, bans);
   registerColocations(ws);
@@ -110,7 +112,9 @@ function finalScores(ws: WorkingSet): ScoreReport[] {
   for (const p of ws.primitives) {
     for (const n of ws.nodes) {
       const e = p.allowed.get(n.id);
-      const parts = e ? [...e.parts] : [{ source: "not allowed (opt-in cluster, no location)", score: -1_000_000 }];
+      const parts = e
+        ? [...e.parts]
+        : [{ source: "not allowed (opt-in cluster, no location)", score: -1_000_000 }];
       let score = e ? e.score : -1_000_000;
       if (!canHost(n)) {
         parts.push({ source: `node ${n.uname} ${unavailableReason(n)}`, score: -1_000_000 });
@@ -169,10 +173,16 @@ function createMonitors(ws: WorkingSet, set: ActionSet): void {
     for (const op of p.ops) {
       if (op.name !== "monitor" || op.intervalMs === 0 || !op.enabled) continue;
       const roleOk =
-        op.role === "Unknown" || op.role === "Started" || op.role === p.nextRole ||
+        op.role === "Unknown" ||
+        op.role === "Started" ||
+        op.role === p.nextRole ||
         (op.role === "Unpromoted" && p.nextRole === "Started");
       if (!roleOk) continue;
-      const m: Action = set.create(p, "monitor", next, { optional: false, intervalMs: op.intervalMs, timeoutMs: op.timeoutMs });
+      const m: Action = set.create(p, "monitor", next, {
+        optional: false,
+        intervalMs: op.intervalMs,
+        timeoutMs: op.timeoutMs,
+      });
       set.order(op.role === "Promoted" && promote ? promote : start, m, 0, "start before monitor");
     }
   }

@@ -52,7 +52,10 @@ function rscLines(r: Rsc, where: Where, indent: string): string[] {
     return [`${indent}* ${r.id}\t(${r.agent}):\t ${state}${flags}`];
   }
   if (r.kind === "group") {
-    return [`${indent}* Resource Group: ${r.id}:`, ...r.children.flatMap((c) => rscLines(c, where, indent + "  "))];
+    return [
+      `${indent}* Resource Group: ${r.id}:`,
+      ...r.children.flatMap((c) => rscLines(c, where, indent + "  ")),
+    ];
   }
   const child = r.children[0];
   const flags = [r.promotable ? "promotable" : "", r.unique ? "unique" : ""].filter(Boolean).join(", ");
@@ -67,7 +70,13 @@ function resourceList(ws: WorkingSet, where: Where): string[] {
 /** crm_simulate -S style text: current status, transition summary, executed actions, revised status. */
 export function formatSimulation(res: ScheduleResult): string {
   const ws = res.workingSet;
-  const out: string[] = ["Current cluster status:", ...nodeList(ws), "", ...resourceList(ws, currentWhere(ws)), ""];
+  const out: string[] = [
+    "Current cluster status:",
+    ...nodeList(ws),
+    "",
+    ...resourceList(ws, currentWhere(ws)),
+    "",
+  ];
   out.push("Transition Summary:");
   for (const a of res.actions) out.push(`  * ${a.text}`);
   out.push("", "Executing Cluster Transition:");
@@ -76,10 +85,21 @@ export function formatSimulation(res: ScheduleResult): string {
       out.push(`  * Pseudo action:   ${a.resource ?? ""}_${a.task}_0`);
       continue;
     }
-    const task = a.task === "monitor" && a.intervalMs === 0 ? "monitor" : a.intervalMs ? `monitor=${a.intervalMs}` : a.task;
+    const task =
+      a.task === "monitor" && a.intervalMs === 0
+        ? "monitor"
+        : a.intervalMs
+          ? `monitor=${a.intervalMs}`
+          : a.task;
     out.push(`  * Resource action: ${(a.resource ?? "").padEnd(15)} ${task} on ${a.node ?? ""}`);
   }
-  out.push("", "Revised Cluster Status:", ...nodeList(ws), "", ...resourceList(ws, placedWhere(res.placement)));
+  out.push(
+    "",
+    "Revised Cluster Status:",
+    ...nodeList(ws),
+    "",
+    ...resourceList(ws, placedWhere(res.placement)),
+  );
   return out.join("\n") + "\n";
 }
 

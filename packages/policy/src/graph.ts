@@ -85,7 +85,8 @@ export function assertAcyclic(actions: GraphAction[]): void {
       if (d === 0) ready.push(t);
     }
   }
-  if (done !== actions.length) throw new AssertionError(`transition graph has a cycle (${actions.length - done} actions in cycles)`);
+  if (done !== actions.length)
+    throw new AssertionError(`transition graph has a cycle (${actions.length - done} actions in cycles)`);
 }
 
 /** Topological order of the graph (for printing executed actions). */
@@ -122,7 +123,9 @@ export function graphToDot(g: TransitionGraph): string {
   const label = (a: GraphAction): string =>
     `${a.resource ? `${a.resource}_` : ""}${a.task}${a.intervalMs ? `_${a.intervalMs}` : "_0"}${a.node ? ` ${a.node}` : ""}`;
   for (const a of g.actions) {
-    lines.push(`  "${label(a)}" [style=${a.pseudo ? "dashed" : "bold"} color="${a.pseudo ? "orange" : "green"}"];`);
+    lines.push(
+      `  "${label(a)}" [style=${a.pseudo ? "dashed" : "bold"} color="${a.pseudo ? "orange" : "green"}"];`,
+    );
   }
   const byId = new Map(g.actions.map((a) => [a.id, a]));
   for (const a of g.actions) {

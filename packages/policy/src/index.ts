@@ -1,6 +1,13 @@
 export { INFINITY, addScores, parseScore, formatScore, clampScore } from "./scores.js";
 export { schedule, unpackCib, type ScheduleResult, type ScoreReport } from "./engine.js";
 export type { SummaryAction, PlacementEntry } from "./summary.js";
-export { buildGraph, assertAcyclic, graphToDot, topoOrder, type TransitionGraph, type GraphAction } from "./graph.js";
+export {
+  buildGraph,
+  assertAcyclic,
+  graphToDot,
+  topoOrder,
+  type TransitionGraph,
+  type GraphAction,
+} from "./graph.js";
 export { formatSimulation, formatScores } from "./format.js";
 export type { WorkingSet, Rsc, PNode, Role } from "./model.js";

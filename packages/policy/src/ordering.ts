@@ -10,8 +10,18 @@ import {
   type ActionSet,
 } from "./actions.js";
 
-const INVERSE: Record<string, string> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
-const COMPLETION: Record<string, string> = { start: "running", stop: "stopped", promote: "promoted", demote: "demoted" };
+const INVERSE: Record<string, string> = {
+  start: "stop",
+  stop: "start",
+  promote: "demote",
+  demote: "promote",
+};
+const COMPLETION: Record<string, string> = {
+  start: "running",
+  stop: "stopped",
+  promote: "promoted",
+  demote: "demoted",
+};
 
 /** Actions an ordering's "first" side waits for. */
 function firstEndpoint(set: ActionSet, rsc: Rsc, task: string): Action {
@@ -26,7 +36,16 @@ function thenEndpoint(set: ActionSet, rsc: Rsc, task: string): Action {
   return set.get(rsc, task, undefined) ?? set.create(rsc, task, undefined, { optional: true, pseudo: true });
 }
 
-function link(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string, requireAll = true): void {
+function link(
+  set: ActionSet,
+  first: Rsc,
+  fTask: string,
+  then: Rsc,
+  tTask: string,
+  flags: number,
+  source: string,
+  requireAll = true,
+): void {
   const interleaved = tTask === "stop" || tTask === "demote" ? first.interleave : then.interleave;
   if (first.kind === "clone" && then.kind === "clone" && interleaved && requireAll) {
     interleave(set, first, fTask, then, tTask, flags, source);
@@ -71,7 +90,15 @@ function instNode(inst: Rsc, task: string): string | undefined {
   return p.runningOn[0]?.id ?? p.allocatedTo?.id;
 }
 
-function interleave(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask: string, flags: number, source: string): void {
+function interleave(
+  set: ActionSet,
+  first: Rsc,
+  fTask: string,
+  then: Rsc,
+  tTask: string,
+  flags: number,
+  source: string,
+): void {
   for (const t of then.children) {
     const node = instNode(t, tTask);
     if (node === undefined) continue;
@@ -79,8 +106,13 @@ function interleave(set: ActionSet, first: Rsc, fTask: string, then: Rsc, tTask:
     const thenA = childAction(set, t, tTask, tTask);
     if (!f) {
       if (flags & F_RUNNABLE_LEFT) {
-        for (const p of t.kind === "group" ? t.children : [t]) if (p.runningOn.length === 0) set.unplaced.add(p);
-        const blocker = set.create(first, `${fTask}-none-on-${node}`, undefined, { optional: true, pseudo: true, runnable: false });
+        for (const p of t.kind === "group" ? t.children : [t])
+          if (p.runningOn.length === 0) set.unplaced.add(p);
+        const blocker = set.create(first, `${fTask}-none-on-${node}`, undefined, {
+          optional: true,
+          pseudo: true,
+          runnable: false,
+        });
         set.order(blocker, thenA, flags, source);
       }
       continue;
@@ -96,7 +128,8 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   if (o.kind !== "Mandatory") {
     const restartType = o.kind === "Optional" && o.then.meta.get("restart-type") === "restart";
     link(set, o.first, fTask, o.then, tTask, restartType ? F_IMPLIES_THEN : 0, `order ${o.id}`);
-    if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
+    if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask])
+      link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
     return;
   }
   if (!o.symmetrical) {
@@ -107,13 +140,15 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   }
   if (!o.requireAll && o.first.kind === "clone") {
     link(set, o.first, fTask, o.then, tTask, F_RUNNABLE_LEFT, `order ${o.id} (require-all=false)`, false);
-    if (INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`, false);
+    if (INVERSE[fTask] && INVERSE[tTask])
+      link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`, false);
     return;
   }
   let flags = F_IMPLIES_THEN;
   if (fTask === "start" || fTask === "promote") flags |= F_RUNNABLE_LEFT;
   link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`, o.requireAll);
-  if (INVERSE[fTask] && INVERSE[tTask]) link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, F_IMPLIES_FIRST, `order ${o.id} (inverse)`);
+  if (INVERSE[fTask] && INVERSE[tTask])
+    link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, F_IMPLIES_FIRST, `order ${o.id} (inverse)`);
 }
 
 /** Group members start in order and stop in reverse order. */
@@ -190,8 +225,16 @@ export function propagate(set: ActionSet): void {
     for (const o of a.inEdges) {
       const f = o.first;
       if (o.flags & F_IMPLIES_FIRST && !a.optional) makeRequired(f);
-      if (o.flags & F_RESTART && (!a.optional || !a.runnable) && f.optional && f.rsc?.managed) makeRequired(f);
-      if (o.flags & F_RUNNABLE_LEFT && o.flags & F_ASYMMETRIC && !f.runnable && !activeHere(a) && !a.requireAny) makeUnrunnable(a);
+      if (o.flags & F_RESTART && (!a.optional || !a.runnable) && f.optional && f.rsc?.managed)
+        makeRequired(f);
+      if (
+        o.flags & F_RUNNABLE_LEFT &&
+        o.flags & F_ASYMMETRIC &&
+        !f.runnable &&
+        !activeHere(a) &&
+        !a.requireAny
+      )
+        makeUnrunnable(a);
     }
   }
   void F_IMPLIES_FIRST;

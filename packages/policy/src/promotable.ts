@@ -16,7 +16,12 @@ export interface PromotionDetail {
  * unique clones; for anonymous ones master-<base>, or the master-<base>:<N>
  * left by the history of whichever instance ran there.
  */
-export function promotionAttr(attrs: Map<string, string>, p: Rsc, unique: boolean, nodeId: string): string | undefined {
+export function promotionAttr(
+  attrs: Map<string, string>,
+  p: Rsc,
+  unique: boolean,
+  nodeId: string,
+): string | undefined {
   if (unique) return attrs.get(`master-${p.id}`) ?? attrs.get(`master-${p.baseId}`);
   const direct = attrs.get(`master-${p.baseId}`);
   if (direct !== undefined) return direct;
@@ -75,14 +80,22 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     for (const c of clone.withDependents) {
       if (c.primaryRole !== "Promoted") continue;
       const dep = c.dependent;
-      const s = dep.allocatedTo ? (dep.allocatedTo === node ? c.score : c.score >= INFINITY ? -INFINITY : 0) : scaleScore(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
+      const s = dep.allocatedTo
+        ? dep.allocatedTo === node
+          ? c.score
+          : c.score >= INFINITY
+            ? -INFINITY
+            : 0
+        : scaleScore(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
       if (s !== 0) {
         score = addScores(score, s);
         parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
       }
     }
-    if (prims.some((p) => p.targetRole === "Unpromoted" || p.targetRole === "Started" && false)) score = -INFINITY;
-    if (prims.some((p) => !p.managed)) score = prims.some((p) => p.role === "Promoted") ? INFINITY : -INFINITY;
+    if (prims.some((p) => p.targetRole === "Unpromoted" || (p.targetRole === "Started" && false)))
+      score = -INFINITY;
+    if (prims.some((p) => !p.managed))
+      score = prims.some((p) => p.role === "Promoted") ? INFINITY : -INFINITY;
     details.push({ instance: inst.id, node: node.uname, score, parts });
     cand.push({ inst, score, i: inst.instance });
   }

@@ -41,19 +41,27 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
   }
   for (const loc of ws.locations) {
     if (loc.role === "Promoted") {
-      for (const [nid, score] of loc.scores) loc.rsc.promotedLocations.push({ node: nid, score, source: `location ${loc.id} (Promoted)` });
+      for (const [nid, score] of loc.scores)
+        loc.rsc.promotedLocations.push({ node: nid, score, source: `location ${loc.id} (Promoted)` });
       continue;
     }
     for (const r of descendantsAndSelf(loc.rsc)) {
       // A group's location counts once: on its first member (the others follow it).
       const follower = r.parent?.kind === "group" && r.parent.children[0] !== r;
-      for (const [nid, score] of loc.scores) addPart(r, nid, follower ? 0 : score, `location ${loc.id}${follower ? " (via group's first member)" : ""}`);
+      for (const [nid, score] of loc.scores)
+        addPart(
+          r,
+          nid,
+          follower ? 0 : score,
+          `location ${loc.id}${follower ? " (via group's first member)" : ""}`,
+        );
     }
   }
   for (const ban of bans) {
     for (const r of descendantsAndSelf(ban.rsc)) {
       const targets = ban.node ? [ban.node] : ws.nodes;
-      for (const n of targets) if (r.allowed.has(n.id) || ws.options.symmetric) addPart(r, n.id, -INFINITY, ban.source);
+      for (const n of targets)
+        if (r.allowed.has(n.id) || ws.options.symmetric) addPart(r, n.id, -INFINITY, ban.source);
     }
   }
   for (const p of ws.primitives) applyStickiness(p);

@@ -48,8 +48,20 @@ export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
   const curRole = p.role === "Started" && isPromotable(p) ? "Unpromoted" : p.role;
   const nextRole = p.nextRole === "Started" && isPromotable(p) ? "Unpromoted" : p.nextRole;
   const unrunnable = (a: Action | undefined): boolean => !!a && !a.runnable;
-  const push = (action: string, fields: Partial<SummaryAction>, verb: string, detail: string, blocked: boolean): void => {
-    out.push({ action, resource: p.id, ...fields, ...(blocked ? { blocked: true } : {}), text: line(verb, p, detail, blocked) });
+  const push = (
+    action: string,
+    fields: Partial<SummaryAction>,
+    verb: string,
+    detail: string,
+    blocked: boolean,
+  ): void => {
+    out.push({
+      action,
+      resource: p.id,
+      ...fields,
+      ...(blocked ? { blocked: true } : {}),
+      text: line(verb, p, detail, blocked),
+    });
   };
   if (curRole === nextRole && next) {
     if (!start || start.optional) {
@@ -67,7 +79,13 @@ export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
     }
     if (moving && current) {
       const verb = p.failed ? "Recover" : "Move";
-      push(verb.toLowerCase(), { from: current.uname, to: next.uname }, verb, `${current.uname} -> ${next.uname}`, unrunnable(stop));
+      push(
+        verb.toLowerCase(),
+        { from: current.uname, to: next.uname },
+        verb,
+        `${current.uname} -> ${next.uname}`,
+        unrunnable(stop),
+      );
       return out;
     }
     if (p.failed) {
@@ -87,30 +105,76 @@ export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
     return out;
   }
   if (stopAny && p.failed && !stopAny.optional && current) {
-    if (moving && next) push("recover", { from: current.uname, to: next.uname }, "Recover", `${current.uname} -> ${next.uname}`, unrunnable(stopAny));
+    if (moving && next)
+      push(
+        "recover",
+        { from: current.uname, to: next.uname },
+        "Recover",
+        `${current.uname} -> ${next.uname}`,
+        unrunnable(stopAny),
+      );
     else push("recover", { node: current.uname }, "Recover", current.uname, unrunnable(stopAny));
     return out;
   }
-  if (!moving && current && next && stopAny && !stopAny.optional && start && !start.optional && start.runnable) {
-    push("restart", { node: next.uname }, "Restart", `${roleName(p, curRole)} -> ${roleName(p, nextRole)} ${next.uname}`, unrunnable(stopAny));
+  if (
+    !moving &&
+    current &&
+    next &&
+    stopAny &&
+    !stopAny.optional &&
+    start &&
+    !start.optional &&
+    start.runnable
+  ) {
+    push(
+      "restart",
+      { node: next.uname },
+      "Restart",
+      `${roleName(p, curRole)} -> ${roleName(p, nextRole)} ${next.uname}`,
+      unrunnable(stopAny),
+    );
     return out;
   }
   if (moving && current && next) {
-    push("move", { from: current.uname, to: next.uname }, "Move", `${roleName(p, curRole)} ${current.uname} -> ${roleName(p, nextRole)} ${next.uname}`, unrunnable(stopAny) || unrunnable(start));
+    push(
+      "move",
+      { from: current.uname, to: next.uname },
+      "Move",
+      `${roleName(p, curRole)} ${current.uname} -> ${roleName(p, nextRole)} ${next.uname}`,
+      unrunnable(stopAny) || unrunnable(start),
+    );
     return out;
   }
   if (start && !start.optional && next) {
     if (nextRole === "Promoted" && promote) {
-      push("promote", { node: next.uname }, "Promote", `${roleName(p, curRole)} -> Promoted ${next.uname}`, unrunnable(start) || unrunnable(promote));
+      push(
+        "promote",
+        { node: next.uname },
+        "Promote",
+        `${roleName(p, curRole)} -> Promoted ${next.uname}`,
+        unrunnable(start) || unrunnable(promote),
+      );
     } else push("start", { node: next.uname }, "Start", next.uname, unrunnable(start));
     return out;
   }
   if (promote && !promote.optional && next) {
-    push("promote", { node: next.uname }, "Promote", `${roleName(p, curRole)} -> Promoted ${next.uname}`, unrunnable(promote));
+    push(
+      "promote",
+      { node: next.uname },
+      "Promote",
+      `${roleName(p, curRole)} -> Promoted ${next.uname}`,
+      unrunnable(promote),
+    );
     return out;
   }
   if (demote && !demote.optional && current) {
-    push("demote", { node: current.uname }, "Demote", `Promoted -> ${roleName(p, nextRole)} ${current.uname}`, unrunnable(demote));
+    push(
+      "demote",
+      { node: current.uname },
+      "Demote",
+      `Promoted -> ${roleName(p, nextRole)} ${current.uname}`,
+      unrunnable(demote),
+    );
   }
   return out;
 }
@@ -119,7 +183,8 @@ export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
 export function placementOf(set: ActionSet, p: Rsc): PlacementEntry[] {
   const out: PlacementEntry[] = [];
   const promotable = isPromotable(p);
-  const baseRole = (r: Role): PlacementEntry["role"] => (r === "Promoted" ? "Promoted" : promotable ? "Unpromoted" : "Started");
+  const baseRole = (r: Role): PlacementEntry["role"] =>
+    r === "Promoted" ? "Promoted" : promotable ? "Unpromoted" : "Started";
   const placed = new Set<string>();
   for (const n of p.runningOn) {
     const stop = set.get(p, "stop", n);
@@ -152,7 +217,10 @@ export function placementOf(set: ActionSet, p: Rsc): PlacementEntry[] {
   return out;
 }
 
-export function summarize(ws: WorkingSet, set: ActionSet): { actions: SummaryAction[]; placement: PlacementEntry[] } {
+export function summarize(
+  ws: WorkingSet,
+  set: ActionSet,
+): { actions: SummaryAction[]; placement: PlacementEntry[] } {
   const actions: SummaryAction[] = [];
   const placement: PlacementEntry[] = [];
   for (const p of ws.primitives) {

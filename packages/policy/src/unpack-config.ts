@@ -32,12 +32,17 @@ export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): Clust
     stopAllResources: boolOpt(props, "stop-all-resources", false),
     haveQuorum,
     placementStrategy: (props.get("placement-strategy") ?? "default").toLowerCase(),
-    defaultStickiness: stickiness === undefined ? 0 : parseScore(stickiness, "default-resource-stickiness", 0),
+    defaultStickiness:
+      stickiness === undefined ? 0 : parseScore(stickiness, "default-resource-stickiness", 0),
   };
 }
 
 /** rsc_defaults / op_defaults meta attributes. */
-export function unpackDefaults(cib: XmlElement, ids: IdIndex, name: "rsc_defaults" | "op_defaults"): Map<string, string> {
+export function unpackDefaults(
+  cib: XmlElement,
+  ids: IdIndex,
+  name: "rsc_defaults" | "op_defaults",
+): Map<string, string> {
   return readNvsets(section(cib, "configuration", name), "meta_attributes", ids, {});
 }
 

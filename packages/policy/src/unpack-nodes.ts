@@ -82,5 +82,7 @@ function applyNodeState(node: PNode, state: XmlElement | undefined, options: Clu
 
 /** Whether a node may host resources at all. */
 export function canHost(node: PNode): boolean {
-  return node.online && !node.standby && !node.unclean && !node.shutdown && !node.maintenance && !node.pending;
+  return (
+    node.online && !node.standby && !node.unclean && !node.shutdown && !node.maintenance && !node.pending
+  );
 }

@@ -82,13 +82,15 @@ function applyMeta(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   const m = rsc.meta;
   rsc.priority = parseScore(m.get("priority"), `${rsc.id} priority`, 0);
   const stick = m.get("resource-stickiness") ?? m.get("resource_stickiness");
-  rsc.stickiness = stick === undefined ? ctx.ws.options.defaultStickiness : parseScore(stick, `${rsc.id} stickiness`, 0);
+  rsc.stickiness =
+    stick === undefined ? ctx.ws.options.defaultStickiness : parseScore(stick, `${rsc.id} stickiness`, 0);
   rsc.managed = m.get("is-managed") === undefined ? true : isTrue(m.get("is-managed"));
   if (ctx.ws.options.maintenanceMode || isTrue(m.get("maintenance"))) rsc.managed = false;
   rsc.targetRole = parseRole(m.get("target-role"));
   rsc.critical = m.get("critical") === undefined ? true : isTrue(m.get("critical"));
   const thr = m.get("migration-threshold");
-  rsc.failureThreshold = thr === undefined ? INFINITY : parseScore(thr, `${rsc.id} migration-threshold`, INFINITY);
+  rsc.failureThreshold =
+    thr === undefined ? INFINITY : parseScore(thr, `${rsc.id} migration-threshold`, INFINITY);
   if (rsc.failureThreshold <= 0) rsc.failureThreshold = INFINITY;
 }
 
@@ -176,10 +178,17 @@ function unpackClone(el: XmlElement, ctx: UnpackCtx, nodeCount: number): Rsc {
 }
 
 /** Create clone instance number `i` (also used for orphaned instances found in status). */
-export function addInstance(clone: Rsc, child: XmlElement, ctx: { ws: WorkingSet; ids: IdIndex }, i: number): Rsc {
+export function addInstance(
+  clone: Rsc,
+  child: XmlElement,
+  ctx: { ws: WorkingSet; ids: IdIndex },
+  i: number,
+): Rsc {
   const suffix = `:${i}`;
   const inst =
-    child.name === "group" ? unpackGroup(child, clone, ctx, suffix) : unpackPrimitive(child, clone, ctx, suffix);
+    child.name === "group"
+      ? unpackGroup(child, clone, ctx, suffix)
+      : unpackPrimitive(child, clone, ctx, suffix);
   inst.instance = i;
   clone.children.push(inst);
   return inst;
@@ -222,7 +231,9 @@ export function addOrphan(ws: WorkingSet, id: string, lrm: XmlElement): Rsc {
   const cls = lrm.attrs.class ?? "";
   rsc.agent = cls + (lrm.attrs.provider ? `:${lrm.attrs.provider}` : "") + `:${lrm.attrs.type ?? ""}`;
   for (const [k, v] of ws.rscDefaults) rsc.meta.set(k, v);
-  rsc.managed = !ws.options.maintenanceMode && (rsc.meta.get("is-managed") === undefined || isTrue(rsc.meta.get("is-managed")));
+  rsc.managed =
+    !ws.options.maintenanceMode &&
+    (rsc.meta.get("is-managed") === undefined || isTrue(rsc.meta.get("is-managed")));
   rsc.targetRole = "Stopped";
   ws.rscById.set(id, rsc);
   ws.primitives.push(rsc);

@@ -97,7 +97,14 @@ function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" |
 export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
   const ops = lrmRsc.children.filter((c) => c.name === "lrm_rsc_op").map(toOp);
   ops.sort((a, b) => (a.callId < 0 ? 1e15 : a.callId) - (b.callId < 0 ? 1e15 : b.callId));
-  const res: HistoryResult = { role: "Unknown", failed: false, blocked: false, ban: "none", stopOnFail: false, known: true };
+  const res: HistoryResult = {
+    role: "Unknown",
+    failed: false,
+    blocked: false,
+    ban: "none",
+    stopOnFail: false,
+    known: true,
+  };
   for (const op of ops) {
     const probe = op.task === "monitor" && op.intervalMs === 0;
     if (op.status === -1) {
@@ -115,12 +122,23 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     if (rc === 0) {
       if (op.expected === 7 && !probe && op.task === "monitor") {
         applyFailure(rsc, res, op, "none");
-      } else if (op.expected === 8 && op.task === "monitor" && !probe && roleRank(res.role) >= roleRank("Promoted")) {
+      } else if (
+        op.expected === 8 &&
+        op.task === "monitor" &&
+        !probe &&
+        roleRank(res.role) >= roleRank("Promoted")
+      ) {
         applyFailure(rsc, res, op, "none");
         res.role = "Unpromoted";
       } else applySuccess(res, op);
     } else if (rc === 7) {
-      if (probe || op.expected === 7 || res.role === "Stopped" || res.role === "Unknown" || op.task === "stop") {
+      if (
+        probe ||
+        op.expected === 7 ||
+        res.role === "Stopped" ||
+        res.role === "Unknown" ||
+        op.task === "stop"
+      ) {
         res.role = "Stopped";
         if (op.task !== "monitor" || probe) res.failed = false;
       } else applyFailure(rsc, res, op, "none");
@@ -158,7 +176,8 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): v
     rsc.managed = false;
   }
   if (res.stopOnFail && res.failed) rsc.targetRole = "Stopped";
-  if (res.ban !== "none") bans.push({ rsc, node: res.ban === "all" ? undefined : node, source: "hard-error" });
+  if (res.ban !== "none")
+    bans.push({ rsc, node: res.ban === "all" ? undefined : node, source: "hard-error" });
 }
 
 export interface Ban {
@@ -257,14 +276,20 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
     if (state.name !== "node_state") continue;
     const node = ws.nodesById.get(state.attrs.id ?? "") ?? ws.nodesByName.get(state.attrs.uname ?? "");
     if (!node) continue;
-    const lrmRes = state.children.find((c) => c.name === "lrm")?.children.find((c) => c.name === "lrm_resources");
+    const lrmRes = state.children
+      .find((c) => c.name === "lrm")
+      ?.children.find((c) => c.name === "lrm_resources");
     const perClone = new Map<Rsc, { el: XmlElement; base: string; suffix: number }[]>();
     for (const el of lrmRes?.children ?? []) {
       if (el.name !== "lrm_resource") continue;
       const id = el.attrs.id ?? "";
       const direct = ws.rscById.get(id);
-      if (direct && direct.kind === "primitive" && !(direct.parent?.kind === "clone" && !direct.parent.unique) &&
-          !(direct.parent?.parent?.kind === "clone" && !direct.parent.parent.unique)) {
+      if (
+        direct &&
+        direct.kind === "primitive" &&
+        !(direct.parent?.kind === "clone" && !direct.parent.unique) &&
+        !(direct.parent?.parent?.kind === "clone" && !direct.parent.parent.unique)
+      ) {
         recordResult(direct, node, replayHistory(direct, el), bans);
         continue;
       }

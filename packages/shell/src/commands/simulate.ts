@@ -30,7 +30,10 @@ export function toJsonContract(res: ScheduleResult): { actions: object[]; placem
     if (a.blocked) o.blocked = true;
     return o;
   });
-  return { actions, placement: res.placement.map((p) => ({ resource: p.resource, role: p.role, node: p.node })) };
+  return {
+    actions,
+    placement: res.placement.map((p) => ({ resource: p.resource, role: p.role, node: p.node })),
+  };
 }
 
 async function run(args: string[], io: CommandIo): Promise<number> {
@@ -57,7 +60,11 @@ async function run(args: string[], io: CommandIo): Promise<number> {
   try {
     text = await readFile(full, "utf8");
   } catch (err) {
-    throw new HacrmError({ code: "CIB_UNREADABLE", where: file, message: `cannot read: ${(err as Error).message}` });
+    throw new HacrmError({
+      code: "CIB_UNREADABLE",
+      where: file,
+      message: `cannot read: ${(err as Error).message}`,
+    });
   }
   const nowSec = values.now !== undefined ? Number(values.now) : Math.floor(Date.now() / 1000);
   const res = schedule(parseXml(text, file), nowSec);
