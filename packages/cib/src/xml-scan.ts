@@ -38,6 +38,15 @@ function isNameChar(c: number): boolean {
   );
 }
 
+/** Whether text[from, to) holds '<', '&', tab, newline or carriage return (one pass, usually none). */
+function hasSpecial(text: string, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) {
+    const c = text.charCodeAt(j);
+    if (c <= 60 && (c === 60 || c === 38 || c === 9 || c === 10 || c === 13)) return true;
+  }
+  return false;
+}
+
 const entities: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
 class Scanner {
@@ -170,9 +179,11 @@ class Scanner {
     const end = t.indexOf(q === 34 ? '"' : "'", this.i + 1);
     if (end === -1) this.fail(this.i, `unterminated value of attribute ${key}`);
     let value = t.slice(this.i + 1, end);
-    if (value.includes("<")) this.fail(this.i, `'<' in the value of attribute ${key}`);
-    if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, " ");
-    if (value.includes("&")) value = this.decode(value, this.i + 1);
+    if (hasSpecial(t, this.i + 1, end)) {
+      if (value.includes("<")) this.fail(this.i, `'<' in the value of attribute ${key}`);
+      if (/[\t\n\r]/.test(value)) value = value.replace(/\r\n|[\t\n\r]/g, " ");
+      if (value.includes("&")) value = this.decode(value, this.i + 1);
+    }
     if (Object.prototype.hasOwnProperty.call(el.attrs, key))
       this.fail(at, `duplicate attribute ${key} in <${el.name}>`);
     el.attrs[key] = value;
