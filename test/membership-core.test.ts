@@ -121,6 +121,26 @@ describe("failure detection and view agreement", () => {
     }
   });
 
+  it("a flapping link settles on a view instead of churning", () => {
+    const c = cluster(3, { tokenMs: 300 });
+    c.run(1000);
+    const changesIn = (from: number, to: number) =>
+      c.viewEvents.filter((v) => v.at >= from && v.at < to).length;
+    const start = c.sim.now();
+    for (let k = 0; k < 20; k++) {
+      c.sim.net.partition([1], [2]); // down longer than token
+      c.run(450);
+      c.sim.net.healAll(); // up for less than consensus
+      c.run(250);
+    }
+    const mid = start + 10 * 700;
+    expect(changesIn(start, mid)).toBeGreaterThan(0);
+    expect(changesIn(mid, c.sim.now())).toBeLessThanOrEqual(3); // damped: the flapping pair stays apart
+    c.run(3000); // the link stays up: everyone merges again
+    expect(new Set([1, 2, 3].map((i) => c.views.get(i)?.id)).size).toBe(1);
+    expect(c.membersOf(1)).toEqual([1, 2, 3]);
+  });
+
   it("the same seed replays exactly", () => {
     const a = runMembershipScenario(4242);
     const b = runMembershipScenario(4242);

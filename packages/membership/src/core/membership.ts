@@ -39,6 +39,10 @@ export interface PeerState {
   lastHeardMs: number;
   hb: HeartbeatMsg | null;
   excludedUntilMs: number;
+  /** Start of the current stretch of hearing this peer without a token-long gap. */
+  heardSinceMs: number;
+  /** Losses of this incarnation not yet forgiven (link flapping damping). */
+  flaps: number;
 }
 
 interface RowEntry {
@@ -75,6 +79,8 @@ const lmsPendingMax = 4;
 const lmsPendingMergedMax = 64;
 /** Smallest gap between two heartbeats to one peer, so changes cannot storm. */
 const hbGapMinMs = 2;
+/** A peer heard this many consensus periods in a row has its flaps forgiven. */
+const flapForgiveConsensusPeriods = 4;
 
 export function createCoreState(
   opts: CoreOptions,
@@ -99,6 +105,8 @@ export function createCoreState(
         lastHeardMs: -Infinity,
         hb: null,
         excludedUntilMs: 0,
+        heardSinceMs: 0,
+        flaps: 0,
       });
   }
   const self: MemberRef[] = [{ id: opts.selfId, inc }];
@@ -158,11 +166,18 @@ function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number
   if (inc > p.inc) {
     p.inc = inc;
     p.hb = null;
+    p.flaps = 0;
+    p.heardSinceMs = nowMs;
     s.out.delete(from);
     s.in.delete(from);
     const r = s.rows.get(from);
     if (r && r.row.inc < inc) s.rows.delete(from);
+  } else if (nowMs - p.lastHeardMs >= s.opts.tokenMs) {
+    // back after a loss: a flapping link must stay up longer each time
+    p.flaps++;
+    p.heardSinceMs = nowMs;
   }
+  if (p.flaps > 0 && nowMs - p.heardSinceMs >= flapForgiveConsensusPeriods * s.opts.consensusMs) p.flaps = 0;
   p.lastHeardMs = nowMs;
   if (msg.t === "hb") {
     const view = msg.view === "prop" ? msg.prop : msg.view;
@@ -242,7 +257,22 @@ function onSend(s: CoreState, to: number[], body: Uint8Array, nowMs: number, fx:
 }
 
 function isHeard(s: CoreState, p: PeerState, nowMs: number): boolean {
-  return p.inc > 0 && nowMs - p.lastHeardMs < s.opts.tokenMs && p.excludedUntilMs <= nowMs;
+  return (
+    p.inc > 0 &&
+    nowMs - p.lastHeardMs < s.opts.tokenMs &&
+    p.excludedUntilMs <= nowMs &&
+    p.lastHeardMs - p.heardSinceMs >= holdDownMs(s, p)
+  );
+}
+
+/**
+ * How long a peer that came back after a loss must be heard before it counts
+ * again: nothing the first time, then token/2 doubling per flap, at most
+ * `consensus` (so merges after faults stop stay within token + consensus).
+ */
+export function holdDownMs(s: CoreState, p: PeerState): number {
+  if (p.flaps <= 1) return 0;
+  return Math.min(s.opts.consensusMs, (s.opts.tokenMs / 2) * 2 ** (p.flaps - 2));
 }
 
 /** Fresh connectivity rows, including this node's own. */
