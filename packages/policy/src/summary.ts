@@ -34,149 +34,181 @@ function line(verb: string, p: Rsc, detail: string, blocked: boolean): string {
 }
 
 /** The transition summary lines for one primitive (after propagation). */
+/** Everything the summary verbs look at for one primitive. */
+interface Ctx {
+  set: ActionSet;
+  p: Rsc;
+  current: PNode | undefined;
+  next: PNode | undefined;
+  moving: boolean;
+  start: Action | undefined;
+  stop: Action | undefined;
+  stopAny: Action | undefined;
+  promote: Action | undefined;
+  demote: Action | undefined;
+  curRole: Role;
+  nextRole: Role;
+  out: SummaryAction[];
+}
+
+const unrunnable = (a: Action | undefined): boolean => !!a && !a.runnable;
+
+function push(
+  c: Ctx,
+  action: string,
+  fields: Partial<SummaryAction>,
+  verb: string,
+  detail: string,
+  blocked: boolean,
+): void {
+  c.out.push({
+    action,
+    resource: c.p.id,
+    ...fields,
+    ...(blocked ? { blocked: true } : {}),
+    text: line(verb, c.p, detail, blocked),
+  });
+}
+
+function pushStops(c: Ctx, withRole: boolean): void {
+  for (const n of c.p.runningOn) {
+    const s = find(c.set, c.p, "stop", n);
+    const role = withRole && c.curRole === "Promoted" ? "Promoted " : "";
+    push(c, "stop", { node: n.uname }, "Stop", `${role}${n.uname}`, !s || !s.runnable);
+  }
+}
+
+/** Same role before and after: nothing, re-promote, stop, move, recover or restart. */
+function sameRole(c: Ctx, next: PNode): void {
+  const { start, current } = c;
+  if (!start || start.optional) {
+    if (c.demote && c.promote && !c.demote.optional && !c.promote.optional) {
+      push(
+        c,
+        "re-promote",
+        { node: next.uname },
+        "Re-promote",
+        `Promoted ${next.uname}`,
+        unrunnable(c.promote),
+      );
+    }
+    return;
+  }
+  if (!start.runnable) return pushStops(c, false);
+  if (c.moving && current) {
+    const verb = c.p.failed ? "Recover" : "Move";
+    const detail = `${current.uname} -> ${next.uname}`;
+    return push(
+      c,
+      verb.toLowerCase(),
+      { from: current.uname, to: next.uname },
+      verb,
+      detail,
+      unrunnable(c.stop),
+    );
+  }
+  const blocked = unrunnable(c.stop) || unrunnable(start);
+  if (c.p.failed) return push(c, "recover", { node: next.uname }, "Recover", next.uname, blocked);
+  push(c, "restart", { node: next.uname }, "Restart", next.uname, blocked);
+}
+
+/** The role changes: stop, recover, restart, move, start, promote or demote. */
+function roleChange(c: Ctx): void {
+  const { p, current, next, start, stopAny, promote, demote, moving } = c;
+  const from = roleName(p, c.curRole);
+  const to = roleName(p, c.nextRole);
+  if (stopAny && (c.nextRole === "Stopped" || !next || (start && !start.runnable))) return pushStops(c, true);
+  if (stopAny && p.failed && !stopAny.optional && current) {
+    if (moving && next) {
+      const detail = `${current.uname} -> ${next.uname}`;
+      return push(
+        c,
+        "recover",
+        { from: current.uname, to: next.uname },
+        "Recover",
+        detail,
+        unrunnable(stopAny),
+      );
+    }
+    return push(c, "recover", { node: current.uname }, "Recover", current.uname, unrunnable(stopAny));
+  }
+  const restart = !moving && stopAny && !stopAny.optional && start && !start.optional && start.runnable;
+  if (restart && next) {
+    return push(
+      c,
+      "restart",
+      { node: next.uname },
+      "Restart",
+      `${from} -> ${to} ${next.uname}`,
+      unrunnable(stopAny),
+    );
+  }
+  if (moving && current && next) {
+    const detail = `${from} ${current.uname} -> ${to} ${next.uname}`;
+    const blocked = unrunnable(stopAny) || unrunnable(start);
+    return push(c, "move", { from: current.uname, to: next.uname }, "Move", detail, blocked);
+  }
+  if (start && !start.optional && next) {
+    if (c.nextRole === "Promoted" && promote) {
+      const blocked = unrunnable(start) || unrunnable(promote);
+      return push(
+        c,
+        "promote",
+        { node: next.uname },
+        "Promote",
+        `${from} -> Promoted ${next.uname}`,
+        blocked,
+      );
+    }
+    return push(c, "start", { node: next.uname }, "Start", next.uname, unrunnable(start));
+  }
+  if (promote && !promote.optional && next) {
+    return push(
+      c,
+      "promote",
+      { node: next.uname },
+      "Promote",
+      `${from} -> Promoted ${next.uname}`,
+      unrunnable(promote),
+    );
+  }
+  if (demote && !demote.optional && current) {
+    push(
+      c,
+      "demote",
+      { node: current.uname },
+      "Demote",
+      `Promoted -> ${to} ${current.uname}`,
+      unrunnable(demote),
+    );
+  }
+}
+
+/** The transition summary lines for one primitive (after propagation), as crm_simulate words them. */
 export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
   const current = p.runningOn[0];
   const next = p.allocatedTo && p.nextRole !== "Stopped" ? p.allocatedTo : undefined;
   if (!p.managed || (!current && !next)) return [];
-  const out: SummaryAction[] = [];
-  const moving = !!current && !!next && current !== next;
   const start = find(set, p, "start", next);
   const startNode = start && start.runnable ? current : undefined;
-  const stop = find(set, p, "stop", startNode ?? current);
-  const promote = find(set, p, "promote", next);
-  const demote = find(set, p, "demote", current);
-  const curRole = p.role === "Started" && isPromotable(p) ? "Unpromoted" : p.role;
-  const nextRole = p.nextRole === "Started" && isPromotable(p) ? "Unpromoted" : p.nextRole;
-  const unrunnable = (a: Action | undefined): boolean => !!a && !a.runnable;
-  const push = (
-    action: string,
-    fields: Partial<SummaryAction>,
-    verb: string,
-    detail: string,
-    blocked: boolean,
-  ): void => {
-    out.push({
-      action,
-      resource: p.id,
-      ...fields,
-      ...(blocked ? { blocked: true } : {}),
-      text: line(verb, p, detail, blocked),
-    });
+  const c: Ctx = {
+    set,
+    p,
+    current,
+    next,
+    moving: !!current && !!next && current !== next,
+    start,
+    stop: find(set, p, "stop", startNode ?? current),
+    stopAny: find(set, p, "stop", current),
+    promote: find(set, p, "promote", next),
+    demote: find(set, p, "demote", current),
+    curRole: p.role === "Started" && isPromotable(p) ? "Unpromoted" : p.role,
+    nextRole: p.nextRole === "Started" && isPromotable(p) ? "Unpromoted" : p.nextRole,
+    out: [],
   };
-  if (curRole === nextRole && next) {
-    if (!start || start.optional) {
-      if (demote && promote && !demote.optional && !promote.optional) {
-        push("re-promote", { node: next.uname }, "Re-promote", `Promoted ${next.uname}`, unrunnable(promote));
-      }
-      return out;
-    }
-    if (!start.runnable) {
-      for (const n of p.runningOn) {
-        const s = find(set, p, "stop", n);
-        push("stop", { node: n.uname }, "Stop", n.uname, !s || !s.runnable);
-      }
-      return out;
-    }
-    if (moving && current) {
-      const verb = p.failed ? "Recover" : "Move";
-      push(
-        verb.toLowerCase(),
-        { from: current.uname, to: next.uname },
-        verb,
-        `${current.uname} -> ${next.uname}`,
-        unrunnable(stop),
-      );
-      return out;
-    }
-    if (p.failed) {
-      push("recover", { node: next.uname }, "Recover", next.uname, unrunnable(stop) || unrunnable(start));
-      return out;
-    }
-    push("restart", { node: next.uname }, "Restart", next.uname, unrunnable(start) || unrunnable(stop));
-    return out;
-  }
-  const stopAny = current ? find(set, p, "stop", current) : undefined;
-  if (stopAny && (nextRole === "Stopped" || !next || (start && !start.runnable))) {
-    for (const n of p.runningOn) {
-      const s = find(set, p, "stop", n);
-      const role = curRole === "Promoted" ? "Promoted " : "";
-      push("stop", { node: n.uname }, "Stop", `${role}${n.uname}`, !s || !s.runnable);
-    }
-    return out;
-  }
-  if (stopAny && p.failed && !stopAny.optional && current) {
-    if (moving && next)
-      push(
-        "recover",
-        { from: current.uname, to: next.uname },
-        "Recover",
-        `${current.uname} -> ${next.uname}`,
-        unrunnable(stopAny),
-      );
-    else push("recover", { node: current.uname }, "Recover", current.uname, unrunnable(stopAny));
-    return out;
-  }
-  if (
-    !moving &&
-    current &&
-    next &&
-    stopAny &&
-    !stopAny.optional &&
-    start &&
-    !start.optional &&
-    start.runnable
-  ) {
-    push(
-      "restart",
-      { node: next.uname },
-      "Restart",
-      `${roleName(p, curRole)} -> ${roleName(p, nextRole)} ${next.uname}`,
-      unrunnable(stopAny),
-    );
-    return out;
-  }
-  if (moving && current && next) {
-    push(
-      "move",
-      { from: current.uname, to: next.uname },
-      "Move",
-      `${roleName(p, curRole)} ${current.uname} -> ${roleName(p, nextRole)} ${next.uname}`,
-      unrunnable(stopAny) || unrunnable(start),
-    );
-    return out;
-  }
-  if (start && !start.optional && next) {
-    if (nextRole === "Promoted" && promote) {
-      push(
-        "promote",
-        { node: next.uname },
-        "Promote",
-        `${roleName(p, curRole)} -> Promoted ${next.uname}`,
-        unrunnable(start) || unrunnable(promote),
-      );
-    } else push("start", { node: next.uname }, "Start", next.uname, unrunnable(start));
-    return out;
-  }
-  if (promote && !promote.optional && next) {
-    push(
-      "promote",
-      { node: next.uname },
-      "Promote",
-      `${roleName(p, curRole)} -> Promoted ${next.uname}`,
-      unrunnable(promote),
-    );
-    return out;
-  }
-  if (demote && !demote.optional && current) {
-    push(
-      "demote",
-      { node: current.uname },
-      "Demote",
-      `Promoted -> ${roleName(p, nextRole)} ${current.uname}`,
-      unrunnable(demote),
-    );
-  }
-  return out;
+  if (c.curRole === c.nextRole && next) sameRole(c, next);
+  else roleChange(c);
+  return c.out;
 }
 
 /** Where each primitive is, and in which role, once the runnable actions have run. */
