@@ -60,7 +60,8 @@ function link(
     for (const inst of first.children) {
       for (const p of inst.kind === "group" ? inst.children : [inst]) {
         const a = set.get(p, fTask, node);
-        if (a) set.order(a, thenAction, F_IMPLIES_THEN, `${source} (on ${node.uname})`);
+        if (a)
+          set.order(a, thenAction, F_IMPLIES_THEN | (flags & F_ASYMMETRIC), `${source} (on ${node.uname})`);
       }
     }
     return;
