@@ -46,6 +46,12 @@ function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
   return { score: total, found };
 }
 
+/** A dependent's preference scaled by the colocation; an avoided node never becomes attractive. */
+function dependentPull(score: number, factor: number): number {
+  if (factor < 0 && score < 0) return 0;
+  return scaleScore(score, factor);
+}
+
 /** Decide which allocated instances of a promotable clone are promoted. */
 export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[] {
   const details: PromotionDetail[] = [];
@@ -86,7 +92,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
           : c.score >= INFINITY
             ? -INFINITY
             : 0
-        : scaleScore(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
+        : dependentPull(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
       if (s !== 0) {
         score = addScores(score, s);
         parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
