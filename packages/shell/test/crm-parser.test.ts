@@ -221,6 +221,14 @@ describe("advice that does not stop a command", () => {
     ).toBe(true);
     expect(store.writes).toHaveLength(1);
   });
+
+  it("warns when a required agent parameter is left out", async () => {
+    const out: string[] = [];
+    await newSession(memoryStore(empty), out).runScript("primitive vip ocf:heartbeat:IPaddr2", "t.crm");
+    expect(out).toContain(
+      "WARNING: t.crm:1:11: vip: required parameter ip of ocf:heartbeat:IPaddr2 is not set",
+    );
+  });
 });
 
 describe("erase", () => {

@@ -13,6 +13,8 @@ export interface AgentCatalog {
   resolveType(type: string): string | undefined;
   /** Parameter names from the agent's meta-data; undefined when it cannot be read (not installed). */
   parameters(agent: string): Promise<ReadonlySet<string> | undefined>;
+  /** Parameters the meta-data marks required; undefined when unknown. */
+  requiredParameters(agent: string): Promise<string[] | undefined>;
   /** Advised timeout (ms) of an action from the meta-data, when known. */
   advisedTimeoutMs(agent: string, action: string): Promise<number | undefined>;
   /** May this parameter be given although the meta-data does not declare it? */
@@ -64,6 +66,10 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
       const md = await metadata(agent);
       return md ? new Set(md.parameters.map((q) => q.name)) : undefined;
     },
+    async requiredParameters(agent) {
+      const md = await metadata(agent);
+      return md?.parameters.filter((q) => q.required).map((q) => q.name);
+    },
     async advisedTimeoutMs(agent, action) {
       const md = await metadata(agent);
       return md?.actions.find((a) => a.name === action)?.timeoutMs;
@@ -83,6 +89,7 @@ export const noAgents: AgentCatalog = {
   resolveType: () => undefined,
   parameters: () => Promise.resolve(undefined),
   advisedTimeoutMs: () => Promise.resolve(undefined),
+  requiredParameters: () => Promise.resolve(undefined),
   implicit: () => false,
   list: () => [],
 };

@@ -235,6 +235,22 @@ function adviseMeta(ctx: BuildContext, id: string, sets: A.AttrSet[]): void {
   }
 }
 
+/** A required parameter left out is a warning: it may come from a rule-based set or be given later. */
+async function adviseRequired(ctx: BuildContext, p: A.PrimitiveCmd, agent: string): Promise<void> {
+  const required = await ctx.agents.requiredParameters(agent);
+  const given = new Set(
+    p.sets.filter((s) => s.element === "instance_attributes").flatMap((s) => s.pairs.map((x) => x.name)),
+  );
+  const refs = p.sets.some((s) => s.element === "instance_attributes" && s.idRef !== undefined);
+  for (const name of required ?? []) {
+    if (!given.has(name) && !refs) {
+      ctx.warn(
+        `WARNING: ${ctx.source}:${p.id.pos.line}:${p.id.pos.col}: ${p.id.text}: required parameter ${name} of ${agent} is not set`,
+      );
+    }
+  }
+}
+
 /** crmsh's advice: an op timeout below the agent's advised one is allowed, with a warning. */
 async function adviseTimeouts(ctx: BuildContext, id: string, agent: string, ops: A.Op[]): Promise<void> {
   for (const op of ops) {
@@ -324,6 +340,7 @@ export async function applyPrimitive(ctx: BuildContext, p: A.PrimitiveCmd): Prom
     Object.assign(el.attrs, agent.attrs);
     await checkParams(ctx, p.id.text, agent.name, p.sets);
     await adviseTimeouts(ctx, p.id.text, agent.name, p.ops);
+    if (p.cmd === "primitive" && agent.name.startsWith("ocf:")) await adviseRequired(ctx, p, agent.name);
   }
   if (p.description !== undefined) el.attrs["description"] = p.description;
   if (p.opsId) claimId(ctx, ids, p.opsId, "operations");
