@@ -103,5 +103,5 @@ describe("scheduler corpus round trip", () => {
     expect(tally.loaded).toBe(names.length);
     expect(tally.simulated).toBe(tally.accepted);
     expect(tally.accepted).toBeGreaterThan(600);
-  }, 240_000);
+  }, 480_000);
 });

@@ -182,7 +182,7 @@ describe("CIB store crash safety", () => {
       `cib crash test: seed ${seed}, ${killsMin} SIGKILLs, ${acksTotal} acknowledged commits, ${aheadOfAck} kills between commit and ack`,
     );
     expect(existsSync(path)).toBe(true);
-  }, 180_000);
+  }, 300_000);
 });
 
 function runAndKill(
