@@ -16,13 +16,15 @@ function cib(resources: string, constraints = "", extra = ""): string {
 const dummy = (id: string, meta = "") =>
   `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta}</primitive>`;
 
-async function run(args: string[], env: Record<string, string> = {}) {
+async function run(args: string[], env: Record<string, string> = {}, input?: string) {
+  const stdin = new PassThrough();
+  stdin.end(input ?? "");
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { out: "", err: "" };
   stdout.on("data", (d: Buffer) => (chunks.out += d.toString()));
   stderr.on("data", (d: Buffer) => (chunks.err += d.toString()));
-  const code = await runHacrm(args, { stdin: new PassThrough(), stdout, stderr, env, cwd: process.cwd() });
+  const code = await runHacrm(args, { stdin, stdout, stderr, env, cwd: process.cwd() });
   return { code, ...chunks };
 }
 
@@ -80,6 +82,17 @@ describe("hacrm verify", () => {
       `rsc_colocation[id=c]: score="x": a score is an integer, INFINITY or -INFINITY`,
       `hacrm verify: ${file}: 2 problems, CIB not valid`,
     ]);
+  });
+
+  it("reads the CIB from standard input with --xml-pipe", async () => {
+    const good = await run(["verify", "--xml-pipe"], {}, cib(dummy("r1")));
+    expect(good.code).toBe(0);
+    expect(good.out).toBe("<stdin>: OK (version 0.1.0, 1 resources, 0 constraints)\n");
+    const bad = await run(["verify", "-p"], {}, "<cib>");
+    expect(bad.code).toBe(1);
+    expect(bad.err.split("\n")[0]).toBe(
+      "<stdin>:1:6: unclosed element <cib> at end of input: the file is not well-formed XML",
+    );
   });
 
   it("is a usage error without a file, and a clear error for a missing file", async () => {

@@ -1,21 +1,27 @@
 import { parseArgs } from "node:util";
-import { problemLine, readCib, validateCibFile } from "@hacrm/cib";
+import type { Readable } from "node:stream";
+import { HacrmError } from "@hacrm/common";
+import { problemLine, readCib, validateCibFile, validateCibText, type TextValidation } from "@hacrm/cib";
 import { ExitStatus, writeLine, type Command } from "../command.js";
 
-const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE] [-q]
+const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE | --xml-pipe | -p] [-q]
 
 Check a CIB like crm_verify: the JSON Schemas of cib-schemas/ (structure,
 required attributes, allowed values) and the checks a schema cannot express
 (duplicate ids, references to resources that do not exist, scores, agent
 classes, roles, rules that cannot be evaluated).
 
-Without --xml-file, checks the file named by the CIB_file environment variable.
-Exit 0 and one OK line when valid; exit 1 and one line per problem
-("where: what: why") on stderr otherwise; exit 2 on a usage error.
+Without --xml-file or --xml-pipe, checks the file named by the CIB_file
+environment variable. Exit 0 and one OK line when valid; exit 1 and one line
+per problem ("where: what: why") on stderr otherwise; exit 2 on a usage error.
 
 Options:
   -x, --xml-file FILE   the CIB to check
+  -p, --xml-pipe        read the CIB from standard input
   -q, --quiet           print nothing when valid`;
+
+/** Largest CIB read from a pipe, in bytes (the file path has its own limit check). */
+const pipeBytesMax = 512 * 1024 * 1024;
 
 export const command: Command = {
   name: "verify",
@@ -24,15 +30,22 @@ export const command: Command = {
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { "xml-file": { type: "string", short: "x" }, quiet: { type: "boolean", short: "q" } },
+      options: {
+        "xml-file": { type: "string", short: "x" },
+        "xml-pipe": { type: "boolean", short: "p" },
+        quiet: { type: "boolean", short: "q" },
+      },
       strict: true,
     });
-    const file = values["xml-file"] ?? io.env["CIB_file"];
+    const file = values["xml-pipe"] ? "<stdin>" : (values["xml-file"] ?? io.env["CIB_file"]);
     if (file === undefined || file === "") {
-      writeLine(io.stderr, "hacrm verify: no CIB given: use --xml-file FILE or set CIB_file");
+      writeLine(io.stderr, "hacrm verify: no CIB given: use --xml-file FILE, --xml-pipe, or set CIB_file");
       return ExitStatus.usage;
     }
-    const { tree, problems } = validateCibFile(file);
+    const result: TextValidation = values["xml-pipe"]
+      ? validateCibText(await readAll(io.stdin), file)
+      : validateCibFile(file);
+    const { tree, problems } = result;
     if (problems.length > 0 || !tree) {
       for (const p of problems) writeLine(io.stderr, problemLine(p));
       const n = problems.length;
@@ -48,3 +61,21 @@ export const command: Command = {
     return ExitStatus.ok;
   },
 };
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    bytes += buf.length;
+    if (bytes > pipeBytesMax) {
+      throw new HacrmError({
+        code: "CIB_TOO_LARGE",
+        where: "<stdin>",
+        message: `input over ${pipeBytesMax} bytes`,
+      });
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
