@@ -98,8 +98,72 @@ function unpackLocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>
   }
 }
 
-function unpackColocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>): void {
-  refuseSets(el);
+interface SetInfo {
+  members: Rsc[];
+  sequential: boolean;
+  role: string | undefined;
+  action: string | undefined;
+  requireAll: boolean;
+}
+
+function readSets(el: XmlElement, lookup: Map<string, Rsc>, ids: IdIndex): SetInfo[] {
+  const out: SetInfo[] = [];
+  for (const raw of el.children) {
+    if (raw.name !== "resource_set") continue;
+    const set = raw.attrs["id-ref"] !== undefined ? (ids.get(raw.attrs["id-ref"]!) ?? raw) : raw;
+    const members: Rsc[] = [];
+    for (const ref of set.children) {
+      if (ref.name !== "resource_ref") continue;
+      const r = lookup.get(ref.attrs.id ?? "");
+      if (!r) throw missing(el, `resource_ref "${ref.attrs.id ?? ""}"`);
+      members.push(r);
+    }
+    out.push({
+      members,
+      sequential: set.attrs.sequential === undefined ? true : isTrue(set.attrs.sequential),
+      role: set.attrs.role,
+      action: set.attrs.action,
+      requireAll: set.attrs["require-all"] === undefined ? true : isTrue(set.attrs["require-all"]),
+    });
+  }
+  return out;
+}
+
+/** Colocation sets: members of a sequential set follow their predecessor; each set follows the next one. */
+function unpackColocationSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {
+  const sets = readSets(el, lookup, ids);
+  const score = parseScore(el.attrs.score, `rsc_colocation ${el.attrs.id}`, 0);
+  if (score === 0) return;
+  const id = el.attrs.id ?? "";
+  const add = (dependent: Rsc, primary: Rsc, dRole: string | undefined, pRole: string | undefined): void => {
+    if (dependent === primary) return;
+    ws.colocations.push({
+      id,
+      dependent,
+      primary,
+      score,
+      dependentRole: colocRole(dRole),
+      primaryRole: colocRole(pRole),
+      influence: el.attrs.influence === undefined ? dependent.critical : isTrue(el.attrs.influence),
+      nodeAttribute: el.attrs["node-attribute"] ?? "#uname",
+    });
+  };
+  for (const set of sets) {
+    if (!set.sequential) continue;
+    for (let i = 1; i < set.members.length; i++)
+      add(set.members[i]!, set.members[i - 1]!, set.role, set.role);
+  }
+  for (let i = 0; i + 1 < sets.length; i++) {
+    const a = sets[i]!;
+    const b = sets[i + 1]!;
+    const deps = a.sequential ? a.members.slice(-1) : a.members;
+    const prims = b.sequential ? b.members.slice(0, 1) : b.members;
+    for (const d of deps) for (const pr of prims) add(d, pr, a.role, b.role);
+  }
+}
+
+function unpackColocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {
+  if (el.children.some((c) => c.name === "resource_set")) return unpackColocationSets(el, ws, lookup, ids);
   const dep = lookup.get(el.attrs.rsc ?? "");
   const pri = lookup.get(el.attrs["with-rsc"] ?? "");
   if (!dep) throw missing(el, `rsc "${el.attrs.rsc ?? ""}"`);
@@ -119,19 +183,62 @@ function unpackColocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rs
   });
 }
 
-function unpackOrder(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>): void {
-  refuseSets(el);
+/** Order sets: a sequential set is a chain; each set comes before the next one. */
+function unpackOrderSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {
+  const sets = readSets(el, lookup, ids);
+  const kind = orderKind(el);
+  const symmetrical =
+    el.attrs.symmetrical === undefined ? kind !== "Serialize" : isTrue(el.attrs.symmetrical);
+  const id = el.attrs.id ?? "";
+  const add = (
+    first: Rsc,
+    then: Rsc,
+    fa: string | undefined,
+    ta: string | undefined,
+    requireAll: boolean,
+  ): void => {
+    if (first === then) return;
+    const firstAction = fa ?? "start";
+    ws.orders.push({
+      id,
+      first,
+      then,
+      firstAction,
+      thenAction: ta ?? firstAction,
+      kind,
+      symmetrical,
+      requireAll,
+    });
+  };
+  for (const set of sets) {
+    if (!set.sequential) continue;
+    for (let i = 1; i < set.members.length; i++)
+      add(set.members[i - 1]!, set.members[i]!, set.action, set.action, true);
+  }
+  for (let i = 0; i + 1 < sets.length; i++) {
+    const a = sets[i]!;
+    const b = sets[i + 1]!;
+    const firsts = a.sequential ? a.members.slice(-1) : a.members;
+    const thens = b.sequential ? b.members.slice(0, 1) : b.members;
+    for (const f of firsts) for (const t of thens) add(f, t, a.action, b.action, a.requireAll);
+  }
+}
+
+function orderKind(el: XmlElement): OrderKind {
+  const k = el.attrs.kind?.toLowerCase();
+  if (k === "optional") return "Optional";
+  if (k === "serialize") return "Serialize";
+  if (k === "mandatory") return "Mandatory";
+  return parseScore(el.attrs.score ?? "INFINITY", "order score", INFINITY) === 0 ? "Optional" : "Mandatory";
+}
+
+function unpackOrder(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {
+  if (el.children.some((c) => c.name === "resource_set")) return unpackOrderSets(el, ws, lookup, ids);
   const first = lookup.get(el.attrs.first ?? "");
   const then = lookup.get(el.attrs.then ?? "");
   if (!first) throw missing(el, `first "${el.attrs.first ?? ""}"`);
   if (!then) throw missing(el, `then "${el.attrs.then ?? ""}"`);
-  let kind: OrderKind;
-  const k = el.attrs.kind?.toLowerCase();
-  if (k === "optional") kind = "Optional";
-  else if (k === "serialize") kind = "Serialize";
-  else if (k === "mandatory") kind = "Mandatory";
-  else
-    kind = parseScore(el.attrs.score ?? "INFINITY", "order score", INFINITY) === 0 ? "Optional" : "Mandatory";
+  const kind = orderKind(el);
   const firstAction = el.attrs["first-action"] ?? "start";
   const thenAction = el.attrs["then-action"] ?? firstAction;
   const symmetrical =
@@ -159,10 +266,10 @@ export function unpackConstraints(cib: XmlElement, ws: WorkingSet, ids: IdIndex)
         unpackLocation(c, ws, lookup, ids);
         break;
       case "rsc_colocation":
-        unpackColocation(c, ws, lookup);
+        unpackColocation(c, ws, lookup, ids);
         break;
       case "rsc_order":
-        unpackOrder(c, ws, lookup);
+        unpackOrder(c, ws, lookup, ids);
         break;
       case "rsc_ticket":
         throw new HacrmError({
