@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { parseXml, readCib, serializeXml, type Clone, type Group, type RscOrder } from "@hacrm/cib";
+import { parseXml, readCib, serializeXml, walk, type Clone, type Group, type RscOrder } from "@hacrm/cib";
 
 const cases = new URL("../../shared/conformance/scheduler/cases/", import.meta.url);
 const load = (name: string) => readCib(parseXml(readFileSync(new URL(name, cases), "utf8"), name));
@@ -53,6 +53,11 @@ describe("readCib", () => {
     ]);
     expect(serializeXml(cib.raw)).toContain(`x-attr="kept"`);
     expect(cib.raw.attrs["x-new"]).toBe("1");
+  });
+
+  it("walks elements depth-first in document order", () => {
+    const tree = parseXml(`<a><b><c/><d/></b><e><f/></e></a>`);
+    expect([...walk(tree)].map((e) => e.name).join("")).toBe("abcdef");
   });
 
   it("refuses a document whose root is not cib", () => {

@@ -143,10 +143,15 @@ export function childrenNamed(el: XmlElement, name: string): XmlElement[] {
   return el.children.filter((c) => c.name === name);
 }
 
-/** Depth-first walk over an element and all its descendants. */
+/** Depth-first (document order) walk over an element and all its descendants. */
 export function* walk(el: XmlElement): Generator<XmlElement> {
-  yield el;
-  for (const c of el.children) yield* walk(c);
+  // An explicit stack: nested generators cost a frame per level per element.
+  const stack: XmlElement[] = [el];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    yield top;
+    const kids = top.children;
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as XmlElement);
+  }
 }
 
 /** Deep copy: trees are mutable, so copy before editing a shared one. */
