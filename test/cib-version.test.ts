@@ -137,6 +137,15 @@ describe("patches", () => {
     );
   });
 
+  it("handles ids no path can quote by replacing their parent", () => {
+    const target = cloneElement(base);
+    const resources = [...walk(target)].find((e) => e.name === "resources") as XmlElement;
+    resources.children.push(element("x-odd", { id: `it's "odd"` }));
+    const patch = diffCib(base, target);
+    expect(serializeXml(applyPatch(base, patch))).toBe(serializeXml(target));
+    expect(patch.ops.some((o) => o.op === "replace")).toBe(true);
+  });
+
   it("is refused on any other version, and on the same version with other content", () => {
     const edited = nextVersionOf(base, mutate(base, [{ kind: 0, at: 5, value: 1 }])).cib;
     const patch = diffCib(base, edited);

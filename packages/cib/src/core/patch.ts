@@ -74,7 +74,10 @@ function diffChildren(a: XmlElement, b: XmlElement, path: string, ops: PatchOp[]
   const bSet = new Set(bKeys);
   const kept = aKeys.filter((k) => bSet.has(k));
   const keptInB = bKeys.filter((k) => aSet.has(k));
-  const ambiguous = aSet.size !== aKeys.length || bSet.size !== bKeys.length;
+  const unquotable = (el: XmlElement) =>
+    el.children.some((c) => /'/.test(c.attrs["id"] ?? "") && /"/.test(c.attrs["id"] ?? ""));
+  const ambiguous =
+    aSet.size !== aKeys.length || bSet.size !== bKeys.length || unquotable(a) || unquotable(b);
   if (ambiguous || kept.join("\n") !== keptInB.join("\n")) {
     // Reordered or duplicate ids among siblings: replace this element whole
     // rather than guess. (Id-less siblings are matched by position; that
