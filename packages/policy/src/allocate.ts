@@ -205,7 +205,6 @@ export class Allocator {
     const instances = sortInstances(
       c,
       (inst, node) =>
-        (canHost(node) || !c.promotable) &&
         configuredScore(c, node.id) >= 0 &&
         configuredScore(firstPrim(inst), node.id) >= 0,
     );
@@ -353,12 +352,14 @@ function sortInstances(c: Rsc, allowedOn: (inst: Rsc, node: PNode) => boolean): 
     const active = prims.some((p) => p.runningOn.length > 0);
     const disallowed = !!current && !allowedOn(inst, current);
     const failed = prims.some((p) => p.failed);
-    return { inst, i, active, disallowed, failed, priority: inst.priority };
+    const hostable = !!current && canHost(current);
+    return { inst, i, active, disallowed, failed, hostable, priority: inst.priority };
   });
   info.sort((a, b) => {
     if (a.disallowed !== b.disallowed) return a.disallowed ? 1 : -1;
     if (a.priority !== b.priority) return b.priority - a.priority;
     if (a.active !== b.active) return a.active ? -1 : 1;
+    if (a.hostable !== b.hostable) return a.hostable ? -1 : 1;
     if (a.failed !== b.failed) return a.failed ? 1 : -1;
     return a.i - b.i;
   });

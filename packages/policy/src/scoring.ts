@@ -69,18 +69,58 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
   void every;
 }
 
-/** Promotable instances lean towards nodes that hold a promotion score for them. */
+/**
+ * Promotable instances lean towards nodes that hold a promotion score for
+ * them, and an instance's allocation priority becomes its best promotion
+ * score, as in Pacemaker. Nodes that cannot run resources are skipped (they
+ * will never promote, and counting them would shuffle instances).
+ */
 function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
+  const activeOn = new Map<string, Rsc>();
+  for (const inst of clone.children)
+    for (const p of allPrimitives(inst)) for (const n of p.runningOn) if (!activeOn.has(n.id)) activeOn.set(n.id, inst);
   for (const inst of clone.children) {
-    for (const p of allPrimitives(inst)) {
-      for (const n of ws.nodes) {
+    const instActive = allPrimitives(inst).some((q) => q.runningOn.length > 0);
+    for (const n of ws.nodes) {
+      if (!canHost(n)) continue;
+      let total = 0;
+      for (const p of allPrimitives(inst)) {
+        if (!promotionScoreApplies(clone, { inst, p, n, instActive, activeHere: activeOn.get(n.id) })) continue;
         const v = promotionAttr(n.attrs, p, clone.unique, n.id);
-        if (v === undefined || !p.allowed.has(n.id)) continue;
+        if (v === undefined) continue;
         const score = parseScore(v, "promotion score", 0);
+        total = addScores(total, score);
         if (score > 0) addPart(p, n.id, score, "promotion score");
       }
+      if (total > inst.priority) inst.priority = total;
     }
   }
+}
+
+interface PromotionCandidate {
+  inst: Rsc;
+  p: Rsc;
+  n: PNode;
+  instActive: boolean;
+  activeHere: Rsc | undefined;
+}
+
+/**
+ * Whether an instance's promotion score on a node counts: for anonymous
+ * clones, on the node where this instance is active, or where no instance is
+ * active but the clone has been probed; an instance active nowhere counts
+ * everywhere (permanent promotion scores at startup); an active one only
+ * where it runs. Never where the instance is banned.
+ */
+function promotionScoreApplies(clone: Rsc, c: PromotionCandidate): boolean {
+  const e = c.p.allowed.get(c.n.id);
+  if (!e || e.score < 0) return false;
+  if (!clone.unique) {
+    if (c.activeHere === c.inst) return true;
+    if (!c.activeHere && c.p.knownOn.has(c.n.id)) return true;
+  }
+  if (!c.instActive) return true;
+  return c.p.runningOn.includes(c.n);
 }
 
 export function unavailableReason(n: PNode): string {
