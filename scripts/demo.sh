@@ -4,6 +4,9 @@
 #  2. start three hacrmd and show `hacrm membership` and `hacrm quorum`
 #  3. kill -9 one node and show the new view and quorum
 #  4. restart it, show it rejoin, then stop everything (also on Ctrl-C)
+#  5. offline, on a CIB for these three nodes: configure a DRBD-style
+#     promotable stack with the crm shell, verify it, ask the policy engine
+#     what it would do, and run an agent action by hand
 # State lives in ./.demo (override with DEMO_DIR); UDP port 15405 (DEMO_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -140,4 +143,55 @@ for n in "${NODES[@]}"; do wait_view "$n" 3; done
 
 say "stopping the cluster"
 cleanup
+
+# Act 2. The DC and the transition engine are not built yet; the CIB, the crm
+# shell, the policy engine and the executor are, and work offline on a file.
+CIB="$DEMO_DIR/cib.xml"
+cat >"$CIB" <<EOF
+<cib validate-with="pacemaker-3.9" crm_feature_set="3.16.1" admin_epoch="0" epoch="1" num_updates="0" have-quorum="1">
+  <configuration>
+    <crm_config/>
+    <nodes>
+      <node id="1" uname="node1"/>
+      <node id="2" uname="node2"/>
+      <node id="3" uname="node3"/>
+    </nodes>
+    <resources/>
+    <constraints/>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>
+EOF
+export CIB_file="$CIB"
+say "offline on $CIB: hacrm configure (crmsh's language)"
+CRM_SCRIPT='property stonith-enabled=false
+rsc_defaults resource-stickiness=100
+primitive drbd ocf:hacrm:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+clone drbd-clone drbd meta promotable=true promoted-max=1 clone-max=2
+primitive fs ocf:hacrm:Dummy op monitor interval=20s
+primitive db ocf:hacrm:Dummy op monitor interval=20s
+group g_db fs db
+colocation db_with_drbd inf: g_db drbd-clone:Promoted
+order db_after_drbd Mandatory: drbd-clone:promote g_db:start
+location drbd_not_on_3 drbd-clone -inf: node3'
+echo "$CRM_SCRIPT"
+echo "$CRM_SCRIPT" | "$HACRM" configure
+"$HACRM" node attribute node1 set master-drbd 10
+"$HACRM" node attribute node2 set master-drbd 5
+say "hacrm verify"
+"$HACRM" verify
+say "hacrm simulate: what the policy engine would do on this cluster"
+"$HACRM" simulate | sed -n '/Transition Summary/,/^$/p;/Revised Cluster Status/,$p'
+say "hacrm ra exec: one agent action by hand, with the cluster's environment"
+DUMMY_STATE="$DEMO_DIR/db.state"
+"$HACRM" ra exec ocf:hacrm:Dummy start state="$DUMMY_STATE" && echo "start: ok"
+"$HACRM" ra exec ocf:hacrm:Dummy monitor state="$DUMMY_STATE" && echo "monitor: running"
+"$HACRM" ra exec ocf:hacrm:Dummy stop state="$DUMMY_STATE" && echo "stop: ok"
+"$HACRM" ra exec ocf:hacrm:Dummy monitor state="$DUMMY_STATE" || echo "monitor: exit $? (not running)"
+unset CIB_file
+
 echo "demo finished in $((($(now_ms) - started) / 1000)) s; state and logs are in $DEMO_DIR"
