@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Prng } from "@hacrm/sim";
 import {
   ExecutorCore,
   type CoreEffect,
@@ -96,16 +97,10 @@ function op(
   return { resource, agent: "ocf:hacrm:Dummy", action, intervalMs, timeoutMs: 20_000, params: {}, ...extra };
 }
 
-/** Seeded PRNG (mulberry32) so a failing run replays exactly. */
+/** Seeded with the simulator's PRNG: a failing seed replays exactly. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 describe("executor core", () => {

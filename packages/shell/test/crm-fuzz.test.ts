@@ -8,17 +8,12 @@ import { checkConfiguration } from "../src/crm/check.js";
 import { showObjects } from "../src/crm/printer.js";
 import { fileCibStore } from "../src/crm/store.js";
 import { casesDir, corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
+import { Prng } from "@hacrm/sim";
 
-/** Small seeded PRNG (mulberry32): a failing seed replays exactly. */
+/** Seeded with the simulator's PRNG: a failing seed replays exactly. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 const VOCAB = [
