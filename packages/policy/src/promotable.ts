@@ -1,4 +1,4 @@
-import type { Rsc, WorkingSet } from "./model.js";
+import type { PNode, Rsc, WorkingSet } from "./model.js";
 import { primaryNodes } from "./colocation.js";
 import { addScores, INFINITY, parseScore, scaleScore } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
@@ -57,6 +57,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
   const details: PromotionDetail[] = [];
   const cand: { inst: Rsc; score: number; i: number }[] = [];
   for (const inst of clone.children) {
+    if (inst.allocatedTo && unpairedInterleaved(clone, inst.allocatedTo)) unassignInstance(inst);
     const node = inst.allocatedTo;
     const prims = allPrimitives(inst);
     if (!node) continue;
@@ -126,6 +127,30 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     setRole(c.inst, "Promoted");
   }
   return details;
+}
+
+/**
+ * Pacemaker re-checks an interleaved clone's mandatory colocations with
+ * another clone once its instances are placed (while setting promotion
+ * priorities): an instance with no instance of the primary on its node is
+ * unassigned and stays stopped, even when the colocation only binds the
+ * promoted role.
+ */
+function unpairedInterleaved(clone: Rsc, node: PNode): boolean {
+  if (!clone.interleave) return false;
+  for (const c of clone.withPrimaries) {
+    if (c.score < INFINITY || c.primary.kind !== "clone") continue;
+    if (!c.primary.children.some((i) => i.allocatedTo === node)) return true;
+  }
+  return false;
+}
+
+function unassignInstance(inst: Rsc): void {
+  for (const p of [inst, ...allPrimitives(inst)]) {
+    if (p.kind === "primitive" && p.allocatedTo) p.allocatedTo.numResources--;
+    p.allocatedTo = undefined;
+    p.nextRole = "Stopped";
+  }
 }
 
 function setRole(inst: Rsc, role: "Promoted" | "Unpromoted"): void {
