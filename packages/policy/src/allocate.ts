@@ -1,4 +1,4 @@
-import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { applyColocation, dependentColocations, hasInfluence, mergeDependent } from "./colocation.js";
 import { canRunAny, scoreOn } from "./scoring.js";
 import { addScores, INFINITY } from "./scores.js";
@@ -13,6 +13,8 @@ interface CloneState {
 /** Allocation context: per-clone instance counts while distributing. */
 export class Allocator {
   private readonly cloneState = new Map<Rsc, CloneState>();
+  /** A clone's colocation dependents, pulled into the instance being allocated. */
+  private readonly parentDependents = new Map<Rsc, Colocation[]>();
   /** Promotion scores computed for promotable clones, for --show-scores. */
   readonly promotion: PromotionDetail[] = [];
   constructor(private readonly ws: WorkingSet) {}
@@ -105,7 +107,7 @@ export class Allocator {
       applyColocation(ws, p, c);
       if (archive && !canRunAny(ws, p.allowed)) p.allowed = archive;
     }
-    for (const c of p.withDependents) {
+    for (const c of [...p.withDependents, ...(this.parentDependents.get(p) ?? [])]) {
       if (!hasInfluence(c)) continue;
       p.allowed = mergeDependent(
         ws,
@@ -115,6 +117,7 @@ export class Allocator {
         `colocation ${c.id}: ${c.dependent.id} prefers`,
       );
     }
+    this.parentDependents.delete(p);
     this.assign(p, prefer);
     p.allocating = false;
     return p.allocatedTo;
@@ -264,18 +267,8 @@ export class Allocator {
       }
     }
     const target = inst.kind === "group" ? inst.children[0] : inst;
-    if (target) {
-      for (const col of c.withDependents) {
-        if (!hasInfluence(col)) continue;
-        target.allowed = mergeDependent(
-          this.ws,
-          col.dependent,
-          target.allowed,
-          col.score / INFINITY,
-          `colocation ${col.id}: ${col.dependent.id} prefers`,
-        );
-      }
-    }
+    // The clone's dependents pull on the instance after its own colocations applied (see allocatePrimitive).
+    if (target) this.parentDependents.set(target, c.withDependents);
     const chosen =
       inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
     if (prefer && chosen !== prefer) {

@@ -134,7 +134,7 @@ export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
     if (c.primary.kind !== "clone" && c.primary.provisional) return;
     if (c.primaryRole !== "Unknown") return;
   }
-  const list = nodes ?? [];
+  const list = interleaved(dep, c) ? pairedNode(ws, dep, nodes ?? []) : (nodes ?? []);
   for (const [nid, e] of dep.allowed) {
     const node = ws.nodesById.get(nid);
     if (!node) continue;
@@ -150,6 +150,29 @@ export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
       e.parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
     }
   }
+}
+
+/** An instance of an interleaved clone colocated with another clone pairs with one of its instances. */
+function interleaved(dep: Rsc, c: Colocation): boolean {
+  return c.dependent.kind === "clone" && c.dependent.interleave && c.primary.kind === "clone" && dep !== c.dependent;
+}
+
+/**
+ * The node of the primary instance an interleaved instance pairs with: the
+ * first of the instance's nodes, best score first (then fewer assigned
+ * resources, then node order), that holds a primary instance.
+ */
+function pairedNode(ws: WorkingSet, dep: Rsc, primaryAt: PNode[]): PNode[] {
+  const candidates: { n: PNode; score: number }[] = [];
+  for (const [nid, e] of dep.allowed) {
+    const n = ws.nodesById.get(nid);
+    if (n) candidates.push({ n, score: e.score });
+  }
+  candidates.sort(
+    (a, b) => b.score - a.score || a.n.numResources - b.n.numResources || a.n.index - b.n.index,
+  );
+  const found = candidates.find((x) => primaryAt.includes(x.n));
+  return found ? [found.n] : [];
 }
 
 /**
