@@ -34,9 +34,12 @@ export function promotionAttr(
 
 function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
   const node = inst.allocatedTo!;
+  const activeHere = clone.children.find((i) => allPrimitives(i).some((q) => q.runningOn.includes(node)));
+  const instActive = allPrimitives(inst).some((q) => q.runningOn.length > 0);
   let total = 0;
   let found = false;
   for (const p of allPrimitives(inst)) {
+    if (!promotionScoreApplies(clone, { inst, p, n: node, instActive, activeHere })) continue;
     const v = promotionAttr(node.attrs, p, clone.unique, node.id);
     if (v !== undefined) {
       total = addScores(total, parseScore(v, "promotion score", 0));
@@ -46,10 +49,95 @@ function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
   return { score: total, found };
 }
 
+export interface PromotionCandidate {
+  inst: Rsc;
+  p: Rsc;
+  n: PNode;
+  instActive: boolean;
+  activeHere: Rsc | undefined;
+}
+
+/**
+ * Whether an instance's promotion score on a node counts: for anonymous
+ * clones, on the node where this instance is active, or where no instance is
+ * active but the clone has been probed; an instance active nowhere counts
+ * everywhere (permanent promotion scores at startup); an active one only
+ * where it runs. Never where the instance is banned.
+ */
+export function promotionScoreApplies(clone: Rsc, c: PromotionCandidate): boolean {
+  const e = c.p.allowed.get(c.n.id);
+  if (!e || e.score < 0) return false;
+  if (!clone.unique) {
+    if (c.activeHere === c.inst) return true;
+    if (!c.activeHere && c.p.knownOn.has(c.n.id)) return true;
+  }
+  if (!c.instActive) return true;
+  return c.p.runningOn.includes(c.n);
+}
+
 /** A dependent's preference scaled by the colocation; an avoided node never becomes attractive. */
 function dependentPull(score: number, factor: number): number {
   if (factor < 0 && score < 0) return 0;
   return scaleScore(score, factor);
+}
+
+/**
+ * Pacemaker's second step: an instance whose own promotion priority is not
+ * negative takes the weight of its node in the clone's table, i.e. the
+ * clone's allocation score there, plus the priorities of the clone's
+ * promotable instances on that node, plus the preferences of resources
+ * colocated with the promoted role. A negative priority stays as it is (such
+ * an instance is never promoted, whatever its dependents prefer).
+ */
+function mergeNodeWeights(
+  clone: Rsc,
+  cand: { inst: Rsc; score: number }[],
+  details: PromotionDetail[],
+): void {
+  const weights = new Map<PNode, { score: number; parts: { source: string; score: number }[] }>();
+  for (const c of cand) {
+    const node = c.inst.allocatedTo!;
+    if (c.score < 0) continue;
+    let w = weights.get(node);
+    if (!w) {
+      const base = clone.allowed.get(node.id)?.score ?? 0;
+      w = { score: base, parts: [{ source: `${clone.id} allocation score here`, score: base }] };
+      w = addDependents(clone, node, w);
+      weights.set(node, w);
+    }
+    w.score = addScores(w.score, c.score);
+  }
+  for (let i = 0; i < cand.length; i++) {
+    const c = cand[i]!;
+    const w = weights.get(c.inst.allocatedTo!);
+    if (c.score < 0 || !w || c.score >= INFINITY) continue;
+    details[i]!.parts.push(...w.parts);
+    c.score = w.score;
+    details[i]!.score = w.score;
+  }
+}
+
+function addDependents(
+  clone: Rsc,
+  node: PNode,
+  w: { score: number; parts: { source: string; score: number }[] },
+): { score: number; parts: { source: string; score: number }[] } {
+  for (const c of clone.withDependents) {
+    if (c.primaryRole !== "Promoted") continue;
+    const dep = c.dependent;
+    const s = dep.allocatedTo
+      ? dep.allocatedTo === node
+        ? c.score
+        : c.score >= INFINITY
+          ? -INFINITY
+          : 0
+      : dependentPull(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
+    if (s !== 0) {
+      w.score = addScores(w.score, s);
+      w.parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
+    }
+  }
+  return w;
 }
 
 /** Decide which allocated instances of a promotable clone are promoted. */
@@ -84,21 +172,6 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
         parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
       }
     }
-    for (const c of clone.withDependents) {
-      if (c.primaryRole !== "Promoted") continue;
-      const dep = c.dependent;
-      const s = dep.allocatedTo
-        ? dep.allocatedTo === node
-          ? c.score
-          : c.score >= INFINITY
-            ? -INFINITY
-            : 0
-        : dependentPull(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
-      if (s !== 0) {
-        score = addScores(score, s);
-        parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
-      }
-    }
     if (prims.some((p) => p.targetRole === "Unpromoted" || (p.targetRole === "Started" && false)))
       score = -INFINITY;
     if (prims.some((p) => !p.managed))
@@ -106,6 +179,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     details.push({ instance: inst.id, node: node.uname, score, parts });
     cand.push({ inst, score, i: inst.instance });
   }
+  mergeNodeWeights(clone, cand, details);
   cand.sort((a, b) => {
     if (a.score !== b.score) return b.score - a.score;
     const pa = allPrimitives(a.inst).some((p) => p.role === "Promoted") ? 1 : 0;

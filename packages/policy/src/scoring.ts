@@ -3,7 +3,7 @@ import { canHost } from "./unpack-nodes.js";
 import { addScores, INFINITY, parseScore } from "./scores.js";
 import type { Ban } from "./unpack-status.js";
 import { allPrimitives } from "./unpack-resources.js";
-import { promotionAttr } from "./promotable.js";
+import { promotionAttr, promotionScoreApplies } from "./promotable.js";
 
 /** Add a contribution to a resource's score on a node (creating the entry in opt-in clusters). */
 export function addPart(rsc: Rsc, nodeId: string, score: number, source: string): void {
@@ -95,32 +95,6 @@ function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
       if (total > inst.priority) inst.priority = total;
     }
   }
-}
-
-interface PromotionCandidate {
-  inst: Rsc;
-  p: Rsc;
-  n: PNode;
-  instActive: boolean;
-  activeHere: Rsc | undefined;
-}
-
-/**
- * Whether an instance's promotion score on a node counts: for anonymous
- * clones, on the node where this instance is active, or where no instance is
- * active but the clone has been probed; an instance active nowhere counts
- * everywhere (permanent promotion scores at startup); an active one only
- * where it runs. Never where the instance is banned.
- */
-function promotionScoreApplies(clone: Rsc, c: PromotionCandidate): boolean {
-  const e = c.p.allowed.get(c.n.id);
-  if (!e || e.score < 0) return false;
-  if (!clone.unique) {
-    if (c.activeHere === c.inst) return true;
-    if (!c.activeHere && c.p.knownOn.has(c.n.id)) return true;
-  }
-  if (!c.instActive) return true;
-  return c.p.runningOn.includes(c.n);
 }
 
 export function unavailableReason(n: PNode): string {
