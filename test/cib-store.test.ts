@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { createSilentLogger, type Clock } from "@hacrm/common";
+import { Prng } from "@hacrm/sim";
 import {
   cloneElement,
   compareVersions,
@@ -122,16 +123,10 @@ for (let i = 0; ; i++) {
 }
 `;
 
-/** Small seeded PRNG (mulberry32) so a failing run can be replayed. */
+/** Seeded with the simulator's PRNG so a failing run can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 describe("CIB store crash safety", () => {

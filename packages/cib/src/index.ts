@@ -1,6 +1,6 @@
 export * from "./xml.js";
 export type * from "./types.js";
-export { configurationSections } from "./types.js";
+export { configurationSections, dateSpecFields } from "./types.js";
 export * from "./read.js";
 export * from "./core/problems.js";
 export { checkSemantics, isScore, agentClasses } from "./core/semantic.js";

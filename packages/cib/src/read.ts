@@ -1,5 +1,6 @@
 import { HacrmError } from "@hacrm/common";
 import type * as T from "./types.js";
+import { dateSpecFields } from "./types.js";
 import { child, childrenNamed, type XmlElement } from "./xml.js";
 
 /**
@@ -138,20 +139,6 @@ function readExpression(el: XmlElement): T.RuleExpression | undefined {
       return undefined;
   }
 }
-
-const dateSpecFields = [
-  "hours",
-  "monthdays",
-  "weekdays",
-  "yeardays",
-  "months",
-  "weeks",
-  "years",
-  "weekyears",
-  "moon",
-  "seconds",
-  "minutes",
-] as const;
 
 function readDateExpression(el: XmlElement): T.DateExpression {
   const spec = child(el, "date_spec");

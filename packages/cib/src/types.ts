@@ -85,6 +85,21 @@ export interface Expression extends Typed {
   "value-source"?: string;
 }
 
+/** The fields of a `date_spec` (and of a `duration`), as the schema names them. */
+export const dateSpecFields = [
+  "hours",
+  "monthdays",
+  "weekdays",
+  "yeardays",
+  "months",
+  "weeks",
+  "years",
+  "weekyears",
+  "moon",
+  "seconds",
+  "minutes",
+] as const;
+
 export interface DateSpec extends Typed {
   id: string;
   hours?: string;

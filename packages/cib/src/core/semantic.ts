@@ -1,3 +1,4 @@
+import { dateSpecFields } from "../types.js";
 import type { XmlElement } from "../xml.js";
 import { problem, type CibProblem } from "./problems.js";
 
@@ -306,22 +307,8 @@ function checkDateExpression(el: XmlElement, bad: Bad): void {
   }
 }
 
-const dateFields = [
-  "hours",
-  "monthdays",
-  "weekdays",
-  "yeardays",
-  "months",
-  "weeks",
-  "years",
-  "weekyears",
-  "moon",
-  "minutes",
-  "seconds",
-];
-
 function checkDateFields(el: XmlElement, pattern: RegExp, bad: Bad): void {
-  for (const f of dateFields) {
+  for (const f of dateSpecFields) {
     const v = el.attrs[f];
     if (v !== undefined && !pattern.test(v.trim())) bad(`${f}="${v}"`, "not a number or a range like 9-17");
   }

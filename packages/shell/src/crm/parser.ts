@@ -1,4 +1,5 @@
 import type { HacrmError } from "@hacrm/common";
+import { dateSpecFields } from "@hacrm/cib";
 import { editDistance } from "../main.js";
 import type * as A from "./ast.js";
 import { isPunct, syntaxError, type CommandLine, type Pos, type Token } from "./lexer.js";
@@ -64,19 +65,7 @@ export const OP_ATTRIBUTES = new Set([
   "requires",
   "on-fail",
 ]);
-const DATE_SPEC_FIELDS = new Set([
-  "hours",
-  "monthdays",
-  "weekdays",
-  "yeardays",
-  "months",
-  "weeks",
-  "years",
-  "weekyears",
-  "moon",
-  "seconds",
-  "minutes",
-]);
+const DATE_SPEC_FIELDS = new Set<string>(dateSpecFields);
 const DURATION_FIELDS = new Set(["years", "months", "weeks", "days", "hours", "minutes", "seconds"]);
 const RULE_OPS = new Set(["lt", "gt", "lte", "gte", "eq", "ne"]);
 const AGENT_CLASSES = new Set(["ocf", "lsb", "systemd", "service", "stonith", "nagios", "upstart"]);
