@@ -34,7 +34,18 @@ export default tseslint.config(
       ],
       "no-restricted-imports": [
         "error",
-        { paths: ["node:fs", "fs", "node:net", "net", "node:dgram", "dgram", "node:child_process", "child_process"] },
+        {
+          paths: [
+            "node:fs",
+            "fs",
+            "node:net",
+            "net",
+            "node:dgram",
+            "dgram",
+            "node:child_process",
+            "child_process",
+          ],
+        },
       ],
     },
   },

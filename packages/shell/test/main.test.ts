@@ -9,7 +9,11 @@ function io() {
   let err = "";
   stdout.on("data", (d) => (out += d));
   stderr.on("data", (d) => (err += d));
-  return { io: { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: "/" }, out: () => out, err: () => err };
+  return {
+    io: { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: "/" },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 describe("hacrm", () => {
