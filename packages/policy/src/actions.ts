@@ -129,7 +129,7 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
   for (const c of p.runningOn) {
     const moving = !active || next !== c;
     const failedHere = p.failedOn.has(c.id);
-    const needStop = moving || failedHere || (p.failed && next === c);
+    const needStop = moving || failedHere || (p.failed && next === c) || p.changedOn.has(c.id);
     const stop = set.create(p, "stop", c, { optional: !needStop, timeoutMs: opTimeout(p, "stop") });
     if (!p.managed) {
       stop.runnable = false;
@@ -150,7 +150,7 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     }
   }
   if (!active || !next) return;
-  const staying = p.runningOn.includes(next) && !p.failed;
+  const staying = p.runningOn.includes(next) && !p.failed && !p.changedOn.has(next.id);
   const start = set.create(p, "start", next, { optional: staying, timeoutMs: opTimeout(p, "start") });
   if (!p.managed) {
     start.runnable = false;

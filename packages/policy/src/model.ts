@@ -70,6 +70,8 @@ export interface OpDef {
   role: Role;
   onFail?: string;
   enabled: boolean;
+  /** The operation's own instance attributes (part of its parameter digest). */
+  params: Map<string, string>;
 }
 
 export type RscKind = "primitive" | "group" | "clone";
@@ -107,6 +109,8 @@ export interface Rsc {
   role: Role;
   failed: boolean;
   failedOn: Set<string>;
+  /** Nodes where the recorded parameter digest no longer matches: restart there. */
+  changedOn: Set<string>;
   /** The lrm_resource id this instance's history had, per node id (anonymous clones). */
   historyIds: Map<string, string>;
   /** Nodes where the state is known (lrm history exists). */

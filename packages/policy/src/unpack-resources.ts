@@ -42,6 +42,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     role: "Unknown",
     failed: false,
     failedOn: new Set(),
+    changedOn: new Set(),
     knownOn: new Set(),
     historyIds: new Map(),
     blocked: false,
@@ -107,6 +108,7 @@ function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
       timeoutMs: parseIntervalMs(op.attrs.timeout ?? meta.get("timeout")) || dfltTimeout,
       role: parseRole(op.attrs.role),
       enabled: op.attrs.enabled === undefined ? true : isTrue(op.attrs.enabled),
+      params: readNvsets(op, "instance_attributes", ctx.ids, undefined),
     };
     const onFail = op.attrs["on-fail"] ?? meta.get("on-fail");
     if (onFail !== undefined) def.onFail = onFail;

@@ -4,6 +4,7 @@ import { addInstance, addOrphan, allPrimitives } from "./unpack-resources.js";
 import type { IdIndex } from "./nvpairs.js";
 import { INFINITY, parseScore } from "./scores.js";
 import { section } from "./unpack-config.js";
+import { definitionChanged } from "./digest.js";
 
 /** What one resource's operation history on one node says. */
 export interface HistoryResult {
@@ -14,6 +15,8 @@ export interface HistoryResult {
   ban: "none" | "node" | "all";
   stopOnFail: boolean;
   known: boolean;
+  /** Active with parameters that differ from the recorded digest: restart. */
+  changed: boolean;
 }
 
 interface OpRecord {
@@ -23,6 +26,7 @@ interface OpRecord {
   status: number;
   callId: number;
   expected: number;
+  el: XmlElement;
 }
 
 function toOp(el: XmlElement): OpRecord {
@@ -40,6 +44,7 @@ function toOp(el: XmlElement): OpRecord {
     status: Number.parseInt(el.attrs["op-status"] ?? "0", 10) || 0,
     callId: Number.isNaN(callId) ? 0 : callId,
     expected,
+    el,
   };
 }
 
@@ -104,6 +109,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     ban: "none",
     stopOnFail: false,
     known: true,
+    changed: false,
   };
   for (const op of ops) {
     const probe = op.task === "monitor" && op.intervalMs === 0;
@@ -156,6 +162,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
       applyFailure(rsc, res, op, "none");
     }
   }
+  res.changed = roleRank(res.role) >= roleRank("Started") && definitionChanged(rsc, ops);
   return res;
 }
 
@@ -171,6 +178,7 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): v
     rsc.failed = true;
     rsc.failedOn.add(node.id);
   }
+  if (res.changed && roleRank(res.role) >= roleRank("Started")) rsc.changedOn.add(node.id);
   if (res.blocked && roleRank(res.role) >= roleRank("Started")) {
     rsc.blocked = true;
     rsc.managed = false;

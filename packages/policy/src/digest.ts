@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import type { XmlElement } from "@hacrm/cib";
+import type { OpDef, Rsc } from "./model.js";
+
+/**
+ * Operation parameter digests. Pacemaker records, with each completed
+ * operation, an MD5 digest of the parameters it ran with (`op-digest`, and
+ * for reloadable agents `op-restart-digest` over the parameters listed in
+ * `op-force-restart`). When the digest of the resource's current parameters
+ * no longer matches, the resource's definition changed and it is restarted.
+ *
+ * The digest is the MD5 of ` <parameters name="value" .../>` plus a newline,
+ * attributes sorted by name: the resource's instance attributes, the
+ * operation's own instance attributes, and for recurring operations
+ * `CRM_meta_timeout` in milliseconds. (createHash is deterministic: the
+ * engine stays a pure function.)
+ */
+export function paramsDigest(params: Map<string, string>): string {
+  const names = [...params.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const attrs = names.map((n) => ` ${n}="${escapeAttr(params.get(n) ?? "")}"`).join("");
+  return createHash("md5").update(` <parameters${attrs}/>\n`).digest("hex");
+}
+
+function escapeAttr(v: string): string {
+  return v
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/\n/g, "&#10;")
+    .replace(/\r/g, "&#13;")
+    .replace(/\t/g, "&#9;");
+}
+
+/** Tasks whose recorded parameters Pacemaker compares with the configuration. */
+const CHECKED = new Set(["start", "monitor", "promote", "migrate_from"]);
+
+interface RecordedOp {
+  task: string;
+  intervalMs: number;
+  callId: number;
+  status: number;
+  el: XmlElement;
+}
+
+/**
+ * Whether the resource must restart on this node because the parameters of
+ * an operation in its current history (the last start and what followed)
+ * differ from the configuration. Operations without a recorded digest, and
+ * recurring operations (Pacemaker only reschedules those), never force a
+ * restart; a change that only a reload would apply is not modelled.
+ */
+export function definitionChanged(rsc: Rsc, ops: RecordedOp[]): boolean {
+  let from = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const t = ops[i]!.task;
+    if ((t === "start" || t === "migrate_from") && ops[i]!.status === 0) from = i;
+  }
+  for (const op of ops.slice(from)) {
+    if (op.status !== 0 || op.intervalMs > 0 || !CHECKED.has(op.task)) continue;
+    if (opChanged(rsc, op)) return true;
+  }
+  return false;
+}
+
+function opChanged(rsc: Rsc, op: RecordedOp): boolean {
+  const recorded = op.el.attrs["op-digest"];
+  if (recorded === undefined) return false;
+  const def = rsc.ops.find((o) => o.name === op.task && o.intervalMs === op.intervalMs);
+  const opParams = def?.params ?? new Map<string, string>();
+  const restartRecorded = op.el.attrs["op-restart-digest"];
+  if (restartRecorded !== undefined) {
+    const listed = new Set((op.el.attrs["op-force-restart"] ?? "").split(/\s+/).filter(Boolean));
+    const restartParams = new Map<string, string>();
+    for (const [k, v] of rsc.params) if (listed.has(k)) restartParams.set(k, v);
+    for (const [k, v] of opParams) restartParams.set(k, v);
+    if (paramsDigest(restartParams) !== restartRecorded) return true;
+  }
+  if (paramsDigest(allParams(rsc, def)) === recorded) return false;
+  // A mismatch that a reload could apply (restart digest matched, no
+  // operation parameters) is not a restart.
+  return restartRecorded === undefined || opParams.size > 0;
+}
+
+function allParams(rsc: Rsc, def: OpDef | undefined): Map<string, string> {
+  const out = new Map(rsc.params);
+  for (const [k, v] of def?.params ?? []) out.set(k, v);
+  return out;
+}
