@@ -220,7 +220,8 @@ export function mergeDependent(
   else {
     for (const c of dep.withDependents) {
       if (!hasInfluence(c)) continue;
-      const f = factor * (c.score / INFINITY);
+      // Pacemaker passes only the sign of the outer factor down, not its size.
+      const f = (factor < 0 ? -1 : 1) * (c.score / INFINITY);
       if (f === 0) continue;
       result = mergeDependent(ws, c.dependent, result, f, `${label} via ${c.id} (${c.dependent.id})`);
     }
