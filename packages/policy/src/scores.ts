@@ -50,8 +50,9 @@ export function formatScore(n: number): string {
 export function scaleScore(score: number, factor: number): number {
   if (factor === 0 || score === 0) return 0;
   const scaled = score * factor;
-  // A positive preference scaled below one point still counts as one point, as in Pacemaker.
+  // A preference scaled below one point still counts as one point (either sign), as in Pacemaker.
   if (scaled > 0 && scaled < 1) return 1;
+  if (scaled < 0 && scaled > -1) return -1;
   return clampScore(scaled);
 }
 
