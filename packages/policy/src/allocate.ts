@@ -232,6 +232,16 @@ export class Allocator {
     }
   }
 
+  /** Fewer instances than nodes able to run resources: the clone's positive colocations bind each instance. */
+  private allColoc(c: Rsc): boolean {
+    let available = 0;
+    for (const nid of c.allowed.keys()) {
+      const n = this.ws.nodesById.get(nid);
+      if (n && canHost(n)) available++;
+    }
+    return c.cloneMax < available;
+  }
+
   private stopInstance(inst: Rsc): void {
     for (const p of [inst, ...allPrimitives(inst)]) {
       if (!p.provisional) continue;
@@ -268,7 +278,8 @@ export class Allocator {
     }
     const target = inst.kind === "group" ? inst.children[0] : inst;
     // The clone's dependents pull on the instance after its own colocations applied (see allocatePrimitive).
-    if (target) this.parentDependents.set(target, c.withDependents);
+    // Positive pulls count on each instance only when not every node gets one (Pacemaker's all_coloc).
+    if (target) this.parentDependents.set(target, c.withDependents.filter((col) => this.allColoc(c) || col.score < 0));
     const chosen =
       inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
     if (prefer && chosen !== prefer) {
