@@ -207,9 +207,7 @@ export class Allocator {
     const loopMax = available > 0 ? Math.max(1, Math.floor(max / available)) : 1;
     const instances = sortInstances(
       c,
-      (inst, node) =>
-        configuredScore(c, node.id) >= 0 &&
-        configuredScore(firstPrim(inst), node.id) >= 0,
+      (inst, node) => configuredScore(c, node.id) >= 0 && configuredScore(firstPrim(inst), node.id) >= 0,
     );
     let allocated = 0;
     for (const inst of instances) {
@@ -279,7 +277,11 @@ export class Allocator {
     const target = inst.kind === "group" ? inst.children[0] : inst;
     // The clone's dependents pull on the instance after its own colocations applied (see allocatePrimitive).
     // Positive pulls count on each instance only when not every node gets one (Pacemaker's all_coloc).
-    if (target) this.parentDependents.set(target, c.withDependents.filter((col) => this.allColoc(c) || col.score < 0));
+    if (target)
+      this.parentDependents.set(
+        target,
+        c.withDependents.filter((col) => this.allColoc(c) || col.score < 0),
+      );
     const chosen =
       inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
     if (prefer && chosen !== prefer) {

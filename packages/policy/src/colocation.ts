@@ -154,7 +154,12 @@ export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
 
 /** An instance of an interleaved clone colocated with another clone pairs with one of its instances. */
 function interleaved(dep: Rsc, c: Colocation): boolean {
-  return c.dependent.kind === "clone" && c.dependent.interleave && c.primary.kind === "clone" && dep !== c.dependent;
+  return (
+    c.dependent.kind === "clone" &&
+    c.dependent.interleave &&
+    c.primary.kind === "clone" &&
+    dep !== c.dependent
+  );
 }
 
 /**

@@ -11,3 +11,4 @@ export {
 } from "./graph.js";
 export { formatSimulation, formatScores } from "./format.js";
 export type { WorkingSet, Rsc, PNode, Role } from "./model.js";
+export { paramsDigest } from "./digest.js";

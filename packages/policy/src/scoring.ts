@@ -78,14 +78,16 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
 function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
   const activeOn = new Map<string, Rsc>();
   for (const inst of clone.children)
-    for (const p of allPrimitives(inst)) for (const n of p.runningOn) if (!activeOn.has(n.id)) activeOn.set(n.id, inst);
+    for (const p of allPrimitives(inst))
+      for (const n of p.runningOn) if (!activeOn.has(n.id)) activeOn.set(n.id, inst);
   for (const inst of clone.children) {
     const instActive = allPrimitives(inst).some((q) => q.runningOn.length > 0);
     for (const n of ws.nodes) {
       if (!canHost(n)) continue;
       let total = 0;
       for (const p of allPrimitives(inst)) {
-        if (!promotionScoreApplies(clone, { inst, p, n, instActive, activeHere: activeOn.get(n.id) })) continue;
+        if (!promotionScoreApplies(clone, { inst, p, n, instActive, activeHere: activeOn.get(n.id) }))
+          continue;
         const v = promotionAttr(n.attrs, p, clone.unique, n.id);
         if (v === undefined) continue;
         const score = parseScore(v, "promotion score", 0);
