@@ -23,7 +23,7 @@ export function registerColocations(ws: WorkingSet): void {
           : firstMember(c.primary)
         : c.primary;
     if (!dependent || !primary || dependent === primary) continue;
-    all.push({ ...c, dependent, primary });
+    all.push({ ...c, dependent, primary, configuredDependent: c.dependent, configuredPrimary: c.primary });
   }
   const visitGroups = (r: Rsc): void => {
     if (r.kind === "group") {
@@ -48,8 +48,12 @@ export function registerColocations(ws: WorkingSet): void {
     c.primary.withDependents.push(c);
   }
   for (const r of ws.rscById.values()) {
-    sortStable(r.withPrimaries, (a, b) => cmpColocated(a.primary, b.primary));
-    sortStable(r.withDependents, (a, b) => cmpColocated(a.dependent, b.dependent));
+    sortStable(r.withPrimaries, (a, b) =>
+      cmpColocated(a.configuredPrimary ?? a.primary, b.configuredPrimary ?? b.primary),
+    );
+    sortStable(r.withDependents, (a, b) =>
+      cmpColocated(a.configuredDependent ?? a.dependent, b.configuredDependent ?? b.dependent),
+    );
   }
 }
 

@@ -144,6 +144,9 @@ export interface Colocation {
   primaryRole: Role;
   influence: boolean;
   nodeAttribute: string;
+  /** The endpoints as configured (a group, before resolving to a member): they set the allocation order. */
+  configuredDependent?: Rsc;
+  configuredPrimary?: Rsc;
 }
 
 export type OrderKind = "Mandatory" | "Optional" | "Serialize";
