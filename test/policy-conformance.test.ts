@@ -1,7 +1,8 @@
 /**
  * Scheduler conformance floors: hacrm's policy engine against Pacemaker
- * 2.1.5's results on the shared corpus. Tier 1 must stay >= 95%, tier 2 >=
- * 85%. The engine runs in-process for the whole tiers (fast); the CLI path
+ * 2.1.5's results on the shared corpus. The issue asks for tier 1 >= 95% and
+ * tier 2 >= 85%; the floors here are what the engine reaches (66/66, 101/105)
+ * so they cannot slip. The engine runs in-process for the whole tiers (fast); the CLI path
  * (`hacrm simulate --json` through the corpus runner) is checked on a sample.
  */
 import { execFileSync } from "node:child_process";
@@ -31,18 +32,18 @@ function report(results: CaseResult[]): string {
 }
 
 describe("scheduler conformance (in-process)", () => {
-  it("passes at least 95% of tier-1 cases", async () => {
+  it("passes every tier-1 case", async () => {
     const results = await runTier(1);
     const passed = results.filter((r) => r.pass).length;
     expect(results.length).toBeGreaterThan(60);
-    expect(passed / results.length, report(results)).toBeGreaterThanOrEqual(0.95);
+    expect(passed / results.length, report(results)).toBeGreaterThanOrEqual(1);
   });
 
-  it("passes at least 85% of tier-2 cases", async () => {
+  it("passes at least 96% of tier-2 cases", async () => {
     const results = await runTier(2);
     const passed = results.filter((r) => r.pass).length;
     expect(results.length).toBeGreaterThan(100);
-    expect(passed / results.length, report(results)).toBeGreaterThanOrEqual(0.85);
+    expect(passed / results.length, report(results)).toBeGreaterThanOrEqual(0.96);
   });
 });
 

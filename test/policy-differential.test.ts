@@ -4,8 +4,9 @@
  * small and mid shapes that use only tier-1/tier-2 features. Both results are
  * canonicalised with the conformance corpus's own library.
  *
- * The goal is 95% agreement; the floor asserted here is what the engine
- * reaches today (see docs/policy.md, "Known differences"), so it cannot slip.
+ * The issue asks for 95% agreement; the floor asserted here is what the
+ * engine reaches today (see docs/policy.md, "Known differences"), so it
+ * cannot slip.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -13,8 +14,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare, generate, SHAPES } from "./policy-differential-lib.js";
 
-const SEEDS_PER_SHAPE = 10;
-const AGREEMENT_FLOOR = 0.8;
+const SEEDS_PER_SHAPE = 25;
+/** Measured: 99 of 100 agree (the one exception is explained in docs/policy.md). */
+const AGREEMENT_FLOOR = 0.99;
 
 describe("differential: hacrm simulate vs crm_simulate on generated CIBs", () => {
   it(`agrees on at least ${AGREEMENT_FLOOR * 100}% of ${SEEDS_PER_SHAPE} seeds x ${Object.keys(SHAPES).length} shapes`, async () => {
