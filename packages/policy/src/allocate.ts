@@ -99,7 +99,7 @@ export class Allocator {
     const ws = this.ws;
     for (const c of dependentColocations(p)) {
       const archive =
-        c.dependentRole === "Promoted" || (c.score < 0 && c.score > -INFINITY)
+        c.dependentRole === "Promoted" || (c.score < INFINITY && c.score > -INFINITY)
           ? snapshot(p.allowed)
           : undefined;
       if (c.primary.kind === "clone") this.allocateClone(c.primary);

@@ -138,10 +138,17 @@ export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
     if (c.primary.kind !== "clone" && c.primary.provisional) return;
     if (c.primaryRole !== "Unknown") return;
   }
-  const list = interleaved(dep, c) ? pairedNode(ws, dep, nodes ?? []) : (nodes ?? []);
+  const paired = interleaved(dep, c);
+  const list = paired ? pairedNode(ws, dep, nodes ?? []) : (nodes ?? []);
+  const inactive = paired ? 0 : inactivePrimaries(c);
   for (const [nid, e] of dep.allowed) {
     const node = ws.nodesById.get(nid);
     if (!node) continue;
+    if (inactive > 0) {
+      const sub = -scaleScore(c.score, inactive);
+      e.score = addScores(e.score, sub);
+      e.parts.push({ source: `colocation ${c.id}: ${c.primary.id} inactive`, score: sub });
+    }
     const matches = list.filter((n) => sameAttr(n, node, c.nodeAttribute)).length;
     if (matches > 0) {
       if (c.score < INFINITY) {
@@ -154,6 +161,18 @@ export function applyColocation(ws: WorkingSet, dep: Rsc, c: Colocation): void {
       e.parts.push({ source: `colocation ${c.id}: ${c.primary.id} is not here`, score: -INFINITY });
     }
   }
+}
+
+/**
+ * Pacemaker subtracts a positive advisory colocation's score on every node
+ * for each primary (or primary clone instance) that will not be active: a
+ * clone with stopped instances repels its dependents everywhere a little.
+ */
+function inactivePrimaries(c: Colocation): number {
+  if (c.score <= 0 || c.score >= INFINITY || c.primaryRole !== "Unknown") return 0;
+  const p = c.primary;
+  if (p.kind === "clone") return p.children.filter((i) => !i.allocatedTo).length;
+  return !p.provisional && !p.allocatedTo ? 1 : 0;
 }
 
 /** An instance of an interleaved clone colocated with another clone pairs with one of its instances. */
