@@ -50,9 +50,8 @@ export function formatScore(n: number): string {
 export function scaleScore(score: number, factor: number): number {
   if (factor === 0 || score === 0) return 0;
   const scaled = score * factor;
-  // A preference scaled below one point still counts as one point (either sign), as in Pacemaker.
-  if (scaled > 0 && scaled < 1) return 1;
-  if (scaled < 0 && scaled > -1) return -1;
+  // A pull that scales to less than one point still counts one point, in the direction of the factor, as in Pacemaker.
+  if (scaled > -1 && scaled < 1) return factor > 0 ? 1 : -1;
   return clampScore(scaled);
 }
 
