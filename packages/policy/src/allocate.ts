@@ -205,10 +205,7 @@ export class Allocator {
     const max = c.cloneMax;
     const perNode = c.cloneNodeMax;
     const loopMax = available > 0 ? Math.max(1, Math.floor(max / available)) : 1;
-    const instances = sortInstances(
-      c,
-      (inst, node) => configuredScore(c, node.id) >= 0 && configuredScore(firstPrim(inst), node.id) >= 0,
-    );
+    const instances = sortInstances(c, (inst, node) => configuredScore(firstPrim(inst), node.id) >= 0);
     let allocated = 0;
     for (const inst of instances) {
       if (allocated >= max) break;
