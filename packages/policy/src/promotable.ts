@@ -1,7 +1,8 @@
-import type { PNode, Rsc, WorkingSet } from "./model.js";
+import type { Colocation, PNode, Rsc, WorkingSet } from "./model.js";
 import { primaryNodes } from "./colocation.js";
 import { addScores, INFINITY, parseScore, scaleScore } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
+import { canHost } from "./unpack-nodes.js";
 
 /** Promotion score of one instance on its node, with the parts it came from. */
 export interface PromotionDetail {
@@ -90,6 +91,7 @@ function dependentPull(score: number, factor: number): number {
  * an instance is never promoted, whatever its dependents prefer).
  */
 function mergeNodeWeights(
+  ws: WorkingSet,
   clone: Rsc,
   cand: { inst: Rsc; score: number }[],
   details: PromotionDetail[],
@@ -103,6 +105,7 @@ function mergeNodeWeights(
       const base = clone.allowed.get(node.id)?.score ?? 0;
       w = { score: base, parts: [{ source: `${clone.id} allocation score here`, score: base }] };
       w = addDependents(clone, node, w);
+      w = addNodeLevelPrimaries(ws, clone, node, w);
       weights.set(node, w);
     }
     w.score = addScores(w.score, c.score);
@@ -115,6 +118,39 @@ function mergeNodeWeights(
     c.score = w.score;
     details[i]!.score = w.score;
   }
+}
+
+/** Promoted-role colocations of the clone that only weigh the node (see nodeLevelOnly). */
+function addNodeLevelPrimaries(
+  ws: WorkingSet,
+  clone: Rsc,
+  node: PNode,
+  w: { score: number; parts: { source: string; score: number }[] },
+): { score: number; parts: { source: string; score: number }[] } {
+  for (const c of clone.withPrimaries) {
+    if (c.dependentRole !== "Promoted" && c.dependentRole !== "Unpromoted") continue;
+    if (!nodeLevelOnly(ws, clone, c) || !(primaryNodes(c) ?? []).includes(node)) continue;
+    const add = c.dependentRole === "Unpromoted" ? -c.score : c.score;
+    w.score = addScores(w.score, add);
+    w.parts.push({ source: `colocation ${c.id} (${c.dependentRole})`, score: add });
+  }
+  return w;
+}
+
+/**
+ * A finite positive colocation of the clone binds each instance's own
+ * priority only when there are fewer instances than available nodes
+ * (Pacemaker's all_coloc); otherwise it only weighs the node in the clone's
+ * table (see mergeNodeWeights).
+ */
+function nodeLevelOnly(ws: WorkingSet, clone: Rsc, c: Colocation): boolean {
+  if (c.score <= 0 || c.score >= INFINITY) return false;
+  let available = 0;
+  for (const nid of clone.allowed.keys()) {
+    const n = ws.nodesById.get(nid);
+    if (n && canHost(n)) available++;
+  }
+  return !(clone.cloneMax < available);
 }
 
 function addDependents(
@@ -161,6 +197,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     }
     for (const c of clone.withPrimaries) {
       if (c.dependentRole !== "Promoted" && c.dependentRole !== "Unpromoted") continue;
+      if (nodeLevelOnly(ws, clone, c)) continue;
       const nodes = primaryNodes(c) ?? [];
       const here = nodes.includes(node);
       if (here) {
@@ -179,7 +216,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     details.push({ instance: inst.id, node: node.uname, score, parts });
     cand.push({ inst, score, i: inst.instance });
   }
-  mergeNodeWeights(clone, cand, details);
+  mergeNodeWeights(ws, clone, cand, details);
   cand.sort((a, b) => {
     if (a.score !== b.score) return b.score - a.score;
     const pa = allPrimitives(a.inst).some((p) => p.role === "Promoted") ? 1 : 0;
