@@ -75,7 +75,10 @@ describe("differential: hacrm simulate vs crm_simulate on generated CIBs", () =>
     expect(referenceFailures.length, referenceFailures.join("\n")).toBeLessThanOrEqual(planned * 0.02);
     expect(results.length + referenceFailures.length).toBe(planned);
     const tuned = results.filter((r) => r.seed <= tunedSeedsLast);
-    expect(tuned.every((r) => r.agree), report(tuned)).toBe(true);
+    expect(
+      tuned.every((r) => r.agree),
+      report(tuned),
+    ).toBe(true);
     const ratio = results.filter((r) => r.agree).length / results.length;
     expect(ratio, report(results)).toBeGreaterThanOrEqual(agreementFloor);
   }, 600_000);
