@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { Clock, TimerHandle, TimerHost } from "@hacrm/common";
 import { canExecute, type AgentInvocation } from "./classes.js";
+import { noProcessOutput, type ProcessOutput } from "./core/types.js";
 
 export interface RunLimits {
   readonly timeoutMs: number;
@@ -13,15 +14,8 @@ export interface RunLimits {
 
 export type RunStatus = "done" | "timeout" | "not-found" | "not-executable" | "error";
 
-export interface RunOutcome {
+export interface RunOutcome extends ProcessOutput {
   readonly status: RunStatus;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly outputTruncated: boolean;
-  readonly durationMs: number;
-  readonly reason?: string;
   readonly pid?: number;
 }
 
@@ -81,16 +75,10 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 function notRunnable(file: string): RunOutcome | undefined {
-  const base = {
-    exitCode: null,
-    signal: null,
-    stdout: "",
-    stderr: "",
-    outputTruncated: false,
-    durationMs: 0,
-  };
-  if (!existsSync(file)) return { ...base, status: "not-found", reason: `${file} does not exist` };
-  if (!canExecute(file)) return { ...base, status: "not-executable", reason: `${file} is not executable` };
+  if (!existsSync(file)) return { ...noProcessOutput, status: "not-found", reason: `${file} does not exist` };
+  if (!canExecute(file)) {
+    return { ...noProcessOutput, status: "not-executable", reason: `${file} is not executable` };
+  }
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import { assert } from "@hacrm/common";
 import type { OperationRequest } from "../classes.js";
 import { isExpected } from "../codes.js";
-import { operationKey, type CoreEffect, type OpOutcome, type OpResult } from "./types.js";
+import { noProcessOutput, operationKey, type CoreEffect, type OpOutcome, type OpResult } from "./types.js";
 
 export interface ExecutorCoreOptions {
   /** Operations running at once on this node. */
@@ -256,32 +256,11 @@ export class ExecutorCore {
   }
 
   private cancelledResult(call: Call, nowMs: number): OpResult {
-    const o: OpOutcome = {
-      status: "cancelled",
-      rc: 0,
-      exitCode: null,
-      signal: null,
-      stdout: "",
-      stderr: "",
-      outputTruncated: false,
-      durationMs: 0,
-      reason: "cancelled",
-    };
-    return this.result(call, o, nowMs);
+    return this.result(call, { ...noProcessOutput, status: "cancelled", rc: 0, reason: "cancelled" }, nowMs);
   }
 
   private refused(call: Call, nowMs: number): OpResult {
-    const o: OpOutcome = {
-      status: "error",
-      rc: 1,
-      exitCode: null,
-      signal: null,
-      stdout: "",
-      stderr: "",
-      outputTruncated: false,
-      durationMs: 0,
-      reason: `queue full (${this.opts.queuedOpsMax} operations waiting)`,
-    };
-    return this.result(call, o, nowMs);
+    const reason = `queue full (${this.opts.queuedOpsMax} operations waiting)`;
+    return this.result(call, { ...noProcessOutput, status: "error", rc: 1, reason }, nowMs);
   }
 }

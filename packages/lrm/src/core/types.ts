@@ -1,11 +1,8 @@
 import type { OperationRequest } from "../classes.js";
 import type { OpStatus } from "../codes.js";
 
-/** What happened when an operation ran (filled in by the process adapter). */
-export interface OpOutcome {
-  readonly status: OpStatus;
-  /** The OCF code (mapped from the exit status by the agent's class). */
-  readonly rc: number;
+/** What a process run left behind: shared by the runner's and the executor's outcomes. */
+export interface ProcessOutput {
   /** The raw exit status (0..255), null when the process did not exit by itself. */
   readonly exitCode: number | null;
   readonly signal: string | null;
@@ -14,6 +11,23 @@ export interface OpOutcome {
   readonly outputTruncated: boolean;
   readonly durationMs: number;
   readonly reason?: string;
+}
+
+/** The output of an operation that never ran a process. */
+export const noProcessOutput = {
+  exitCode: null,
+  signal: null,
+  stdout: "",
+  stderr: "",
+  outputTruncated: false,
+  durationMs: 0,
+} as const satisfies ProcessOutput;
+
+/** What happened when an operation ran (filled in by the process adapter). */
+export interface OpOutcome extends ProcessOutput {
+  readonly status: OpStatus;
+  /** The OCF code (mapped from the exit status by the agent's class). */
+  readonly rc: number;
   /** The agent's own explanation: its last `ocf-exit-reason:` line on stderr. */
   readonly exitReason?: string;
 }
