@@ -102,21 +102,11 @@ export class Allocator {
         c.dependentRole === "Promoted" || (c.score < INFINITY && c.score > -INFINITY)
           ? snapshot(p.allowed)
           : undefined;
-      if (c.primary.kind === "clone") this.allocateClone(c.primary);
-      else this.allocate(c.primary);
+      this.allocatePrimary(c.primary);
       applyColocation(ws, p, c);
       if (archive && !canRunAny(ws, p.allowed)) p.allowed = archive;
     }
-    for (const c of [...p.withDependents, ...(this.parentDependents.get(p) ?? [])]) {
-      if (!hasInfluence(c)) continue;
-      p.allowed = mergeDependent(
-        ws,
-        c.dependent,
-        p.allowed,
-        c.score / INFINITY,
-        `colocation ${c.id}: ${c.dependent.id} prefers`,
-      );
-    }
+    this.pullDependents(p, [...p.withDependents, ...(this.parentDependents.get(p) ?? [])], false);
     this.parentDependents.delete(p);
     this.assign(p, prefer);
     p.allocating = false;
@@ -170,25 +160,29 @@ export class Allocator {
     return best;
   }
 
+  /** A colocation's primary is placed before its dependent, whether clone or not. */
+  private allocatePrimary(primary: Rsc): void {
+    if (primary.kind === "clone") this.allocateClone(primary);
+    else this.allocate(primary);
+  }
+
+  /** Dependents with influence pull their node preferences into `r`'s, scaled by the colocation score. */
+  private pullDependents(r: Rsc, colocations: Iterable<Colocation>, onlyPositive: boolean): void {
+    for (const c of colocations) {
+      if (!hasInfluence(c)) continue;
+      const source = `colocation ${c.id}: ${c.dependent.id} prefers`;
+      r.allowed = mergeDependent(this.ws, c.dependent, r.allowed, c.score / INFINITY, source, onlyPositive);
+    }
+  }
+
   private allocateClone(c: Rsc): void {
     if (!c.provisional || c.allocating) return;
     c.allocating = true;
     const ws = this.ws;
     for (const col of c.withPrimaries) {
-      if (col.primary.kind === "clone") this.allocateClone(col.primary);
-      else this.allocate(col.primary);
+      this.allocatePrimary(col.primary);
     }
-    for (const col of c.withDependents) {
-      if (!hasInfluence(col)) continue;
-      c.allowed = mergeDependent(
-        ws,
-        col.dependent,
-        c.allowed,
-        col.score / INFINITY,
-        `colocation ${col.id}: ${col.dependent.id} prefers`,
-        true,
-      );
-    }
+    this.pullDependents(c, c.withDependents, true);
     this.distribute(c);
     if (c.promotable) this.promotion.push(...setPromotionRoles(ws, c));
     c.allocatedTo = undefined;
