@@ -57,6 +57,7 @@ export interface ClusterConfig {
 
 export interface QuorumConfig {
   provider: "corosync_votequorum" | "none";
+  /** expected_votes; undefined = sum of the nodelist's votes. */
   expectedVotes: number | undefined;
   twoNode: boolean;
   waitForAll: boolean;

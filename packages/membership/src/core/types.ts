@@ -2,21 +2,15 @@
  * Data of the membership core: options, wire messages (already authenticated
  * by the codec), events in, effects out. No IO, no clock: time is `nowMs`.
  */
+import type { QuorumConfig } from "@hacrm/common";
 
 export interface NodeSpec {
   id: number;
   votes: number;
 }
 
-export interface QuorumOptions {
-  /** expected_votes; undefined = sum of the nodelist's votes. */
-  expectedVotes: number | undefined;
-  twoNode: boolean;
-  waitForAll: boolean;
-  lastManStanding: boolean;
-  lastManStandingWindowMs: number;
-  autoTieBreaker: boolean;
-}
+/** The config file's `quorum {}` section, as the core uses it. */
+export type QuorumOptions = Omit<QuorumConfig, "provider">;
 
 export interface CoreOptions {
   selfId: number;
