@@ -8,7 +8,7 @@ const VERSION = "0.1.0";
 export async function runHacrm(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
-    const { runInteractive } = await import("./crm/shell.js");
+    const { runInteractive } = await import("./crm/session/repl.js");
     return runInteractive(io, "top");
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { complete, prompt } from "../src/crm/shell.js";
+import { complete, prompt } from "../src/crm/session/repl.js";
 import { casesDir, memoryStore, newSession } from "./crm-helpers.js";
 
 const initial = readFileSync(`${casesDir}cmd-delete.initial.xml`, "utf8");

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isHacrmError } from "@hacrm/common";
 import { parseXml, serializeXml } from "@hacrm/cib";
-import { checkConfiguration } from "../src/crm/check.js";
-import { showObjects } from "../src/crm/printer.js";
-import { fileCibStore } from "../src/crm/store.js";
+import { checkConfiguration } from "../src/crm/lang/check.js";
+import { showObjects } from "../src/crm/lang/printer.js";
+import { fileCibStore } from "../src/crm/session/store.js";
 import { casesDir, corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
 import { Prng } from "@hacrm/sim";
 

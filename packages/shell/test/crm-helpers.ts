@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloneElement, parseXml, type XmlElement } from "@hacrm/cib";
-import { createAgentCatalog, type AgentCatalog } from "../src/crm/agents.js";
-import { Session } from "../src/crm/session.js";
-import type { CibStore } from "../src/crm/store.js";
+import { createAgentCatalog, type AgentCatalog } from "../src/crm/session/installed-agents.js";
+import { Session } from "../src/crm/session/session.js";
+import type { CibStore } from "../src/crm/session/store.js";
 
 export const corpusDir = fileURLToPath(new URL("../../../../shared/conformance/crmsh/", import.meta.url));
 export const casesDir = `${corpusDir}cases/`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isHacrmError, type HacrmError } from "@hacrm/common";
-import { splitCommands } from "../src/crm/lexer.js";
-import { parseConfigure } from "../src/crm/parser.js";
+import { splitCommands } from "../src/crm/lang/lexer.js";
+import { parseConfigure } from "../src/crm/lang/parser.js";
 import { memoryStore, newSession, corpusDir } from "./crm-helpers.js";
 import { readFileSync } from "node:fs";
 
@@ -146,7 +146,7 @@ describe("edit", () => {
   it("applies the edited crm text and keeps ids", async () => {
     const store = memoryStore(empty);
     const out: string[] = [];
-    const { Session } = await import("../src/crm/session.js");
+    const { Session } = await import("../src/crm/session/session.js");
     const { agents } = await import("./crm-helpers.js");
     let shown = "";
     const s = new Session({
@@ -182,7 +182,7 @@ describe("edit refuses what crm syntax cannot carry", () => {
         '<resources><primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"><frob id="x"/></primitive></resources>',
       ),
     );
-    const { Session } = await import("../src/crm/session.js");
+    const { Session } = await import("../src/crm/session/session.js");
     const { agents } = await import("./crm-helpers.js");
     let opened = false;
     const s = new Session({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serializeXml } from "@hacrm/cib";
-import { showObjects } from "../src/crm/printer.js";
+import { showObjects } from "../src/crm/lang/printer.js";
 import { corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
 
 // The corpus's own canonical form (plain .mjs, read in place).

@@ -1,6 +1,6 @@
 import type { Command } from "../command.js";
 import { ExitStatus } from "../command.js";
-import { isTty, joinArgs, readAll, runBatch, takeJson } from "../crm/run.js";
+import { isTty, joinArgs, readAll, runBatch, takeJson } from "../crm/session/script.js";
 
 export const command: Command = {
   name: "configure",
@@ -22,7 +22,7 @@ export const command: Command = {
       return ExitStatus.ok;
     }
     if (isTty(io)) {
-      const { runInteractive } = await import("../crm/shell.js");
+      const { runInteractive } = await import("../crm/session/repl.js");
       return runInteractive(io, "configure");
     }
     await runBatch(io, "configure", await readAll(io.stdin), "<stdin>", json);

@@ -1,8 +1,8 @@
 import type { Command } from "../command.js";
 import { ExitStatus, writeLine } from "../command.js";
-import { section } from "../crm/doc.js";
-import { joinArgs, runBatch, sessionDeps, takeJson } from "../crm/run.js";
-import { Session } from "../crm/session.js";
+import { section } from "../crm/lang/doc.js";
+import { joinArgs, runBatch, sessionDeps, takeJson } from "../crm/session/script.js";
+import { Session } from "../crm/session/session.js";
 
 export const command: Command = {
   name: "property",

@@ -1,6 +1,6 @@
 import type { HacrmError } from "@hacrm/common";
 import { dateSpecFields } from "@hacrm/cib";
-import { editDistance } from "../main.js";
+import { editDistance } from "../../main.js";
 import type * as A from "./ast.js";
 import { isPunct, syntaxError, type CommandLine, type Pos, type Token } from "./lexer.js";
 

@@ -1,7 +1,7 @@
 import { HacrmError } from "@hacrm/common";
 import { cloneElement, serializeXml, walk, type XmlElement } from "@hacrm/cib";
-import type { AgentCatalog } from "./agents.js";
-import type * as A from "./ast.js";
+import type { AgentCatalog } from "./installed-agents.js";
+import type * as A from "../lang/ast.js";
 import {
   applyBundle,
   applyContainer,
@@ -9,12 +9,18 @@ import {
   applyPrimitive,
   refKey,
   type BuildContext,
-} from "./build.js";
-import { checkConfiguration } from "./check.js";
-import { applyColocation, applyLocation, applyOrder, applyTicket } from "./constraints.js";
-import { RESOURCE_ELEMENTS, configuration, findResource, sameConfiguration, semanticError } from "./doc.js";
-import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "./edit.js";
-import { splitCommands, syntaxError, type CommandLine, type Pos } from "./lexer.js";
+} from "../lang/build.js";
+import { checkConfiguration } from "../lang/check.js";
+import { applyColocation, applyLocation, applyOrder, applyTicket } from "../lang/constraints.js";
+import {
+  RESOURCE_ELEMENTS,
+  configuration,
+  findResource,
+  sameConfiguration,
+  semanticError,
+} from "../lang/doc.js";
+import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "../lang/edit.js";
+import { splitCommands, syntaxError, type CommandLine, type Pos } from "../lang/lexer.js";
 import {
   applyAclTarget,
   applyAlert,
@@ -23,11 +29,11 @@ import {
   applyProperty,
   applyRole,
   applyTag,
-} from "./objects.js";
-import { parseConfigure } from "./parser.js";
-import { showJson, showObjects, showXml } from "./printer.js";
+} from "../lang/objects.js";
+import { parseConfigure } from "../lang/parser.js";
+import { showJson, showObjects, showXml } from "../lang/printer.js";
 import type { CibStore } from "./store.js";
-import { nodeCommand, resourceCommand, type TopContext } from "./toplevel.js";
+import { nodeCommand, resourceCommand, type TopContext } from "./resource.js";
 
 export type Level = "top" | "configure" | "resource" | "node";
 

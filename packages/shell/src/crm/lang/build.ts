@@ -1,6 +1,6 @@
 import { element, type XmlElement } from "@hacrm/cib";
 import { parseDurationMs } from "@hacrm/lrm";
-import type { AgentCatalog } from "./agents.js";
+import type { AgentCatalog } from "../session/installed-agents.js";
 import type * as A from "./ast.js";
 import { IdAllocator, crmKind, findById, findResource, section, semanticError } from "./doc.js";
 import type { Pos } from "./lexer.js";

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
-import type { CommandIo } from "../command.js";
-import { createAgentCatalog } from "./agents.js";
+import type { CommandIo } from "../../command.js";
+import { createAgentCatalog } from "./installed-agents.js";
 import { Session, type Level, type SessionDeps } from "./session.js";
 import { storeFromEnv } from "./store.js";
 

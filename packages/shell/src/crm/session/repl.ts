@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { isHacrmError } from "@hacrm/common";
 import type { XmlElement } from "@hacrm/cib";
-import type { CommandIo } from "../command.js";
-import { commandLoaders } from "../registry.js";
-import { allResources, configuration, section } from "./doc.js";
-import { splitCommands } from "./lexer.js";
-import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "./parser.js";
-import { sessionDeps } from "./run.js";
+import type { CommandIo } from "../../command.js";
+import { commandLoaders } from "../../registry.js";
+import { allResources, configuration, section } from "../lang/doc.js";
+import { splitCommands } from "../lang/lexer.js";
+import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "../lang/parser.js";
+import { sessionDeps } from "./script.js";
 import { Session, type Level } from "./session.js";
-import { NODE_VERBS, RESOURCE_VERBS } from "./toplevel.js";
+import { NODE_VERBS, RESOURCE_VERBS } from "./resource.js";
 
 const OWN_LEVELS = new Set([
   "configure",

@@ -1,6 +1,6 @@
 import { element, type XmlElement } from "@hacrm/cib";
-import type { Word } from "./ast.js";
-import { IdAllocator, allResources, findResource, section, semanticError } from "./doc.js";
+import type { Word } from "../lang/ast.js";
+import { IdAllocator, allResources, findResource, section, semanticError } from "../lang/doc.js";
 
 /** What a top-level command may touch; `out` prints data, `info` prints notes. */
 export interface TopContext {
