@@ -1,15 +1,20 @@
 import { isHacrmError } from "@hacrm/common";
 import { ExitStatus, writeLine, type CommandIo } from "./command.js";
+import { editDistance } from "./crm/lang/suggest.js";
+import type { Level } from "./crm/session/session.js";
 import { commandLoaders } from "./registry.js";
 
 const VERSION = "0.1.0";
+/** `hacrm LEVEL` alone on a terminal opens the interactive shell at that level. */
+const INTERACTIVE_LEVELS = new Set(["configure", "resource", "node"]);
 
 /** Entry of the `hacrm` command; returns the exit status. */
 export async function runHacrm(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+  const tty = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  if (tty && (name === undefined || (INTERACTIVE_LEVELS.has(name) && rest.length === 0))) {
     const { runInteractive } = await import("./crm/session/repl.js");
-    return runInteractive(io, "top");
+    return runInteractive(io, (name ?? "top") as Level, commandLoaders);
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     await printHelp(io);
@@ -62,18 +67,4 @@ async function printHelp(io: CommandIo): Promise<void> {
 function suggest(name: string): string {
   const close = Object.keys(commandLoaders).find((c) => editDistance(c, name) <= 2);
   return close ? ` (did you mean '${close}'?)` : "";
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }

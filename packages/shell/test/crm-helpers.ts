@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloneElement, parseXml, type XmlElement } from "@hacrm/cib";
-import { createAgentCatalog, type AgentCatalog } from "../src/crm/session/installed-agents.js";
+import type { AgentCatalog } from "../src/crm/lang/agent-catalog.js";
+import { createAgentCatalog } from "../src/crm/session/installed-agents.js";
 import { Session } from "../src/crm/session/session.js";
 import type { CibStore } from "../src/crm/session/store.js";
 

@@ -1,6 +1,6 @@
 import type { Command } from "../command.js";
 import { ExitStatus } from "../command.js";
-import { isTty, joinArgs, readAll, runBatch, takeJson } from "../crm/session/script.js";
+import { joinArgs, readAll, runBatch, takeJson } from "../crm/session/script.js";
 
 export const command: Command = {
   name: "configure",
@@ -20,10 +20,6 @@ export const command: Command = {
     if (rest.length > 0) {
       await runBatch(io, "configure", joinArgs(rest), "<command line>", json);
       return ExitStatus.ok;
-    }
-    if (isTty(io)) {
-      const { runInteractive } = await import("../crm/session/repl.js");
-      return runInteractive(io, "configure");
     }
     await runBatch(io, "configure", await readAll(io.stdin), "<stdin>", json);
     return ExitStatus.ok;

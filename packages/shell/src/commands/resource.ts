@@ -1,7 +1,7 @@
 import type { Command } from "../command.js";
 import { ExitStatus, writeLine } from "../command.js";
 import { RESOURCE_VERBS } from "../crm/session/resource.js";
-import { isTty, joinArgs, runBatch, takeJson } from "../crm/session/script.js";
+import { joinArgs, runBatch, takeJson } from "../crm/session/script.js";
 
 export const command: Command = {
   name: "resource",
@@ -23,7 +23,6 @@ export const command: Command = {
   async run(args, io) {
     const { json, rest } = takeJson(args);
     if (rest.length === 0) {
-      if (isTty(io)) return (await import("../crm/session/repl.js")).runInteractive(io, "resource");
       writeLine(io.stderr, this.usage);
       return ExitStatus.usage;
     }

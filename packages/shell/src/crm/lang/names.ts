@@ -1,5 +1,5 @@
 import type { AttrSet } from "./ast.js";
-import { closest } from "./parser.js";
+import { closest } from "./suggest.js";
 
 /** Pacemaker's cluster options (crm_config), for "unknown property" advice. */
 export const CLUSTER_OPTIONS = new Set([

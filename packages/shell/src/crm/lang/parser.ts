@@ -1,53 +1,8 @@
 import type { HacrmError } from "@hacrm/common";
 import { dateSpecFields } from "@hacrm/cib";
-import { editDistance } from "../../main.js";
 import type * as A from "./ast.js";
 import { isPunct, syntaxError, type CommandLine, type Pos, type Token } from "./lexer.js";
-
-/** Configure-level commands, with their aliases. */
-export const CONFIGURE_COMMANDS = [
-  "primitive",
-  "rsc_template",
-  "group",
-  "clone",
-  "ms",
-  "master",
-  "bundle",
-  "location",
-  "colocation",
-  "collocation",
-  "order",
-  "rsc_ticket",
-  "property",
-  "rsc_defaults",
-  "op_defaults",
-  "node",
-  "tag",
-  "fencing_topology",
-  "alert",
-  "role",
-  "acl_target",
-  "acl_group",
-  "monitor",
-  "delete",
-  "rename",
-  "modgroup",
-  "set",
-  "commit",
-  "up",
-  "end",
-  "back",
-  "cd",
-  "show",
-  "verify",
-  "edit",
-  "quit",
-  "exit",
-  "bye",
-  "help",
-  "erase",
-  "ls",
-] as const;
+import { didYouMean } from "./suggest.js";
 
 export const ROLES = ["Started", "Stopped", "Master", "Slave", "Promoted", "Unpromoted"];
 export const ACTIONS = ["start", "stop", "promote", "demote"];
@@ -71,25 +26,6 @@ const RULE_OPS = new Set(["lt", "gt", "lte", "gte", "eq", "ne"]);
 const AGENT_CLASSES = new Set(["ocf", "lsb", "systemd", "service", "stonith", "nagios", "upstart"]);
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const SCORE_RE = /^([-+]?(inf|infinity)|[-+]?\d+)$/i;
-
-/** Closest word within edit distance 2, for "did you mean" hints. */
-export function closest(word: string, choices: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of choices) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function didYouMean(word: string, choices: readonly string[]): string | undefined {
-  const c = closest(word, choices);
-  return c !== undefined && c !== word ? `did you mean '${c}'?` : undefined;
-}
 
 export function isScore(text: string): boolean {
   return SCORE_RE.test(text);
@@ -925,61 +861,54 @@ export function parseConfigure(line: CommandLine, source: string): A.ConfigureCm
   return r;
 }
 
+const words = (c: Cursor, cmd: string): A.ConfigureCmd =>
+  ({ cmd, pos: c.line.pos, args: restWords(c) }) as A.EditCmd | A.ShellCmd;
+
+/**
+ * Each configure-level command and its parser: adding a command is one row here
+ * (and its builder's row in apply.ts). Edit and shell commands take plain words.
+ */
+const PARSERS: Record<string, (c: Cursor, cmd: string) => A.ConfigureCmd> = {
+  primitive: (c) => parsePrimitive(c, "primitive"),
+  rsc_template: (c) => parsePrimitive(c, "rsc_template"),
+  group: (c) => parseContainer(c, "group"),
+  clone: (c) => parseContainer(c, "clone"),
+  ms: (c) => parseContainer(c, "ms"),
+  bundle: parseBundle,
+  location: parseLocation,
+  colocation: parseColocation,
+  order: parseOrder,
+  rsc_ticket: parseTicket,
+  property: (c) => parseProperty(c, "property"),
+  rsc_defaults: (c) => parseProperty(c, "rsc_defaults"),
+  op_defaults: (c) => parseProperty(c, "op_defaults"),
+  node: parseNode,
+  tag: parseTag,
+  fencing_topology: parseFencing,
+  alert: parseAlert,
+  role: parseRole,
+  acl_target: (c) => parseAclTarget(c, "acl_target"),
+  acl_group: (c) => parseAclTarget(c, "acl_group"),
+  monitor: parseMonitor,
+  delete: words,
+  rename: words,
+  modgroup: words,
+  set: words,
+  commit: words,
+  up: words,
+  show: words,
+  verify: words,
+  edit: words,
+  quit: words,
+  help: words,
+  erase: words,
+  cd: words,
+  ls: words,
+};
+
+/** Configure-level commands, with their aliases (for completion and hints). */
+export const CONFIGURE_COMMANDS: readonly string[] = [...Object.keys(PARSERS), ...Object.keys(ALIASES)];
+
 function dispatch(c: Cursor, name: string): A.ConfigureCmd | undefined {
-  switch (name) {
-    case "primitive":
-    case "rsc_template":
-      return parsePrimitive(c, name);
-    case "group":
-    case "clone":
-    case "ms":
-      return parseContainer(c, name);
-    case "bundle":
-      return parseBundle(c);
-    case "location":
-      return parseLocation(c);
-    case "colocation":
-      return parseColocation(c);
-    case "order":
-      return parseOrder(c);
-    case "rsc_ticket":
-      return parseTicket(c);
-    case "property":
-    case "rsc_defaults":
-    case "op_defaults":
-      return parseProperty(c, name);
-    case "node":
-      return parseNode(c);
-    case "tag":
-      return parseTag(c);
-    case "fencing_topology":
-      return parseFencing(c);
-    case "alert":
-      return parseAlert(c);
-    case "role":
-      return parseRole(c);
-    case "acl_target":
-    case "acl_group":
-      return parseAclTarget(c, name);
-    case "monitor":
-      return parseMonitor(c);
-    case "delete":
-    case "rename":
-    case "modgroup":
-    case "set":
-      return { cmd: name, pos: c.line.pos, args: restWords(c) };
-    case "commit":
-    case "up":
-    case "show":
-    case "verify":
-    case "edit":
-    case "quit":
-    case "help":
-    case "erase":
-    case "cd":
-    case "ls":
-      return { cmd: name, pos: c.line.pos, args: restWords(c) };
-    default:
-      return undefined;
-  }
+  return Object.hasOwn(PARSERS, name) ? PARSERS[name]?.(c, name) : undefined;
 }

@@ -6,22 +6,7 @@ import {
   resolveAgentPaths,
   type AgentMetadata,
 } from "@hacrm/lrm";
-
-/** What the shell needs to know about installed resource agents. */
-export interface AgentCatalog {
-  /** `IPaddr2` -> `ocf:heartbeat:IPaddr2` (ocf:heartbeat first), undefined when not installed. */
-  resolveType(type: string): string | undefined;
-  /** Parameter names from the agent's meta-data; undefined when it cannot be read (not installed). */
-  parameters(agent: string): Promise<ReadonlySet<string> | undefined>;
-  /** Parameters the meta-data marks required; undefined when unknown. */
-  requiredParameters(agent: string): Promise<string[] | undefined>;
-  /** Advised timeout (ms) of an action from the meta-data, when known. */
-  advisedTimeoutMs(agent: string, action: string): Promise<number | undefined>;
-  /** May this parameter be given although the meta-data does not declare it? */
-  implicit(agent: string, name: string): boolean;
-  /** Installed agents as CLASS[:PROVIDER]:TYPE (for completion). */
-  list(): string[];
-}
+import type { AgentCatalog } from "../lang/agent-catalog.js";
 
 /** Agents found on this machine through @hacrm/lrm's search path; meta-data cached per catalog. */
 export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatalog {
@@ -83,13 +68,3 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
     },
   };
 }
-
-/** No agents at all: nothing resolves, nothing is checked (tests, fuzzing). */
-export const noAgents: AgentCatalog = {
-  resolveType: () => undefined,
-  parameters: () => Promise.resolve(undefined),
-  advisedTimeoutMs: () => Promise.resolve(undefined),
-  requiredParameters: () => Promise.resolve(undefined),
-  implicit: () => false,
-  list: () => [],
-};

@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { isHacrmError } from "@hacrm/common";
 import type { XmlElement } from "@hacrm/cib";
-import type { CommandIo } from "../../command.js";
-import { commandLoaders } from "../../registry.js";
+import type { Command, CommandIo } from "../../command.js";
 import { allResources, configuration, section } from "../lang/doc.js";
 import { splitCommands } from "../lang/lexer.js";
 import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "../lang/parser.js";
 import { sessionDeps } from "./script.js";
 import { Session, type Level } from "./session.js";
-import { NODE_VERBS, RESOURCE_VERBS } from "./resource.js";
+import { NODE_VERBS } from "./node.js";
+import { RESOURCE_VERBS } from "./resource.js";
 
 const OWN_LEVELS = new Set([
   "configure",
@@ -79,8 +79,16 @@ function nodeNames(cib: XmlElement | undefined): string[] {
   return cib ? section(cib, "nodes").children.map((n) => n.attrs["uname"] ?? n.attrs["id"] ?? "") : [];
 }
 
+/** The other `hacrm` commands, usable at the top level (passed in: the REPL does not import the registry). */
+export type CommandTable = Readonly<Record<string, () => Promise<Command>>>;
+
 /** Candidates for the word being typed, given the words before it. */
-export async function candidates(session: Session, level: Level, words: string[]): Promise<string[]> {
+export async function candidates(
+  session: Session,
+  level: Level,
+  words: string[],
+  others: CommandTable = {},
+): Promise<string[]> {
   let cib: XmlElement | undefined;
   try {
     cib = await session.cib();
@@ -89,7 +97,7 @@ export async function candidates(session: Session, level: Level, words: string[]
   }
   const n = words.length;
   if (level === "top") {
-    if (n === 0) return [...new Set([...TOP_COMMANDS, ...Object.keys(commandLoaders)])];
+    if (n === 0) return [...new Set([...TOP_COMMANDS, ...Object.keys(others)])];
     const [first, ...rest] = words as [string, ...string[]];
     if (first === "configure") return candidates(session, "configure", rest);
     if (first === "resource" || first === "node") return candidates(session, first, rest);
@@ -145,10 +153,14 @@ async function primitiveCandidates(session: Session, words: string[]): Promise<s
 }
 
 /** Readline completer: complete the last word of the line. */
-export async function complete(session: Session, line: string): Promise<[string[], string]> {
+export async function complete(
+  session: Session,
+  line: string,
+  others: CommandTable = {},
+): Promise<[string[], string]> {
   const words = line.trimStart().split(/\s+/);
   const current = words.pop() ?? "";
-  const all = await candidates(session, session.level, words);
+  const all = await candidates(session, session.level, words, others);
   const hits = [...new Set(all)].filter((c) => c.startsWith(current)).sort();
   return [hits.map((h) => (h.endsWith("=") ? h : `${h} `)), current];
 }
@@ -214,7 +226,11 @@ function lineReader(rl: Interface): (p: string) => Promise<string | null> {
 }
 
 /** The interactive shell: a prompt per level, history, tab completion; errors do not end it. */
-export async function runInteractive(io: CommandIo, level: Level): Promise<number> {
+export async function runInteractive(
+  io: CommandIo,
+  level: Level,
+  others: CommandTable = {},
+): Promise<number> {
   const hist = historyFile(io.env);
   const holder: { rl?: Interface } = {};
   const deps = {
@@ -230,7 +246,7 @@ export async function runInteractive(io: CommandIo, level: Level): Promise<numbe
     history: loadHistory(hist),
     historySize: historyLinesMax,
     completer: (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => {
-      complete(session, line).then(
+      complete(session, line, others).then(
         (r) => cb(null, r),
         () => cb(null, [[], line]),
       );
@@ -260,7 +276,7 @@ export async function runInteractive(io: CommandIo, level: Level): Promise<numbe
         /* history is a convenience */
       }
     }
-    const outcome = await runLine(session, io, text, pendingQuit);
+    const outcome = await runLine(session, io, others, text, pendingQuit);
     if (outcome === "quit") break;
     pendingQuit = outcome === "pending";
   }
@@ -271,18 +287,19 @@ export async function runInteractive(io: CommandIo, level: Level): Promise<numbe
 async function runLine(
   session: Session,
   io: CommandIo,
+  others: CommandTable,
   text: string,
   pendingQuit: boolean,
 ): Promise<"continue" | "quit" | "pending"> {
   try {
     const words = text.trim().split(/\s+/);
     if (words[0] === "help" || words[0] === "?" || (words[0] === "ls" && session.level !== "configure")) {
-      const list = await candidates(session, session.level, []);
+      const list = await candidates(session, session.level, [], others);
       io.stdout.write(`${list.join(" ")}\n`);
       return "continue";
     }
     const other =
-      session.level === "top" && !OWN_LEVELS.has(words[0] ?? "") ? commandLoaders[words[0] ?? ""] : undefined;
+      session.level === "top" && !OWN_LEVELS.has(words[0] ?? "") ? others[words[0] ?? ""] : undefined;
     if (other) {
       // Any other hacrm command works at the top level too: `ra info ...`, `simulate`, `verify`.
       const line = splitCommands(text, "<input>")[0];

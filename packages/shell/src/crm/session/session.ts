@@ -1,17 +1,10 @@
-import { HacrmError } from "@hacrm/common";
+import type { HacrmError } from "@hacrm/common";
 import { cloneElement, serializeXml, walk, type XmlElement } from "@hacrm/cib";
-import type { AgentCatalog } from "./installed-agents.js";
+import type { AgentCatalog } from "../lang/agent-catalog.js";
+import { applyCommand } from "../lang/apply.js";
 import type * as A from "../lang/ast.js";
-import {
-  applyBundle,
-  applyContainer,
-  applyMonitor,
-  applyPrimitive,
-  refKey,
-  type BuildContext,
-} from "../lang/build.js";
+import { refKey, type BuildContext } from "../lang/build.js";
 import { checkConfiguration } from "../lang/check.js";
-import { applyColocation, applyLocation, applyOrder, applyTicket } from "../lang/constraints.js";
 import {
   RESOURCE_ELEMENTS,
   configuration,
@@ -19,21 +12,14 @@ import {
   sameConfiguration,
   semanticError,
 } from "../lang/doc.js";
-import { deleteObjects, modgroup, renameObject, setAttribute, type EditContext } from "../lang/edit.js";
+import type { EditContext } from "../lang/edit.js";
 import { splitCommands, syntaxError, type CommandLine, type Pos } from "../lang/lexer.js";
-import {
-  applyAclTarget,
-  applyAlert,
-  applyFencing,
-  applyNode,
-  applyProperty,
-  applyRole,
-  applyTag,
-} from "../lang/objects.js";
 import { parseConfigure } from "../lang/parser.js";
 import { showJson, showObjects, showXml } from "../lang/printer.js";
+import { nodeCommand } from "./node.js";
+import type { TopContext } from "./nvsets.js";
+import { resourceCommand } from "./resource.js";
 import type { CibStore } from "./store.js";
-import { nodeCommand, resourceCommand, type TopContext } from "./resource.js";
 
 export type Level = "top" | "configure" | "resource" | "node";
 
@@ -253,7 +239,7 @@ export class Session {
       warn: this.deps.info,
     };
     const edit: EditContext = { cib: scratch, source, info: (l) => this.deps.info(`INFO: ${l}`) };
-    await dispatch(ctx, edit, cmd);
+    await applyCommand(ctx, edit, cmd);
     if ("id" in cmd && cmd.id && typeof cmd.id === "object") this.objPos.set(cmd.id.text, cmd.id.pos);
     cib.children = scratch.children;
     cib.attrs = scratch.attrs;
@@ -427,55 +413,4 @@ export function bumpEpoch(cib: XmlElement, now: Date): void {
   if (cib.attrs["admin_epoch"] === undefined) cib.attrs["admin_epoch"] = "0";
   cib.attrs["cib-last-written"] = now.toUTCString();
   cib.attrs["update-client"] = "hacrm";
-}
-
-async function dispatch(ctx: BuildContext, edit: EditContext, cmd: A.ConfigureCmd): Promise<void> {
-  switch (cmd.cmd) {
-    case "primitive":
-    case "rsc_template":
-      return applyPrimitive(ctx, cmd);
-    case "group":
-    case "clone":
-    case "ms":
-      return applyContainer(ctx, cmd);
-    case "bundle":
-      return applyBundle(ctx, cmd);
-    case "monitor":
-      return applyMonitor(ctx, cmd);
-    case "location":
-      return applyLocation(ctx, cmd);
-    case "colocation":
-      return applyColocation(ctx, cmd);
-    case "order":
-      return applyOrder(ctx, cmd);
-    case "rsc_ticket":
-      return applyTicket(ctx, cmd);
-    case "property":
-    case "rsc_defaults":
-    case "op_defaults":
-      return applyProperty(ctx, cmd);
-    case "node":
-      return applyNode(ctx, cmd);
-    case "tag":
-      return applyTag(ctx, cmd);
-    case "fencing_topology":
-      return applyFencing(ctx, cmd);
-    case "alert":
-      return applyAlert(ctx, cmd);
-    case "role":
-      return applyRole(ctx, cmd);
-    case "acl_target":
-    case "acl_group":
-      return applyAclTarget(ctx, cmd);
-    case "delete":
-      return deleteObjects(edit, cmd.args);
-    case "rename":
-      return renameObject(edit, cmd.args);
-    case "modgroup":
-      return modgroup(edit, cmd.args);
-    case "set":
-      return setAttribute(edit, cmd.args);
-    default:
-      throw new HacrmError({ code: "CRM_SYNTAX", message: `${cmd.cmd}: cannot be used here` });
-  }
 }

@@ -1,0 +1,28 @@
+/**
+ * What the language needs to know about resource agents. The session passes the
+ * installed ones (`session/installed-agents.ts`); later, the cluster's.
+ */
+export interface AgentCatalog {
+  /** `IPaddr2` -> `ocf:heartbeat:IPaddr2` (ocf:heartbeat first), undefined when not installed. */
+  resolveType(type: string): string | undefined;
+  /** Parameter names from the agent's meta-data; undefined when it cannot be read (not installed). */
+  parameters(agent: string): Promise<ReadonlySet<string> | undefined>;
+  /** Parameters the meta-data marks required; undefined when unknown. */
+  requiredParameters(agent: string): Promise<string[] | undefined>;
+  /** Advised timeout (ms) of an action from the meta-data, when known. */
+  advisedTimeoutMs(agent: string, action: string): Promise<number | undefined>;
+  /** May this parameter be given although the meta-data does not declare it? */
+  implicit(agent: string, name: string): boolean;
+  /** Installed agents as CLASS[:PROVIDER]:TYPE (for completion). */
+  list(): string[];
+}
+
+/** No agents at all: nothing resolves, nothing is checked (tests, fuzzing). */
+export const noAgents: AgentCatalog = {
+  resolveType: () => undefined,
+  parameters: () => Promise.resolve(undefined),
+  advisedTimeoutMs: () => Promise.resolve(undefined),
+  requiredParameters: () => Promise.resolve(undefined),
+  implicit: () => false,
+  list: () => [],
+};
