@@ -215,6 +215,7 @@ export function mergeDependent(
   factor: number,
   label: string,
   onlyPositive = false,
+  clipped: Set<string> = new Set(),
 ): Map<string, NodeScore> {
   if (dep.merging) return work;
   dep.merging = true;
@@ -223,7 +224,7 @@ export function mergeDependent(
     const node = ws.nodesById.get(nid);
     // Nodes that cannot run anything count as -INFINITY for the dependent.
     const s = node && canHost(node) ? dependentScore(dep, nid) : -INFINITY;
-    if (factor < 0 && s < 0) {
+    if ((factor < 0 && s < 0) || clipped.has(nid)) {
       next.set(nid, e);
       continue;
     }
@@ -234,12 +235,14 @@ export function mergeDependent(
     }
     let score = addScores(e.score, add);
     if (onlyPositive && score < 0 && e.score >= 0) {
-      // Clones take only positive pulls from their dependents: never below zero here.
+      // Clones take only positive pulls from their dependents: a node they would push below
+      // zero keeps one point, and further dependents no longer change it.
       if (e.score === 0) {
         next.set(nid, e);
         continue;
       }
       score = 1;
+      clipped.add(nid);
     }
     next.set(nid, { score, parts: [...e.parts, { source: label, score: score - e.score }] });
   }
@@ -251,7 +254,15 @@ export function mergeDependent(
       // Pacemaker passes only the sign of the outer factor down, not its size.
       const f = (factor < 0 ? -1 : 1) * (c.score / INFINITY);
       if (f === 0) continue;
-      result = mergeDependent(ws, c.dependent, result, f, `${label} via ${c.id} (${c.dependent.id})`);
+      result = mergeDependent(
+        ws,
+        c.dependent,
+        result,
+        f,
+        `${label} via ${c.id} (${c.dependent.id})`,
+        onlyPositive,
+        clipped,
+      );
     }
   }
   dep.merging = false;

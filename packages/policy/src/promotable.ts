@@ -1,6 +1,6 @@
-import type { Colocation, PNode, Rsc, WorkingSet } from "./model.js";
-import { primaryNodes } from "./colocation.js";
-import { addScores, INFINITY, parseScore, scaleScore } from "./scores.js";
+import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
+import { hasInfluence, mergeDependent, primaryNodes } from "./colocation.js";
+import { addScores, INFINITY, parseScore } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
 
@@ -76,12 +76,6 @@ export function promotionScoreApplies(clone: Rsc, c: PromotionCandidate): boolea
   return c.p.runningOn.includes(c.n);
 }
 
-/** A dependent's preference scaled by the colocation; an avoided node never becomes attractive. */
-function dependentPull(score: number, factor: number): number {
-  if (factor < 0 && score < 0) return 0;
-  return scaleScore(score, factor);
-}
-
 /**
  * Pacemaker's second step: an instance whose own promotion priority is not
  * negative takes the weight of its node in the clone's table, i.e. the
@@ -96,23 +90,23 @@ function mergeNodeWeights(
   cand: { inst: Rsc; score: number }[],
   details: PromotionDetail[],
 ): void {
-  const weights = new Map<PNode, { score: number; parts: { source: string; score: number }[] }>();
+  let weights = new Map<string, NodeScore>();
   for (const c of cand) {
     const node = c.inst.allocatedTo!;
     if (c.score < 0) continue;
-    let w = weights.get(node);
+    let w = weights.get(node.id);
     if (!w) {
       const base = clone.allowed.get(node.id)?.score ?? 0;
       w = { score: base, parts: [{ source: `${clone.id} allocation score here`, score: base }] };
-      w = addDependents(clone, node, w);
       w = addNodeLevelPrimaries(ws, clone, node, w);
-      weights.set(node, w);
+      weights.set(node.id, w);
     }
     w.score = addScores(w.score, c.score);
   }
+  weights = addDependents(ws, clone, weights);
   for (let i = 0; i < cand.length; i++) {
     const c = cand[i]!;
-    const w = weights.get(c.inst.allocatedTo!);
+    const w = weights.get(c.inst.allocatedTo!.id);
     if (c.score < 0 || !w || c.score >= INFINITY) continue;
     details[i]!.parts.push(...w.parts);
     c.score = w.score;
@@ -153,27 +147,31 @@ function nodeLevelOnly(ws: WorkingSet, clone: Rsc, c: Colocation): boolean {
   return !(clone.cloneMax < available);
 }
 
-function addDependents(
-  clone: Rsc,
-  node: PNode,
-  w: { score: number; parts: { source: string; score: number }[] },
-): { score: number; parts: { source: string; score: number }[] } {
+/**
+ * Resources colocated with the promoted role weigh the nodes: an assigned
+ * one counts where it is; an unassigned one pulls in its preferences (and
+ * those of its own dependents), scaled by the colocation, but only
+ * positively: a node the clone already weighs above zero drops to 1, not
+ * below (Pacemaker's positive-only merge with rollback).
+ */
+function addDependents(ws: WorkingSet, clone: Rsc, weights: Map<string, NodeScore>): Map<string, NodeScore> {
   for (const c of clone.withDependents) {
     if (c.primaryRole !== "Promoted") continue;
     const dep = c.dependent;
-    const s = dep.allocatedTo
-      ? dep.allocatedTo === node
-        ? c.score
-        : c.score >= INFINITY
-          ? -INFINITY
-          : 0
-      : dependentPull(dep.allowed.get(node.id)?.score ?? 0, c.score / INFINITY);
-    if (s !== 0) {
-      w.score = addScores(w.score, s);
-      w.parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
+    if (!dep.allocatedTo) {
+      if (!hasInfluence(c)) continue;
+      weights = mergeDependent(ws, dep, weights, c.score / INFINITY, `colocation ${c.id} (${dep.id})`, true);
+      continue;
+    }
+    for (const [nid, w] of weights) {
+      const s = dep.allocatedTo.id === nid ? c.score : c.score >= INFINITY ? -INFINITY : 0;
+      if (s !== 0) {
+        w.score = addScores(w.score, s);
+        w.parts.push({ source: `colocation ${c.id} (${dep.id})`, score: s });
+      }
     }
   }
-  return w;
+  return weights;
 }
 
 /** Decide which allocated instances of a promotable clone are promoted. */
