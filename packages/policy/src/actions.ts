@@ -1,6 +1,7 @@
 import type { PNode, Rsc, WorkingSet } from "./model.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
+import { isTrue } from "./scores.js";
 
 export const F_IMPLIES_THEN = 1;
 export const F_IMPLIES_FIRST = 2;
@@ -20,6 +21,8 @@ export interface Action {
   pseudo: boolean;
   /** Runnable when any (not all) of its runnable-left inputs is runnable. */
   requireAny: boolean;
+  /** The start or stop of a live migration: it does not force other resources to restart. */
+  migrating: boolean;
   reason: string;
   inEdges: Ordering[];
   outEdges: Ordering[];
@@ -78,6 +81,7 @@ export class ActionSet {
       runnable: opts.runnable ?? true,
       pseudo: opts.pseudo ?? false,
       requireAny: opts.requireAny ?? false,
+      migrating: false,
       reason: "",
       inEdges: [],
       outEdges: [],
@@ -95,6 +99,12 @@ export class ActionSet {
   ofRsc(rsc: Rsc, task?: string): Action[] {
     const l = this.byRsc.get(rsc) ?? [];
     return task === undefined ? l : l.filter((a) => a.task === task);
+  }
+
+  /** Remove one ordering. */
+  unorder(o: Ordering): void {
+    o.first.outEdges.splice(o.first.outEdges.indexOf(o), 1);
+    o.then.inEdges.splice(o.then.inEdges.indexOf(o), 1);
   }
 
   order(first: Action, then: Action, flags: number, source: string): void {
@@ -149,6 +159,13 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
       demotes.push(demote);
     }
   }
+  for (const n of p.danglingOn) {
+    // The source of a completed migration: cleaned up with a stop, the resource stays where it is.
+    if (!n.online || n.unclean) continue;
+    const stop = set.create(p, "stop", n, { optional: false, timeoutMs: opTimeout(p, "stop") });
+    stop.migrating = true;
+    if (!p.managed) stop.runnable = false;
+  }
   if (!active || !next) return;
   const staying = p.runningOn.includes(next) && !p.failed && !p.changedOn.has(next.id);
   const start = set.create(p, "start", next, { optional: staying, timeoutMs: opTimeout(p, "start") });
@@ -157,6 +174,7 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     start.reason = "unmanaged";
   } else if (!canHost(next)) start.runnable = false;
   for (const stop of stops) set.order(stop, start, F_IMPLIES_THEN | F_RESTART, "stop before start");
+  if (stops.length === 1 && canMigrate(p)) createMigration(set, p, stops[0]!, start);
   if (nextRole === "Promoted") {
     const wasPromoted = p.role === "Promoted" && staying;
     const promote = set.create(p, "promote", next, {
@@ -168,6 +186,141 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     for (const d of demotes) set.order(d, promote, 0, "demote before promote");
   }
   void ws;
+}
+
+/**
+ * Whether a move of `p` is a live migration: `allow-migrate`, a healthy
+ * primitive (not failed, blocked, unmanaged or orphaned) active on exactly
+ * one online node and placed on another one, outside clones (promotable
+ * ones included). A changed definition does not prevent it: the resource
+ * stops and starts anyway.
+ */
+export function canMigrate(p: Rsc): boolean {
+  if (!isTrue(p.meta.get("allow-migrate"))) return false;
+  if (!p.managed || p.blocked || p.failed || p.orphan || isPromotable(p)) return false;
+  if (p.parent?.kind === "clone" || p.parent?.parent?.kind === "clone") return false;
+  const current = p.runningOn.length === 1 ? p.runningOn[0] : undefined;
+  const next = p.allocatedTo;
+  if (!current || !next || current === next || p.nextRole === "Stopped") return false;
+  return current.online && !current.unclean && canHost(next);
+}
+
+/**
+ * migrate_to on the current node, migrate_from on the next one, then the
+ * stop on the current node; the start on the next node becomes a pseudo
+ * action that only marks the resource as started there.
+ */
+function createMigration(set: ActionSet, p: Rsc, stop: Action, start: Action): void {
+  const from = set.create(p, "migrate_from", start.node, {
+    optional: false,
+    timeoutMs: opTimeout(p, "migrate_from"),
+  });
+  // A half-done migration to this node already ran its migrate_to.
+  if (p.partialTarget !== start.node) {
+    const to = set.create(p, "migrate_to", stop.node, {
+      optional: false,
+      timeoutMs: opTimeout(p, "migrate_to"),
+    });
+    set.order(to, from, F_RUNNABLE_LEFT, "migrate_to before migrate_from");
+  }
+  set.order(from, stop, 0, "migrate_from before stop");
+  start.pseudo = true;
+  start.migrating = true;
+  stop.migrating = true;
+}
+
+/** A migration's first action (migrate_to, or migrate_from when it is completed), last one and start. */
+function migrationOf(set: ActionSet, p: Rsc): { to: Action; from: Action; start: Action } | undefined {
+  const from = set.ofRsc(p, "migrate_from")[0];
+  const to = set.ofRsc(p, "migrate_to")[0] ?? from;
+  const start = set.ofRsc(p, "start").find((s) => s.migrating);
+  return to && from && start ? { to, from, start } : undefined;
+}
+
+function isAncestor(r: Rsc | undefined, p: Rsc): boolean {
+  for (let q = p.parent; q; q = q.parent) if (q === r) return true;
+  return false;
+}
+
+/**
+ * What must happen before a migrating resource's start or stop must happen
+ * before its migrate_to (the migration replaces both): another migrating
+ * resource's start counts as its migrate_from, and other migrating stops
+ * (which follow their own migrations) and the resource's own group or clone
+ * pseudo actions are left out. Nothing of another resource waits for the
+ * migrated resource's stop. Run once every ordering exists.
+ */
+export function orderMigrations(set: ActionSet): void {
+  for (const a of set.list) {
+    if (a.task !== "migrate_from" || !a.rsc) continue;
+    const p = a.rsc;
+    const m = migrationOf(set, p);
+    if (!m) continue;
+    const to = m.to;
+    for (const o of [...m.start.inEdges]) {
+      const f = o.first;
+      if (f.rsc === p || isAncestor(f.rsc, p)) continue;
+      if (f.migrating && f.rsc) {
+        const other = migrationOf(set, f.rsc);
+        if (other) set.order(other.from, to, 0, `${o.source} (migration)`);
+        continue;
+      }
+      set.order(f, to, o.flags & F_RUNNABLE_LEFT, `${o.source} (migration)`);
+    }
+    for (const stop of set.ofRsc(p, "stop")) {
+      if (!stop.migrating) continue;
+      for (const o of [...stop.inEdges]) {
+        if (o.first.rsc === p || o.first.migrating) continue;
+        set.order(o.first, to, 0, `${o.source} (migration)`);
+      }
+      // Other resources need not wait for a migrated resource to stop: it keeps running elsewhere.
+      for (const o of [...stop.outEdges]) {
+        if (o.then.rsc === p || o.then.migrating || isAncestor(o.then.rsc, p)) continue;
+        set.unorder(o);
+      }
+    }
+  }
+}
+
+/** A real (not migrating) start of another resource that the start of `p` waits for. */
+function startsFirst(start: Action): Action | undefined {
+  const seen = new Set<Action>();
+  const stack = start.inEdges.filter((o) => o.flags & (F_IMPLIES_THEN | F_RUNNABLE_LEFT)).map((o) => o.first);
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (seen.has(f) || f.rsc === start.rsc) continue;
+    seen.add(f);
+    if (f.pseudo || !f.node) {
+      if (f.runnable && !f.optional)
+        for (const o of f.inEdges) if (o.flags & (F_IMPLIES_THEN | F_RUNNABLE_LEFT)) stack.push(o.first);
+      continue;
+    }
+    if (f.task === "start" && !f.optional && f.runnable && !f.migrating) return f;
+  }
+  return undefined;
+}
+
+/**
+ * Migrations that cannot happen after all: the start cannot run, or it
+ * waits for another resource's real start (which only a stop and start
+ * can follow). The resource then moves with a stop and a start. Returns
+ * whether any was undone (orderings must then be propagated again).
+ */
+export function settleMigrations(set: ActionSet): boolean {
+  let changed = false;
+  for (const a of set.list) {
+    if (a.task !== "migrate_from" || !a.rsc || !a.runnable) continue;
+    const m = migrationOf(set, a.rsc);
+    if (!m) continue;
+    if (m.start.runnable && !startsFirst(m.start)) continue;
+    m.to.runnable = false;
+    m.from.runnable = false;
+    m.start.pseudo = false;
+    m.start.migrating = false;
+    for (const s of set.ofRsc(a.rsc, "stop")) s.migrating = false;
+    changed = true;
+  }
+  return changed;
 }
 
 /** Pseudo actions of a group or clone and the orderings tying them to their children. */

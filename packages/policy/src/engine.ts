@@ -1,6 +1,13 @@
 import { parseXml, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
-import { ActionSet, createCollectiveActions, createPrimitiveActions, type Action } from "./actions.js";
+import {
+  ActionSet,
+  createCollectiveActions,
+  createPrimitiveActions,
+  orderMigrations,
+  settleMigrations,
+  type Action,
+} from "./actions.js";
 import { Allocator } from "./allocate.js";
 import { registerColocations } from "./colocation.js";
 import { unpackConstraints } from "./constraints.js";
@@ -89,8 +96,10 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   for (const r of allResources(ws)) if (r.kind !== "primitive") createCollectiveActions(set, r);
   orderAll(ws, set);
   createProbes(ws, set);
+  orderMigrations(set);
   propagate(set);
   for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
+  if (settleMigrations(set)) propagate(set);
   createMonitors(ws, set);
   const graph = buildGraph(set);
   const { actions, placement } = summarize(ws, set);

@@ -49,7 +49,7 @@ export function buildGraph(set: ActionSet): TransitionGraph {
   return { actions };
 }
 
-/** Inputs through skipped (optional or pseudo-less) actions are followed transitively. */
+/** Inputs through required actions left out of the graph are followed transitively; optional ones order nothing. */
 function collectInputs(a: Action, kept: Set<Action>, ids: Map<Action, number>, out: Set<number>): void {
   const seen = new Set<Action>();
   const stack = a.inEdges.map((o) => o.first);
@@ -58,7 +58,7 @@ function collectInputs(a: Action, kept: Set<Action>, ids: Map<Action, number>, o
     if (seen.has(f)) continue;
     seen.add(f);
     if (kept.has(f)) out.add(ids.get(f)!);
-    else if (f.runnable) for (const o of f.inEdges) stack.push(o.first);
+    else if (f.runnable && !f.optional) for (const o of f.inEdges) stack.push(o.first);
   }
 }
 

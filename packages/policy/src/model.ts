@@ -117,6 +117,14 @@ export interface Rsc {
   knownOn: Set<string>;
   /** Nodes whose failed stop blocks this resource. */
   blocked: boolean;
+  /** Live migrations recorded in the history: migrate_to succeeded on `source` towards target node name `target`. */
+  migratedTo: { source: PNode; target: string }[];
+  /** Nodes (ids) with a migrate_from in their current history, and its source node name. */
+  migratedFrom: Map<string, string>;
+  /** Nodes a completed migration left the resource on, to be cleaned up with a stop (not a state change). */
+  danglingOn: PNode[];
+  /** A migration half done (migrate_to succeeded, target online): placing it there completes it. */
+  partialTarget: PNode | undefined;
   // allocation
   allowed: Map<string, NodeScore>;
   allocatedTo: PNode | undefined;

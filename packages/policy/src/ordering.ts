@@ -207,7 +207,9 @@ export function propagate(set: ActionSet): void {
     queued.delete(a);
     for (const o of a.outEdges) {
       const t = o.then;
-      if (o.flags & F_IMPLIES_THEN && !a.optional && !(o.flags & F_ASYMMETRIC)) makeRequired(t);
+      // A live migration keeps the resource running: it does not restart what depends on it.
+      const migration = a.migrating && t.rsc !== a.rsc;
+      if (o.flags & F_IMPLIES_THEN && !a.optional && !(o.flags & F_ASYMMETRIC) && !migration) makeRequired(t);
       if (o.flags & F_RUNNABLE_LEFT && !a.runnable) {
         if (!(o.flags & F_ASYMMETRIC) || !activeHere(t)) {
           if (t.requireAny) {
@@ -225,7 +227,7 @@ export function propagate(set: ActionSet): void {
     }
     for (const o of a.inEdges) {
       const f = o.first;
-      if (o.flags & F_IMPLIES_FIRST && !a.optional) makeRequired(f);
+      if (o.flags & F_IMPLIES_FIRST && !a.optional && !(a.migrating && f.rsc !== a.rsc)) makeRequired(f);
       if (o.flags & F_RESTART && (!a.optional || !a.runnable) && f.optional && f.rsc?.managed)
         makeRequired(f);
       if (

@@ -95,6 +95,11 @@ function sameRole(c: Ctx, next: PNode): void {
     return;
   }
   if (!start.runnable) return pushStops(c, false);
+  const migrateFrom = c.set.get(c.p, "migrate_from", next);
+  if (c.moving && current && migrateFrom && migrateFrom.runnable) {
+    const detail = `${current.uname} -> ${next.uname}`;
+    return push(c, "migrate", { from: current.uname, to: next.uname }, "Migrate", detail, false);
+  }
   if (c.moving && current) {
     const verb = c.p.failed ? "Recover" : "Move";
     const detail = `${current.uname} -> ${next.uname}`;

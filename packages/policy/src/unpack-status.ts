@@ -17,6 +17,10 @@ export interface HistoryResult {
   known: boolean;
   /** Active with parameters that differ from the recorded digest: restart. */
   changed: boolean;
+  /** The last state change was a successful migrate_to towards this node name. */
+  migratedTo: string | undefined;
+  /** The history since the last start or stop holds a migrate_from from this node name. */
+  migratedFrom: string | undefined;
 }
 
 interface OpRecord {
@@ -110,9 +114,12 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     stopOnFail: false,
     known: true,
     changed: false,
+    migratedTo: undefined,
+    migratedFrom: undefined,
   };
   for (const op of ops) {
     const probe = op.task === "monitor" && op.intervalMs === 0;
+    trackMigration(res, op);
     if (op.status === -1) {
       if (op.task === "start" || op.task === "migrate_from") res.role = "Started";
       else if (op.task === "promote") res.role = "Promoted";
@@ -166,8 +173,33 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
   return res;
 }
 
+/** Which migration the history's latest operations belong to (settled across nodes in resolveMigrations). */
+function trackMigration(res: HistoryResult, op: OpRecord): void {
+  if (op.status === -1 || op.status === 1) return;
+  switch (op.task) {
+    case "migrate_to":
+      res.migratedTo = op.rc === 0 && op.status === 0 ? op.el.attrs.migrate_target : undefined;
+      break;
+    case "migrate_from":
+      res.migratedFrom = op.el.attrs.migrate_source ?? "";
+      break;
+    case "start":
+    case "stop":
+    case "promote":
+    case "demote":
+      res.migratedTo = undefined;
+      res.migratedFrom = undefined;
+      break;
+    default:
+      break;
+  }
+}
+
 function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): void {
   rsc.knownOn.add(node.id);
+  if (res.migratedTo !== undefined && roleRank(res.role) >= roleRank("Started"))
+    rsc.migratedTo.push({ source: node, target: res.migratedTo });
+  if (res.migratedFrom !== undefined) rsc.migratedFrom.set(node.id, res.migratedFrom);
   if (roleRank(res.role) >= roleRank("Started")) {
     rsc.runningOn.push(node);
     if (roleRank(res.role) > roleRank(rsc.role)) rsc.role = res.role;
@@ -321,7 +353,32 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
     }
   }
   addFailcountBans(ws, bans);
+  for (const p of ws.primitives) resolveMigrations(ws, p);
   return bans;
+}
+
+/**
+ * Settle migrations the history left behind. A migrate_to followed by a
+ * migrate_from on its target (successful or not) leaves the source to clean
+ * up with a stop: the resource is on the target. Without a migrate_from, the
+ * migration is half done when the target is online (placing the resource
+ * there completes it), and failed when it is not.
+ */
+function resolveMigrations(ws: WorkingSet, p: Rsc): void {
+  for (const m of p.migratedTo) {
+    const target = ws.nodesByName.get(m.target) ?? ws.nodesById.get(m.target);
+    if (target && p.migratedFrom.has(target.id) && p.runningOn.includes(target)) {
+      p.runningOn = p.runningOn.filter((n) => n !== m.source);
+      p.failedOn.delete(m.source.id);
+      p.danglingOn.push(m.source);
+    } else if (target && target.online && !target.unclean) {
+      p.partialTarget = target;
+    } else {
+      p.failed = true;
+      p.failedOn.add(m.source.id);
+    }
+  }
+  if (p.danglingOn.length > 0) p.failed = p.failedOn.size > 0;
 }
 
 function addFailcountBans(ws: WorkingSet, bans: Ban[]): void {
