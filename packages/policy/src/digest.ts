@@ -77,9 +77,26 @@ function opChanged(rsc: Rsc, op: RecordedOp): boolean {
     if (paramsDigest(restartParams) !== restartRecorded) return true;
   }
   if (paramsDigest(allParams(rsc, def)) === recorded) return false;
+  if (secureDigestMatches(rsc, def, op)) return false;
   // A mismatch that a reload could apply (restart digest matched, no
   // operation parameters) is not a restart.
   return restartRecorded === undefined || opParams.size > 0;
+}
+
+/**
+ * Histories whose secret parameters were masked (`op-secure-params`, e.g.
+ * a fencing device's password) also record `op-secure-digest`, the digest
+ * without them nor the fencer's own `pcmk_*` settings; crm_simulate
+ * accepts a match of that one, and so does hacrm.
+ */
+function secureDigestMatches(rsc: Rsc, def: OpDef | undefined, op: RecordedOp): boolean {
+  const secure = op.el.attrs["op-secure-digest"];
+  const listed = op.el.attrs["op-secure-params"];
+  if (secure === undefined || listed === undefined) return false;
+  const hidden = new Set(listed.split(/\s+/).filter(Boolean));
+  const params = allParams(rsc, def);
+  for (const k of [...params.keys()]) if (hidden.has(k) || k.startsWith("pcmk_")) params.delete(k);
+  return paramsDigest(params) === secure;
 }
 
 function allParams(rsc: Rsc, def: OpDef | undefined): Map<string, string> {

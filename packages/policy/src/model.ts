@@ -94,6 +94,10 @@ export interface Rsc {
   critical: boolean;
   orphan: boolean;
   failureThreshold: number;
+  /** `failure-timeout` in seconds (0: failures never expire). */
+  failureTimeoutSec: number;
+  /** Nodes where every failure in the history is of an operation with on-fail=ignore. */
+  failuresIgnoredOn: Set<string>;
   // clone settings
   promotable: boolean;
   unique: boolean;

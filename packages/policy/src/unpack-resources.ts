@@ -29,6 +29,8 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     critical: true,
     orphan: false,
     failureThreshold: INFINITY,
+    failureTimeoutSec: 0,
+    failuresIgnoredOn: new Set(),
     promotable: false,
     unique: false,
     cloneMax: 0,
@@ -97,6 +99,7 @@ function applyMeta(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   rsc.failureThreshold =
     thr === undefined ? INFINITY : parseScore(thr, `${rsc.id} migration-threshold`, INFINITY);
   if (rsc.failureThreshold <= 0) rsc.failureThreshold = INFINITY;
+  rsc.failureTimeoutSec = Math.floor(parseIntervalMs(m.get("failure-timeout")) / 1000);
 }
 
 function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {

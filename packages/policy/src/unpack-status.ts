@@ -17,6 +17,9 @@ export interface HistoryResult {
   known: boolean;
   /** Active with parameters that differ from the recorded digest: restart. */
   changed: boolean;
+  /** Failures of operations with on-fail=ignore, and of the others. */
+  ignoredFailures: number;
+  countedFailures: number;
   /** The last state change was a successful migrate_to towards this node name. */
   migratedTo: string | undefined;
   /** The history since the last start or stop holds a migrate_from from this node name. */
@@ -91,7 +94,11 @@ function applySuccess(res: HistoryResult, op: OpRecord): void {
 
 function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" | "node" | "all"): void {
   const onFail = onFailFor(rsc, op);
-  if (onFail === "ignore") return;
+  if (onFail === "ignore") {
+    res.ignoredFailures++;
+    return;
+  }
+  res.countedFailures++;
   if (op.task === "promote" || op.rc === 9) res.role = "Promoted";
   else if (op.task === "demote") res.role = "Promoted";
   else if (op.rc === 8) res.role = "Promoted";
@@ -102,8 +109,80 @@ function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" |
   if (onFail === "stop") res.stopOnFail = true;
 }
 
+/** A node's fail count for a resource (all operations, clone instances merged) and its latest failure time. */
+export interface FailCount {
+  count: number;
+  lastFailure: number;
+}
+
+/**
+ * The fail-count-* and last-failure-* node attributes of resource `baseId`
+ * (also counting `baseId:N`, the instances of an anonymous clone).
+ */
+export function failCountOf(node: PNode, baseId: string, rsc?: Rsc): FailCount {
+  let count = 0;
+  let lastFailure = 0;
+  for (const [k, v] of node.attrs) {
+    const fc = k.startsWith("fail-count-");
+    if (!fc && !k.startsWith("last-failure-")) continue;
+    const [id = "", opKey] = k.slice(fc ? 11 : 13).split("#");
+    if (id !== baseId && stripSuffix(id) !== baseId) continue;
+    if (rsc && ignoredFailCount(rsc, node, opKey)) continue;
+    if (fc) count = Math.min(INFINITY, count + parseScore(v, k, 0));
+    else lastFailure = Math.max(lastFailure, Number.parseInt(v, 10) || 0);
+  }
+  return { count, lastFailure };
+}
+
+/**
+ * Failures of operations with on-fail=ignore do not count towards
+ * migration-threshold: `op` is the attribute's "task_intervalms" part, or,
+ * for a fail count kept per resource, the history shows only such failures.
+ */
+function ignoredFailCount(rsc: Rsc, node: PNode, op: string | undefined): boolean {
+  if (op === undefined) return rsc.failuresIgnoredOn.has(node.id);
+  const m = /^(.*)_(\d+)$/.exec(op);
+  if (!m) return false;
+  const def = rsc.ops.find((o) => o.name === m[1] && o.intervalMs === Number(m[2]));
+  return def?.onFail?.toLowerCase() === "ignore";
+}
+
+function anonymousMember(rsc: Rsc): boolean {
+  const clone = rsc.parent?.kind === "clone" ? rsc.parent : rsc.parent?.parent;
+  return clone?.kind === "clone" && !clone.unique;
+}
+
+/** The id fail counts are kept under: the configuration id for anonymous clone members. */
+function failCountId(rsc: Rsc): string {
+  return anonymousMember(rsc) ? rsc.baseId : rsc.id;
+}
+
+/** Whether `failure-timeout` has expired the resource's fail count on a node at `now` (nothing to expire counts as expired). */
+export function failCountExpired(rsc: Rsc, fc: FailCount, now: number): boolean {
+  if (fc.count <= 0) return true;
+  return rsc.failureTimeoutSec > 0 && fc.lastFailure > 0 && fc.lastFailure + rsc.failureTimeoutSec <= now;
+}
+
+/**
+ * Whether a failed operation is too old to count: `failure-timeout` has
+ * passed since it and the fail count has expired as well. A failure with
+ * on-fail=block never expires.
+ */
+function expiredFailure(rsc: Rsc, op: OpRecord, ctx: ReplayContext | undefined): boolean {
+  if (!ctx || rsc.failureTimeoutSec <= 0 || onFailFor(rsc, op) === "block") return false;
+  const at = Number.parseInt(op.el.attrs["last-rc-change"] ?? op.el.attrs["last-run"] ?? "0", 10) || 0;
+  if (at <= 0 || at + rsc.failureTimeoutSec > ctx.now) return false;
+  return failCountExpired(rsc, failCountOf(ctx.node, failCountId(rsc)), ctx.now);
+}
+
+/** Where and when a history is replayed (for failure-timeout). */
+export interface ReplayContext {
+  node: PNode;
+  now: number;
+}
+
 /** Replay one resource's operation history on one node. */
-export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
+export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext): HistoryResult {
   const ops = lrmRsc.children.filter((c) => c.name === "lrm_rsc_op").map(toOp);
   ops.sort((a, b) => (a.callId < 0 ? 1e15 : a.callId) - (b.callId < 0 ? 1e15 : b.callId));
   const res: HistoryResult = {
@@ -116,6 +195,8 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     changed: false,
     migratedTo: undefined,
     migratedFrom: undefined,
+    ignoredFailures: 0,
+    countedFailures: 0,
   };
   for (const op of ops) {
     const probe = op.task === "monitor" && op.intervalMs === 0;
@@ -132,6 +213,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
     else if (op.status === 2 || op.status === 4) rc = 1;
     else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
     else if (op.status === 6) rc = 6;
+    if (isFailure(op, rc, probe) && expiredFailure(rsc, op, ctx)) continue;
     if (rc === 0) {
       if (op.expected === 7 && !probe && op.task === "monitor") {
         applyFailure(rsc, res, op, "none");
@@ -148,8 +230,8 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement): HistoryResult {
       if (
         probe ||
         op.expected === 7 ||
-        res.role === "Stopped" ||
-        res.role === "Unknown" ||
+        ((res.role === "Stopped" || res.role === "Unknown") &&
+          !(op.task === "monitor" && op.intervalMs > 0)) ||
         op.task === "stop"
       ) {
         res.role = "Stopped";
@@ -195,11 +277,20 @@ function trackMigration(res: HistoryResult, op: OpRecord): void {
   }
 }
 
+/** Whether an operation's result (rc after mapping the status) is a failure the replay acts on. */
+function isFailure(op: OpRecord, rc: number, probe: boolean): boolean {
+  if (rc === 0) return op.expected === 7 && !probe && op.task === "monitor";
+  if (rc === 7) return !probe && op.expected !== 7 && op.task !== "stop";
+  if (rc === 8) return !probe && op.expected !== 8;
+  return true;
+}
+
 function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): void {
   rsc.knownOn.add(node.id);
   if (res.migratedTo !== undefined && roleRank(res.role) >= roleRank("Started"))
     rsc.migratedTo.push({ source: node, target: res.migratedTo });
   if (res.migratedFrom !== undefined) rsc.migratedFrom.set(node.id, res.migratedFrom);
+  if (res.ignoredFailures > 0 && res.countedFailures === 0) rsc.failuresIgnoredOn.add(node.id);
   if (roleRank(res.role) >= roleRank("Started")) {
     rsc.runningOn.push(node);
     if (roleRank(res.role) > roleRank(rsc.role)) rsc.role = res.role;
@@ -279,7 +370,7 @@ function placeAnonymous(
   if (!sample) return;
   const results = entries.map((e) => {
     const member = memberOf(sample, e.base);
-    return { e, res: member ? replayHistory(member, e.el) : undefined };
+    return { e, res: member ? replayHistory(member, e.el, { node, now: ctx.ws.now }) : undefined };
   });
   const active = results.some((r) => r.res && roleRank(r.res.role) >= roleRank("Started"));
   for (const inst of clone.children) for (const p of allPrimitives(inst)) p.knownOn.add(node.id);
@@ -330,7 +421,7 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
         !(direct.parent?.kind === "clone" && !direct.parent.unique) &&
         !(direct.parent?.parent?.kind === "clone" && !direct.parent.parent.unique)
       ) {
-        recordResult(direct, node, replayHistory(direct, el), bans);
+        recordResult(direct, node, replayHistory(direct, el, { node, now: ws.now }), bans);
         continue;
       }
       const base = stripSuffix(id);
@@ -344,7 +435,7 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
       if (clone && clone.unique) continue;
       const orphan = ws.rscById.get(id) ?? addOrphan(ws, id, el);
       if (orphan.kind !== "primitive") continue;
-      recordResult(orphan, node, replayHistory(orphan, el), bans);
+      recordResult(orphan, node, replayHistory(orphan, el, { node, now: ws.now }), bans);
     }
     for (const [clone, entries] of perClone) {
       if (clone.children[0]?.kind === "primitive" && entries.length > 1) {
@@ -381,22 +472,24 @@ function resolveMigrations(ws: WorkingSet, p: Rsc): void {
   if (p.danglingOn.length > 0) p.failed = p.failedOn.size > 0;
 }
 
+/** A resource whose fail count on a node reached its migration-threshold (and has not expired) is banned there. */
 function addFailcountBans(ws: WorkingSet, bans: Ban[]): void {
+  const seen = new Set<string>();
   for (const node of ws.nodes) {
-    const counts = new Map<string, number>();
-    for (const [k, v] of node.attrs) {
+    for (const k of node.attrs.keys()) {
       if (!k.startsWith("fail-count-")) continue;
-      let id = k.slice("fail-count-".length);
-      const hash = id.indexOf("#");
-      if (hash >= 0) id = id.slice(0, hash);
-      counts.set(id, Math.min(INFINITY, (counts.get(id) ?? 0) + parseScore(v, k, 0)));
-    }
-    for (const [id, count] of counts) {
-      const rsc = ws.rscById.get(id) ?? ws.rscById.get(`${id}:0`);
-      if (!rsc || count <= 0) continue;
+      const id = k.slice("fail-count-".length).split("#")[0] ?? "";
+      const exact = ws.rscById.get(id);
+      const rsc =
+        exact && exact.kind === "primitive" && !anonymousMember(exact)
+          ? exact
+          : (ws.rscById.get(stripSuffix(id)) ?? ws.rscById.get(`${stripSuffix(id)}:0`));
+      if (!rsc || seen.has(`${node.id}\u0000${failCountId(rsc)}`)) continue;
+      seen.add(`${node.id}\u0000${failCountId(rsc)}`);
+      const fc = failCountOf(node, failCountId(rsc), rsc);
+      if (fc.count <= 0 || fc.count < rsc.failureThreshold || failCountExpired(rsc, fc, ws.now)) continue;
       const target = rsc.parent && rsc.parent.kind === "clone" && !rsc.parent.unique ? rsc.parent : rsc;
-      const thr = rsc.failureThreshold;
-      if (count >= thr) bans.push({ rsc: target, node, source: "migration-threshold" });
+      bans.push({ rsc: target, node, source: "migration-threshold" });
     }
   }
 }
