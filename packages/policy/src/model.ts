@@ -98,6 +98,8 @@ export interface Rsc {
   failureTimeoutSec: number;
   /** Nodes where every failure in the history is of an operation with on-fail=ignore. */
   failuresIgnoredOn: Set<string>;
+  /** Nodes where a promoted-role failure with on-fail=demote forbids promotion in this transition. */
+  noPromoteOn: Set<string>;
   // clone settings
   promotable: boolean;
   unique: boolean;

@@ -209,6 +209,10 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     }
     if (prims.some((p) => p.targetRole === "Unpromoted" || (p.targetRole === "Started" && false)))
       score = -INFINITY;
+    if (prims.some((p) => p.noPromoteOn.has(node.id))) {
+      score = -INFINITY;
+      parts.push({ source: "failed while promoted, on-fail=demote", score });
+    }
     if (prims.some((p) => !p.managed))
       score = prims.some((p) => p.role === "Promoted") ? INFINITY : -INFINITY;
     details.push({ instance: inst.id, node: node.uname, score, parts });

@@ -31,6 +31,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     failureThreshold: INFINITY,
     failureTimeoutSec: 0,
     failuresIgnoredOn: new Set(),
+    noPromoteOn: new Set(),
     promotable: false,
     unique: false,
     cloneMax: 0,

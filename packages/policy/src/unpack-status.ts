@@ -14,6 +14,8 @@ export interface HistoryResult {
   /** Node bans produced by hard errors: "node" bans this node, "all" bans every node. */
   ban: "none" | "node" | "all";
   stopOnFail: boolean;
+  /** A promoted-role failure with on-fail=demote: demote, do not recover. */
+  demoteOnFail: boolean;
   known: boolean;
   /** Active with parameters that differ from the recorded digest: restart. */
   changed: boolean;
@@ -94,11 +96,17 @@ function applySuccess(res: HistoryResult, op: OpRecord): void {
 
 function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" | "node" | "all"): void {
   const onFail = onFailFor(rsc, op);
-  if (onFail === "ignore") {
+  // An agent that is not installed fails whatever on-fail says.
+  if (onFail === "ignore" && op.status !== 7) {
     res.ignoredFailures++;
     return;
   }
   res.countedFailures++;
+  if (onFail === "demote" && res.role === "Promoted" && op.task === "monitor") {
+    // Recovery is a demotion: the resource stays active, not promoted here for now.
+    res.demoteOnFail = true;
+    return;
+  }
   if (op.task === "promote" || op.rc === 9) res.role = "Promoted";
   else if (op.task === "demote") res.role = "Promoted";
   else if (op.rc === 8) res.role = "Promoted";
@@ -191,6 +199,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     blocked: false,
     ban: "none",
     stopOnFail: false,
+    demoteOnFail: false,
     known: true,
     changed: false,
     migratedTo: undefined,
@@ -209,6 +218,9 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     }
     if (op.status === 1) continue;
     let rc = op.rc;
+    // Degraded results (OCF 190, 191) count as success (running, promoted).
+    if (rc === 190) rc = 0;
+    else if (rc === 191) rc = 8;
     if (op.status === 7) rc = 5;
     else if (op.status === 2 || op.status === 4) rc = 1;
     else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
@@ -227,13 +239,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
         res.role = "Unpromoted";
       } else applySuccess(res, op);
     } else if (rc === 7) {
-      if (
-        probe ||
-        op.expected === 7 ||
-        ((res.role === "Stopped" || res.role === "Unknown") &&
-          !(op.task === "monitor" && op.intervalMs > 0)) ||
-        op.task === "stop"
-      ) {
+      if (probe || op.expected === 7 || op.task === "stop") {
         res.role = "Stopped";
         if (op.task !== "monitor" || probe) res.failed = false;
       } else applyFailure(rsc, res, op, "none");
@@ -307,6 +313,7 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): v
     rsc.managed = false;
   }
   if (res.stopOnFail && res.failed) rsc.targetRole = "Stopped";
+  if (res.demoteOnFail && res.role === "Promoted") rsc.noPromoteOn.add(node.id);
   if (res.ban !== "none")
     bans.push({ rsc, node: res.ban === "all" ? undefined : node, source: "hard-error" });
 }
@@ -444,8 +451,36 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
     }
   }
   addFailcountBans(ws, bans);
-  for (const p of ws.primitives) resolveMigrations(ws, p);
+  for (const p of ws.primitives) {
+    resolveMigrations(ws, p);
+    applyMultipleActive(p);
+  }
   return bans;
+}
+
+/**
+ * A primitive active on more than one node (outside clones) is handled as
+ * its `multiple-active` says: stop_start (the default: stop everywhere,
+ * start once), stop_only (stop everywhere), block (leave it alone:
+ * unmanaged, failed everywhere if it failed anywhere) or stop_unexpected
+ * (stop where it should not be; like stop_start here, since the summary
+ * reads the same).
+ */
+function applyMultipleActive(p: Rsc): void {
+  if (p.runningOn.length < 2 || p.parent?.kind === "clone" || p.parent?.parent?.kind === "clone") return;
+  switch ((p.meta.get("multiple-active") ?? "stop_start").toLowerCase()) {
+    case "stop_only":
+      p.targetRole = "Stopped";
+      break;
+    case "block":
+      p.managed = false;
+      if (p.failed) for (const n of p.runningOn) p.failedOn.add(n.id);
+      // The members of its group are blocked with it.
+      if (p.parent?.kind === "group") for (const m of p.parent.children) m.managed = false;
+      break;
+    default:
+      break;
+  }
 }
 
 /**
