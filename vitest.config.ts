@@ -1,15 +1,22 @@
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Tests import workspace packages by name; resolve them to their TypeScript
-// sources so `vitest` never needs a prior build.
+// sources so `vitest` never needs a prior build. Each entry of a package's
+// `exports` (".", "./store", ...) maps `dist/X.js` to `src/X.ts`.
 const packagesDir = fileURLToPath(new URL("./packages", import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(packagesDir)
-    .filter((name) => existsSync(`${packagesDir}/${name}/src/index.ts`))
-    .map((name) => [`@hacrm/${name}`, `${packagesDir}/${name}/src/index.ts`]),
-);
+const alias = readdirSync(packagesDir)
+  .filter((name) => existsSync(`${packagesDir}/${name}/package.json`))
+  .flatMap((name) => {
+    const pkg = JSON.parse(readFileSync(`${packagesDir}/${name}/package.json`, "utf8")) as {
+      exports?: Record<string, { default: string }>;
+    };
+    return Object.entries(pkg.exports ?? {}).map(([subpath, target]) => ({
+      find: new RegExp(`^@hacrm/${name}${subpath === "." ? "" : subpath.slice(1)}$`),
+      replacement: `${packagesDir}/${name}/${target.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")}`,
+    }));
+  });
 
 export default defineConfig({
   resolve: { alias },

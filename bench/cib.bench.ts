@@ -22,8 +22,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSilentLogger, systemClock } from "@hacrm/common";
-import { cloneElement, openCibStore, parseXml, serializeXml, walk, type XmlElement } from "@hacrm/cib";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { systemClock } from "@hacrm/common";
+import { cloneElement, parseXml, serializeXml, walk, type XmlElement } from "@hacrm/cib";
+import { openCibStore } from "@hacrm/cib/store";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const perfDir = process.env["HACRM_PERF_DIR"] ?? "/tmp/hacrm-perf";
@@ -54,7 +56,8 @@ function ensureCib(name: string): string {
 /** hacrm in a fresh process so its peak RSS is its own: parse, validate, serialize. */
 const childCode = `
 import { readFileSync } from "node:fs";
-import { parseXml, validateCib, serializeXml, createSchemaChecker } from ${JSON.stringify(new URL("../packages/cib/dist/index.js", import.meta.url).href)};
+import { parseXml, serializeXml } from ${JSON.stringify(new URL("../packages/cib/dist/index.js", import.meta.url).href)};
+import { validateCib, createSchemaChecker } from ${JSON.stringify(new URL("../packages/cib/dist/validate.js", import.meta.url).href)};
 const c0 = performance.now();
 const schema = createSchemaChecker();
 const compileMs = performance.now() - c0;

@@ -5,7 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { createSystemTimerHost, systemClock } from "@hacrm/common";
 import { Executor, locateAgent, resolveAgentPaths } from "@hacrm/lrm";
 
 const opsCount = Number(process.env["LRM_BENCH_OPS"] ?? 300);

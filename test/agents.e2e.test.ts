@@ -12,7 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
-import { createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { createSystemTimerHost, systemClock } from "@hacrm/common";
 import { Executor, groupMembers, loadAgentMetadata, type OperationRequest } from "@hacrm/lrm";
 
 /**

@@ -8,17 +8,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import Database from "better-sqlite3";
-import { createSilentLogger } from "@hacrm/common";
-import {
-  openCibStore,
-  parseXml,
-  parseXmlReference,
-  problemLine,
-  serializeXml,
-  validateCibFile,
-  validateCibText,
-  type XmlElement,
-} from "@hacrm/cib";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { openCibStore } from "@hacrm/cib/store";
+import { parseXml, parseXmlReference, problemLine, serializeXml, type XmlElement } from "@hacrm/cib";
+import { validateCibFile } from "@hacrm/cib/file";
+import { validateCibText } from "@hacrm/cib/validate";
 import { runHacrm } from "../packages/shell/src/main.js";
 
 const dir = fileURLToPath(new URL("./fixtures/bad-cib/", import.meta.url));

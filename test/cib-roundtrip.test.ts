@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseXml, serializeXml, validateCib, problemLine } from "@hacrm/cib";
+import { parseXml, serializeXml, problemLine } from "@hacrm/cib";
+import { validateCib } from "@hacrm/cib/validate";
 
 /**
  * The whole scheduler corpus: every case loads; hacrm's re-serialized XML is

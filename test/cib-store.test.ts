@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { createSilentLogger, type Clock } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { type Clock } from "@hacrm/common";
 import { Prng } from "@hacrm/sim";
 import {
   cloneElement,
@@ -15,12 +16,12 @@ import {
   element,
   formatVersion,
   nextVersionOf,
-  openCibStore,
   parseXml,
   versionOf,
   walk,
   type XmlElement,
 } from "@hacrm/cib";
+import { openCibStore } from "@hacrm/cib/store";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const caseFile = fileURLToPath(
@@ -105,7 +106,8 @@ import { writeSync } from "node:fs";
 import { openCibStore } from ${JSON.stringify(distUrl + "/store.js")};
 import { cloneElement, element, walk } from ${JSON.stringify(distUrl + "/xml.js")};
 import { formatVersion } from ${JSON.stringify(distUrl + "/core/version.js")};
-import { systemClock, createSilentLogger } from ${JSON.stringify(commonUrl)};
+import { systemClock } from ${JSON.stringify(commonUrl)};
+import { createSilentLogger } from ${JSON.stringify(commonUrl.replace(/index\.js$/, "logger.js"))};
 const store = openCibStore({ path: process.env.STORE, validate: false }, { clock: systemClock, logger: createSilentLogger() });
 let cib = store.current()?.cib;
 if (!cib) throw new Error("store not initialised");

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { parseXml, problemLine, validateCib } from "@hacrm/cib";
+import { parseXml, problemLine } from "@hacrm/cib";
+import { validateCib } from "@hacrm/cib/validate";
 import { runHacrm } from "../packages/shell/src/main.js";
 
 const cases = new URL("../../shared/conformance/scheduler/cases/", import.meta.url);

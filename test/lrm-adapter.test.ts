@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createSilentLogger, type TimerHandle, type TimerHost } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { type TimerHandle, type TimerHost } from "@hacrm/common";
 import {
   Executor,
   type AgentInvocation,

@@ -11,7 +11,8 @@ import {
 } from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
+import { createSystemTimerHost, systemClock } from "@hacrm/common";
 import {
   Executor,
   groupMembers,
@@ -261,7 +262,8 @@ describe("executor with real agents", () => {
     writeFileSync(
       script,
       `import { Executor, resolveAgentPaths } from ${JSON.stringify(lrm)};
-import { createSilentLogger, createSystemTimerHost, systemClock } from ${JSON.stringify(common)};
+import { createSystemTimerHost, systemClock } from ${JSON.stringify(common)};
+import { createSilentLogger } from ${JSON.stringify(common.replace(/index\.ts$/, "logger.ts"))};
 const ex = new Executor({ nodeName: "node1", stateDir: ${JSON.stringify(stateDir)}, paths: resolveAgentPaths({ env: { HACRM_OCF_PATH: ${JSON.stringify(ocfDir)} } }) },
   { clock: systemClock, timers: createSystemTimerHost(), logger: createSilentLogger() });
 void ex.execute({ resource: "web", agent: "ocf:t:slowstart", action: "start", intervalMs: 0, timeoutMs: 60000, params: { pidfile: ${JSON.stringify(pidfile)} } });

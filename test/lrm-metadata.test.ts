@@ -11,7 +11,6 @@ import {
   ocfOperationEnv,
   parseAgentMetadata,
   parseAgentSpec,
-  parseDurationMs,
   stonithStdin,
 } from "@hacrm/lrm";
 
@@ -107,16 +106,8 @@ describe("agent names, durations, codes", () => {
     expect(parseAgentSpec("stonith:fence_hacrm")).toEqual({ cls: "stonith", type: "fence_hacrm" });
     expect(() => parseAgentSpec("ocf:Dummy")).toThrow(/provider/);
     expect(() => parseAgentSpec("ocf:x:../../bin/sh")).toThrow(/bad characters/);
-    expect(() => parseAgentSpec("upstart:x")).toThrow(/unknown class/);
-  });
-
-  it("reads Pacemaker durations", () => {
-    expect(parseDurationMs("20s")).toBe(20_000);
-    expect(parseDurationMs("20")).toBe(20_000);
-    expect(parseDurationMs("2min")).toBe(120_000);
-    expect(parseDurationMs("150ms")).toBe(150);
-    expect(parseDurationMs("1h")).toBe(3_600_000);
-    expect(() => parseDurationMs("soon")).toThrow(/not a duration/);
+    expect(() => parseAgentSpec("upstart2:x")).toThrow(/unknown class/);
+    expect(parseAgentSpec("heartbeat:x")).toEqual({ cls: "heartbeat", type: "x" });
   });
 
   it("classes failures as Pacemaker does and maps LSB status codes", () => {

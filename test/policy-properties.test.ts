@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "@hacrm/cib";
-import { addScores, assertAcyclic, INFINITY, parseScore, schedule, type GraphAction } from "@hacrm/policy";
+import { addScores, assertAcyclic, INFINITY, schedule, type GraphAction } from "@hacrm/policy";
 import { genCib, SHAPES } from "./policy-differential-lib.js";
 
 const score = fc.oneof(
@@ -41,17 +41,6 @@ describe("score arithmetic", () => {
         expect(addScores(a, 0)).toBe(a);
       }),
     );
-  });
-
-  it("parses Pacemaker's score spellings", () => {
-    expect(parseScore("INFINITY")).toBe(INFINITY);
-    expect(parseScore("+INFINITY")).toBe(INFINITY);
-    expect(parseScore("inf")).toBe(INFINITY);
-    expect(parseScore("-INFINITY")).toBe(-INFINITY);
-    expect(parseScore("-inf")).toBe(-INFINITY);
-    expect(parseScore("42")).toBe(42);
-    expect(parseScore("5000000")).toBe(INFINITY);
-    expect(() => parseScore("lots")).toThrow(/invalid score/);
   });
 });
 

@@ -4,6 +4,8 @@ import { problem, type CibProblem } from "./core/problems.js";
 import { createSchemaChecker, type SchemaChecker } from "./schema.js";
 import { parseXml, type ParseLimits, type XmlElement } from "./xml.js";
 
+export * from "./schema.js";
+
 export interface ValidateOptions {
   /** A compiled schema to reuse across calls; compiled on first use otherwise. */
   schema?: SchemaChecker;

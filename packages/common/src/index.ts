@@ -1,4 +1,5 @@
 export * from "./errors.js";
 export * from "./clock.js";
-export * from "./logger.js";
+// The logger (pino) is `@hacrm/common/logger`, so pure cores never load it.
+export type { Logger, LoggerOptions } from "./logger.js";
 export * from "./corosync-conf.js";

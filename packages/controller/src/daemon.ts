@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { dirname } from "node:path";
-import { HacrmError, createLogger, parseClusterConfig, type ClusterConfig, type Logger } from "@hacrm/common";
+import { HacrmError, parseClusterConfig, type ClusterConfig, type Logger } from "@hacrm/common";
+import { createLogger } from "@hacrm/common/logger";
 import { startMembershipWorker, type MembershipHandle, keyBytesMin } from "@hacrm/membership";
 import type { HacrmdOptions } from "./hacrmd.js";
 

@@ -1,7 +1,7 @@
+import { agentClassInfo, type AgentClassName } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 
-/** Agent classes the executor knows. `systemd` is reserved for a later class. */
-export type AgentClassName = "ocf" | "lsb" | "stonith" | "systemd";
+export type { AgentClassName };
 
 /** A parsed agent name: `ocf:heartbeat:Dummy`, `lsb:ssh`, `stonith:fence_hacrm`. */
 export interface AgentSpec {
@@ -23,20 +23,19 @@ export function parseAgentSpec(text: string): AgentSpec {
       message: `not a valid agent name: ${why}`,
       hint: "write ocf:PROVIDER:TYPE, lsb:NAME, stonith:AGENT or systemd:UNIT",
     });
-  const cls = parts[0];
-  if (cls === "ocf") {
+  const info = agentClassInfo(parts[0] ?? "");
+  if (info === undefined) throw bad(`unknown class '${parts[0] ?? ""}'`);
+  const cls = info.name;
+  if (info.hasProvider) {
     if (parts.length !== 3) throw bad("an OCF agent needs a provider and a type");
     const [, provider, type] = parts as [string, string, string];
     if (!nameRe.test(provider) || !nameRe.test(type)) throw bad("bad characters in provider or type");
     return { cls, provider, type };
   }
-  if (cls === "lsb" || cls === "stonith" || cls === "systemd") {
-    if (parts.length !== 2) throw bad(`a ${cls} agent is ${cls}:NAME`);
-    const type = parts[1] as string;
-    if (!nameRe.test(type)) throw bad("bad characters in the name");
-    return { cls, type };
-  }
-  throw bad(`unknown class '${cls ?? ""}'`);
+  if (parts.length !== 2) throw bad(`a ${cls} agent is ${cls}:NAME`);
+  const type = parts[1] as string;
+  if (!nameRe.test(type)) throw bad("bad characters in the name");
+  return { cls, type };
 }
 
 export function formatAgentSpec(spec: AgentSpec): string {

@@ -1,5 +1,6 @@
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { HacrmError } from "@hacrm/common";
+import { agentClassInfo, agentClassList } from "@hacrm/cib";
 import type { AgentClassName, AgentSpec } from "./agent-spec.js";
 import type { AgentPaths } from "./paths.js";
 import { mapLsbExit } from "./codes.js";
@@ -250,7 +251,7 @@ export const stonithClass: AgentClass = {
   },
 };
 
-/** The classes the executor runs. `systemd` has no implementation yet. */
+/** The classes the executor runs: those the CIB vocabulary marks `runs`. */
 export const agentClasses: Readonly<Partial<Record<AgentClassName, AgentClass>>> = {
   ocf: ocfClass,
   lsb: lsbClass,
@@ -263,8 +264,11 @@ export function agentClass(name: AgentClassName): AgentClass {
     throw new HacrmError({
       code: "AGENT_CLASS",
       where: `${name}:`,
-      message: `the ${name} agent class is not supported yet`,
-      hint: "use ocf, lsb or stonith agents",
+      message: `hacrm does not run ${name} agents (${agentClassInfo(name)?.note ?? "unknown class"})`,
+      hint: `use ${agentClassList
+        .filter((k) => k.runs)
+        .map((k) => k.name)
+        .join(", ")} agents`,
     });
   }
   return c;

@@ -1,5 +1,5 @@
 import { HacrmError, type ConfSection } from "@hacrm/common";
-import { parseDurationMs } from "./duration.js";
+import { durationMs } from "@hacrm/cib";
 
 /** What the config file's `executor { }` section can set. */
 export interface ExecutorSettings {
@@ -50,7 +50,7 @@ export function executorSettingsFromConf(root: ConfSection, source = "hacrm.conf
         settings = { ...settings, queuedOpsMax: positiveInt(e.key, e.value, where) };
         break;
       case "kill_grace":
-        settings = { ...settings, killGraceMs: parseDurationMs(e.value, where) };
+        settings = { ...settings, killGraceMs: durationMs(e.value, where) };
         break;
       case "output_bytes_max":
         settings = { ...settings, outputBytesMax: positiveInt(e.key, e.value, where) };

@@ -9,6 +9,7 @@ import {
 } from "@hacrm/common";
 import { locateAgent, defaultPath, classCheckOptions } from "./agents.js";
 import { readAgentMetadataXml } from "./agents.js";
+import type { AgentClassName } from "./agent-spec.js";
 import type { BaseEnvironment, OperationRequest } from "./classes.js";
 import { ExecutorCore } from "./core/executor-core.js";
 import type { CoreEffect, OpOutcome, OpResult } from "./core/types.js";
@@ -248,10 +249,7 @@ export class Executor {
   }
 
   /** Problems with `op.params` (one line), or undefined; agents without readable meta-data are not checked. */
-  private async paramProblems(
-    op: OperationRequest,
-    cls: "ocf" | "lsb" | "stonith" | "systemd",
-  ): Promise<string | undefined> {
+  private async paramProblems(op: OperationRequest, cls: AgentClassName): Promise<string | undefined> {
     let md = this.metadata.get(op.agent);
     if (!md) {
       md = readAgentMetadataXml(op.agent, {

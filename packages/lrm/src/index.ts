@@ -1,6 +1,5 @@
 export * from "./codes.js";
 export * from "./agent-spec.js";
-export * from "./duration.js";
 export * from "./metadata.js";
 export * from "./paths.js";
 export * from "./classes.js";

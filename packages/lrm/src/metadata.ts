@@ -1,6 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { HacrmError } from "@hacrm/common";
-import { parseDurationMs } from "./duration.js";
+import { durationMs } from "@hacrm/cib";
 
 /** One agent parameter as declared by its meta-data. */
 export interface AgentParameter {
@@ -84,7 +84,7 @@ function parseParameter(p: Node): AgentParameter {
 }
 
 function optionalMs(v: string | undefined, where: string): number | undefined {
-  return v === undefined || v === "" ? undefined : parseDurationMs(v, where);
+  return v === undefined || v === "" ? undefined : durationMs(v, where);
 }
 
 function parseAction(a: Node, where: string): AgentAction {

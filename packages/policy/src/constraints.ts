@@ -12,7 +12,7 @@ import {
 } from "./model.js";
 import { type IdIndex } from "./nvpairs.js";
 import { evaluateRule } from "./rules.js";
-import { INFINITY, isTrue, parseScore } from "./scores.js";
+import { INFINITY, isTrue, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 
 /** Resolve a constraint's resource reference (config id) to a resource. */
@@ -66,7 +66,7 @@ function unpackLocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>
     const rules = el.children.filter((c) => c.name === "rule");
     if (el.attrs.node !== undefined) {
       const node = ws.nodesByName.get(el.attrs.node) ?? ws.nodesById.get(el.attrs.node);
-      const score = parseScore(el.attrs.score, `rsc_location ${el.attrs.id}`, 0);
+      const score = scoreOr(el.attrs.score, 0);
       const scores = new Map<string, number>();
       if (node) scores.set(node.id, score);
       ws.locations.push({ id: el.attrs.id ?? "", rsc, role: parseRole(el.attrs.role), scores, discovery });
@@ -88,8 +88,8 @@ function unpackLocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>
         if (r.attrs["score-attribute"] !== undefined) {
           const v = node.attrs.get(r.attrs["score-attribute"]);
           if (v === undefined) continue;
-          score = parseScore(v, `rule ${r.attrs.id}`, 0);
-        } else score = parseScore(r.attrs.score ?? "0", `rule ${r.attrs.id}`, 0);
+          score = scoreOr(v, 0);
+        } else score = scoreOr(r.attrs.score ?? "0", 0);
         scores.set(node.id, score);
       }
       const role = parseRole(r.attrs.role ?? el.attrs.role);
@@ -132,7 +132,7 @@ function readSets(el: XmlElement, lookup: Map<string, Rsc>, ids: IdIndex): SetIn
 /** Colocation sets: members of a sequential set follow their predecessor; each set follows the next one. */
 function unpackColocationSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {
   const sets = readSets(el, lookup, ids);
-  const score = parseScore(el.attrs.score, `rsc_colocation ${el.attrs.id}`, 0);
+  const score = scoreOr(el.attrs.score, 0);
   if (score === 0) return;
   const id = el.attrs.id ?? "";
   const add = (dependent: Rsc, primary: Rsc, dRole: string | undefined, pRole: string | undefined): void => {
@@ -168,7 +168,7 @@ function unpackColocation(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rs
   const pri = lookup.get(el.attrs["with-rsc"] ?? "");
   if (!dep) throw missing(el, `rsc "${el.attrs.rsc ?? ""}"`);
   if (!pri) throw missing(el, `with-rsc "${el.attrs["with-rsc"] ?? ""}"`);
-  const score = parseScore(el.attrs.score, `rsc_colocation ${el.attrs.id}`, 0);
+  const score = scoreOr(el.attrs.score, 0);
   if (score === 0) return;
   const influence = el.attrs.influence === undefined ? dep.critical : isTrue(el.attrs.influence);
   ws.colocations.push({
@@ -229,7 +229,7 @@ function orderKind(el: XmlElement): OrderKind {
   if (k === "optional") return "Optional";
   if (k === "serialize") return "Serialize";
   if (k === "mandatory") return "Mandatory";
-  return parseScore(el.attrs.score ?? "INFINITY", "order score", INFINITY) === 0 ? "Optional" : "Mandatory";
+  return scoreOr(el.attrs.score ?? "INFINITY", INFINITY) === 0 ? "Optional" : "Mandatory";
 }
 
 function unpackOrder(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc>, ids: IdIndex): void {

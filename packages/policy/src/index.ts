@@ -1,4 +1,4 @@
-export { INFINITY, addScores, parseScore, formatScore, clampScore } from "./scores.js";
+export { INFINITY, addScores, scoreOr, formatScore, clampScore } from "./scores.js";
 export { schedule, unpackCib, type ScheduleResult, type ScoreReport } from "./engine.js";
 export type { SummaryAction, PlacementEntry } from "./summary.js";
 export {

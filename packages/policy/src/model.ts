@@ -1,3 +1,5 @@
+import { parseRole as parseCibRole } from "@hacrm/cib";
+
 /** The resolved scheduler working set: what the CIB says, unpacked once. */
 
 export type Role = "Stopped" | "Started" | "Unpromoted" | "Promoted" | "Unknown";
@@ -19,20 +21,8 @@ export function roleRank(r: Role): number {
 
 export function parseRole(v: string | undefined): Role {
   if (v === undefined) return "Unknown";
-  switch (v.toLowerCase()) {
-    case "stopped":
-      return "Stopped";
-    case "started":
-      return "Started";
-    case "slave":
-    case "unpromoted":
-      return "Unpromoted";
-    case "master":
-    case "promoted":
-      return "Promoted";
-    default:
-      return "Unknown";
-  }
+  const role = parseCibRole(v);
+  return role.ok ? role.value : "Unknown";
 }
 
 export interface PNode {

@@ -1,6 +1,6 @@
 import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { hasInfluence, mergeDependent, primaryNodes } from "./colocation.js";
-import { addScores, INFINITY, parseScore } from "./scores.js";
+import { addScores, INFINITY, scoreOr } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
 
@@ -43,7 +43,7 @@ function attrScore(inst: Rsc, clone: Rsc): { score: number; found: boolean } {
     if (!promotionScoreApplies(clone, { inst, p, n: node, instActive, activeHere })) continue;
     const v = promotionAttr(node.attrs, p, clone.unique, node.id);
     if (v !== undefined) {
-      total = addScores(total, parseScore(v, "promotion score", 0));
+      total = addScores(total, scoreOr(v, 0));
       found = true;
     }
   }

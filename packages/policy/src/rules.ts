@@ -1,4 +1,4 @@
-import type { XmlElement } from "@hacrm/cib";
+import { durationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 import type { IdIndex } from "./nvpairs.js";
 
@@ -114,36 +114,7 @@ function evalRscExpression(e: XmlElement, ctx: RuleContext): boolean {
 function evalOpExpression(e: XmlElement, ctx: RuleContext): boolean {
   if (e.attrs.name !== undefined && e.attrs.name !== ctx.opName) return false;
   if (e.attrs.interval !== undefined && ctx.opIntervalMs !== undefined) {
-    return parseIntervalMs(e.attrs.interval) === ctx.opIntervalMs;
+    return durationMs(e.attrs.interval, `op_expression ${e.attrs.id ?? ""} interval`) === ctx.opIntervalMs;
   }
   return true;
-}
-
-/** Parse an interval/timeout ("10s", "1min", "500ms", "PT10S", "10") into milliseconds. */
-export function parseIntervalMs(text: string | undefined): number {
-  if (text === undefined || text === "") return 0;
-  const t = text.trim().toLowerCase();
-  const iso = /^p(?:t)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
-  if (iso && t.startsWith("p")) {
-    return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
-  }
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?$/.exec(t);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case "ms":
-    case "msec":
-      return Math.round(n);
-    case "us":
-    case "usec":
-      return Math.round(n / 1000);
-    case "m":
-    case "min":
-      return Math.round(n * 60_000);
-    case "h":
-    case "hr":
-      return Math.round(n * 3_600_000);
-    default:
-      return Math.round(n * 1000);
-  }
 }

@@ -1,6 +1,6 @@
 import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { canHost } from "./unpack-nodes.js";
-import { addScores, INFINITY, parseScore } from "./scores.js";
+import { addScores, INFINITY, scoreOr } from "./scores.js";
 import type { Ban } from "./unpack-status.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { promotionAttr, promotionScoreApplies } from "./promotable.js";
@@ -90,7 +90,7 @@ function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
           continue;
         const v = promotionAttr(n.attrs, p, clone.unique, n.id);
         if (v === undefined) continue;
-        const score = parseScore(v, "promotion score", 0);
+        const score = scoreOr(v, 0);
         total = addScores(total, score);
         if (score > 0) addPart(p, n.id, score, "promotion score");
       }

@@ -1,7 +1,7 @@
 import { childrenNamed, type XmlElement } from "@hacrm/cib";
 import type { ClusterOptions } from "./model.js";
 import { readNvsets, type IdIndex } from "./nvpairs.js";
-import { isTrue, parseScore } from "./scores.js";
+import { isTrue, scoreOr } from "./scores.js";
 
 export function section(root: XmlElement, ...path: string[]): XmlElement | undefined {
   let cur: XmlElement | undefined = root;
@@ -32,8 +32,7 @@ export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): Clust
     stopAllResources: boolOpt(props, "stop-all-resources", false),
     haveQuorum,
     placementStrategy: (props.get("placement-strategy") ?? "default").toLowerCase(),
-    defaultStickiness:
-      stickiness === undefined ? 0 : parseScore(stickiness, "default-resource-stickiness", 0),
+    defaultStickiness: stickiness === undefined ? 0 : scoreOr(stickiness, 0),
   };
 }
 

@@ -1,9 +1,8 @@
-import type { XmlElement } from "@hacrm/cib";
+import { optionalDurationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 import { parseRole, type OpDef, type Rsc, type RscKind, type WorkingSet } from "./model.js";
 import { readNvsets, type IdIndex } from "./nvpairs.js";
-import { parseIntervalMs } from "./rules.js";
-import { INFINITY, isTrue, parseScore } from "./scores.js";
+import { INFINITY, isTrue, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 
 interface UnpackCtx {
@@ -88,32 +87,38 @@ function applyMeta(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   }
   readNvsets(el, "instance_attributes", ctx.ids, { now: ctx.ws.now }, rsc.params);
   const m = rsc.meta;
-  rsc.priority = parseScore(m.get("priority"), `${rsc.id} priority`, 0);
+  rsc.priority = scoreOr(m.get("priority"), 0);
   const stick = m.get("resource-stickiness") ?? m.get("resource_stickiness");
-  rsc.stickiness =
-    stick === undefined ? ctx.ws.options.defaultStickiness : parseScore(stick, `${rsc.id} stickiness`, 0);
+  rsc.stickiness = stick === undefined ? ctx.ws.options.defaultStickiness : scoreOr(stick, 0);
   rsc.managed = m.get("is-managed") === undefined ? true : isTrue(m.get("is-managed"));
   if (ctx.ws.options.maintenanceMode || isTrue(m.get("maintenance"))) rsc.managed = false;
   rsc.targetRole = parseRole(m.get("target-role"));
   rsc.critical = m.get("critical") === undefined ? true : isTrue(m.get("critical"));
   const thr = m.get("migration-threshold");
-  rsc.failureThreshold =
-    thr === undefined ? INFINITY : parseScore(thr, `${rsc.id} migration-threshold`, INFINITY);
+  rsc.failureThreshold = thr === undefined ? INFINITY : scoreOr(thr, INFINITY);
   if (rsc.failureThreshold <= 0) rsc.failureThreshold = INFINITY;
-  rsc.failureTimeoutSec = Math.floor(parseIntervalMs(m.get("failure-timeout")) / 1000);
+  rsc.failureTimeoutSec = Math.floor(
+    optionalDurationMs(m.get("failure-timeout"), 0, `${rsc.id} failure-timeout`) / 1000,
+  );
 }
 
 function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   const opsEl = el.children.find((c) => c.name === "operations");
-  const dfltTimeout = parseIntervalMs(ctx.ws.opDefaults.get("timeout") ?? "20s");
+  const dfltTimeout = optionalDurationMs(ctx.ws.opDefaults.get("timeout"), 20_000, "op_defaults timeout");
   for (const raw of opsEl?.children ?? []) {
     if (raw.name !== "op") continue;
     const op = raw.attrs["id-ref"] !== undefined ? (ctx.ids.get(raw.attrs["id-ref"]!) ?? raw) : raw;
     const meta = readNvsets(op, "meta_attributes", ctx.ids, undefined);
     const def: OpDef = {
       name: op.attrs.name ?? "",
-      intervalMs: parseIntervalMs(op.attrs.interval ?? meta.get("interval")),
-      timeoutMs: parseIntervalMs(op.attrs.timeout ?? meta.get("timeout")) || dfltTimeout,
+      intervalMs: optionalDurationMs(
+        op.attrs.interval ?? meta.get("interval"),
+        0,
+        `op ${op.attrs.id} interval`,
+      ),
+      timeoutMs:
+        optionalDurationMs(op.attrs.timeout ?? meta.get("timeout"), 0, `op ${op.attrs.id} timeout`) ||
+        dfltTimeout,
       role: parseRole(op.attrs.role),
       enabled: op.attrs.enabled === undefined ? true : isTrue(op.attrs.enabled),
       params: readNvsets(op, "instance_attributes", ctx.ids, undefined),
@@ -155,7 +160,7 @@ function unpackGroup(el: XmlElement, parent: Rsc | undefined, ctx: UnpackCtx, su
 function intMeta(rsc: Rsc, names: string[], dflt: number): number {
   for (const n of names) {
     const v = rsc.meta.get(n);
-    if (v !== undefined) return parseScore(v, `${rsc.id} ${n}`, dflt);
+    if (v !== undefined) return scoreOr(v, dflt);
   }
   return dflt;
 }

@@ -2,7 +2,7 @@ import type { XmlElement } from "@hacrm/cib";
 import { roleRank, type PNode, type Role, type Rsc, type WorkingSet } from "./model.js";
 import { addInstance, addOrphan, allPrimitives } from "./unpack-resources.js";
 import type { IdIndex } from "./nvpairs.js";
-import { INFINITY, parseScore } from "./scores.js";
+import { INFINITY, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 import { definitionChanged } from "./digest.js";
 
@@ -136,7 +136,7 @@ export function failCountOf(node: PNode, baseId: string, rsc?: Rsc): FailCount {
     const [id = "", opKey] = k.slice(fc ? 11 : 13).split("#");
     if (id !== baseId && stripSuffix(id) !== baseId) continue;
     if (rsc && ignoredFailCount(rsc, node, opKey)) continue;
-    if (fc) count = Math.min(INFINITY, count + parseScore(v, k, 0));
+    if (fc) count = Math.min(INFINITY, count + scoreOr(v, 0));
     else lastFailure = Math.max(lastFailure, Number.parseInt(v, 10) || 0);
   }
   return { count, lastFailure };

@@ -1,6 +1,6 @@
 import { HacrmError } from "@hacrm/common";
 import type { CibVersion } from "../types.js";
-import { cloneElement, type XmlElement } from "../xml.js";
+import { cloneElement, serializeXml, type XmlElement } from "../xml.js";
 import { compareVersions, documentDigest, formatVersion, versionOf } from "./version.js";
 
 /**
@@ -217,4 +217,87 @@ function locateChild(doc: XmlElement, path: string): { parent: XmlElement; index
   if (last === undefined || steps.length === 0) refuse("cannot delete the root element");
   const parent = resolve(doc, `/${steps.join("/")}`);
   return { parent, index: findChild(parent, last, path) };
+}
+
+/**
+ * Three-way merge for writers that read the CIB, edited a copy and find,
+ * when they come to write, that someone else wrote first: the changes from
+ * `base` to `mine`, applied on `theirs` (a later version of `base`).
+ * Attributes merge key by key; an element both sides changed, or an id both
+ * sides added with different content, is a conflict (HacrmError
+ * CIB_CONFLICT, nothing returned). Pure.
+ */
+export function rebaseChanges(base: XmlElement, mine: XmlElement, theirs: XmlElement): XmlElement {
+  let doc = cloneElement(theirs);
+  for (const op of diffCib(base, mine).ops) doc = rebaseOp(base, doc, op);
+  return doc;
+}
+
+function conflict(path: string, why: string): never {
+  throw new HacrmError({
+    code: "CIB_CONFLICT",
+    where: path,
+    message: `the CIB changed since it was read: ${why}`,
+    hint: "read the CIB again and redo the change",
+  });
+}
+
+function tryResolve(doc: XmlElement, path: string): XmlElement | undefined {
+  try {
+    return resolve(doc, path);
+  } catch {
+    return undefined;
+  }
+}
+
+const flat = (el: XmlElement | undefined): string => (el ? serializeXml(el, { indent: "" }) : "");
+
+function rebaseOp(base: XmlElement, doc: XmlElement, op: PatchOp): XmlElement {
+  switch (op.op) {
+    case "attrs": {
+      const was = resolve(base, op.path).attrs;
+      const el = tryResolve(doc, op.path) ?? conflict(op.path, "another writer removed this element");
+      for (const k of new Set([...Object.keys(was), ...Object.keys(op.attrs)])) {
+        if (was[k] === op.attrs[k]) continue;
+        if (el.attrs[k] !== was[k] && el.attrs[k] !== op.attrs[k])
+          conflict(op.path, `both writers changed ${k}`);
+        if (op.attrs[k] === undefined) delete el.attrs[k];
+        else el.attrs[k] = op.attrs[k];
+      }
+      return doc;
+    }
+    case "text": {
+      const el = tryResolve(doc, op.path) ?? conflict(op.path, "another writer removed this element");
+      if (el.text !== resolve(base, op.path).text && el.text !== (op.text ?? undefined)) {
+        conflict(op.path, "both writers changed its text");
+      }
+      if (op.text === null) delete el.text;
+      else el.text = op.text;
+      return doc;
+    }
+    case "delete":
+    case "replace": {
+      const now = tryResolve(doc, op.path);
+      if (now === undefined && op.op === "delete") return doc;
+      if (flat(now) !== flat(tryResolve(base, op.path)))
+        conflict(op.path, "another writer changed this element");
+      return applyOp(doc, op);
+    }
+    case "insert": {
+      const parent = tryResolve(doc, op.parent) ?? conflict(op.parent, "another writer removed this element");
+      const id = op.element.attrs["id"];
+      const twin = parent.children.find(
+        (c) => c.name === op.element.name && id !== undefined && c.attrs["id"] === id,
+      );
+      if (twin !== undefined) {
+        if (flat(twin) === flat(op.element)) return doc;
+        conflict(
+          `${op.parent}/${op.element.name}[@id=${quote(id as string)}]`,
+          "another writer added the same id",
+        );
+      }
+      parent.children.splice(Math.min(op.position, parent.children.length), 0, cloneElement(op.element));
+      return doc;
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { dateSpecFields } from "../types.js";
+import { agentClassNames, isScore, parseRole } from "../vocabulary.js";
 import type { XmlElement } from "../xml.js";
 import { problem, type CibProblem } from "./problems.js";
 
@@ -150,30 +151,12 @@ function checkFencingDevices(
 
 // ---- scores, classes, roles --------------------------------------------------
 
-const scorePattern = /^[-+]?([0-9]+|INFINITY)$/i;
-
-/** A Pacemaker score: an integer or [+-]INFINITY. */
-export function isScore(text: string): boolean {
-  return scorePattern.test(text);
-}
-
 function checkScore(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
   const score = el.attrs["score"];
   if (score === undefined || isScore(score)) return;
   if (el.name === "node" && ["red", "yellow", "green"].includes(score)) return;
   out.push(problem("BAD_SCORE", chain, `score="${score}"`, "a score is an integer, INFINITY or -INFINITY"));
 }
-
-export const agentClasses = [
-  "ocf",
-  "lsb",
-  "heartbeat",
-  "stonith",
-  "upstart",
-  "service",
-  "systemd",
-  "nagios",
-] as const;
 
 function checkAgentClass(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
   if (el.name !== "primitive" && el.name !== "template") return;
@@ -186,13 +169,13 @@ function checkAgentClass(chain: XmlElement[], el: XmlElement, out: CibProblem[])
     }
     return;
   }
-  if (!(agentClasses as readonly string[]).includes(cls)) {
+  if (!agentClassNames.includes(cls)) {
     out.push(
       problem(
         "UNKNOWN_CLASS",
         chain,
         `class="${cls}"`,
-        `unknown agent class; known: ${agentClasses.join(", ")}`,
+        `unknown agent class; known: ${agentClassNames.join(", ")}`,
       ),
     );
   } else if (cls === "ocf" && el.attrs["provider"] === undefined) {
@@ -210,8 +193,6 @@ function checkAgentClass(chain: XmlElement[], el: XmlElement, out: CibProblem[])
   }
 }
 
-const roles = ["stopped", "started", "promoted", "unpromoted", "master", "slave"];
-
 /** meta_attributes nvpairs with a constrained value. */
 function checkMetaValue(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
   if (el.name !== "nvpair") return;
@@ -219,7 +200,7 @@ function checkMetaValue(chain: XmlElement[], el: XmlElement, out: CibProblem[]):
   const name = el.attrs["name"];
   const value = el.attrs["value"];
   if (set?.name !== "meta_attributes" || value === undefined) return;
-  if (name === "target-role" && value !== "#default" && !roles.includes(value.toLowerCase())) {
+  if (name === "target-role" && value !== "#default" && !parseRole(value).ok) {
     out.push(
       problem(
         "BAD_ROLE",

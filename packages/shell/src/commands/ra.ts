@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
-import { HacrmError, createSilentLogger, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { durationMs } from "@hacrm/cib";
+import { HacrmError, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { createSilentLogger } from "@hacrm/common/logger";
 import {
   Executor,
   defaultTimeoutMs,
@@ -8,7 +10,6 @@ import {
   loadAgentMetadata,
   locateAgent,
   ocfCodeName,
-  parseDurationMs,
   resolveAgentPaths,
   type AgentMetadata,
   type OpResult,
@@ -153,9 +154,9 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
   const paths = resolveAgentPaths({ env: io.env });
   const located = locateAgent(agent, paths);
   const params = keyValues(pairs, "a parameter");
-  const intervalMs = values.interval ? parseDurationMs(values.interval, "--interval") : 0;
+  const intervalMs = values.interval ? durationMs(values.interval, "--interval") : 0;
   const timeoutMs = values.timeout
-    ? parseDurationMs(values.timeout, "--timeout")
+    ? durationMs(values.timeout, "--timeout")
     : await metadataTimeout(agent, action, intervalMs, paths);
   const stateDir = values["state-dir"] ?? io.env["HACRM_STATE_DIR"] ?? "/var/lib/hacrm";
   const executor = new Executor(

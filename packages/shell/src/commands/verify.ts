@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import type { Readable } from "node:stream";
 import { HacrmError } from "@hacrm/common";
-import { problemLine, readCib, validateCibFile, validateCibText, type TextValidation } from "@hacrm/cib";
+import { problemLine, readCib } from "@hacrm/cib";
+import { validateCibFile } from "@hacrm/cib/file";
+import { validateCibText, type TextValidation } from "@hacrm/cib/validate";
 import { ExitStatus, writeLine, type Command } from "../command.js";
 
 const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE | --xml-pipe | -p] [-q]

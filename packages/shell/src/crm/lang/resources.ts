@@ -1,5 +1,4 @@
-import { element, type XmlElement } from "@hacrm/cib";
-import { parseDurationMs } from "@hacrm/lrm";
+import { durationMs, element, type XmlElement } from "@hacrm/cib";
 import type * as A from "./ast.js";
 import { buildSet, claimId, nvpair, reserveSetIds, type BuildContext } from "./build.js";
 import { IdAllocator, crmKind, findById, findResource, section, semanticError } from "./doc.js";
@@ -90,7 +89,7 @@ async function adviseTimeouts(ctx: BuildContext, id: string, agent: string, ops:
     const advised = await ctx.agents.advisedTimeoutMs(agent, op.name.text);
     let given: number;
     try {
-      given = parseDurationMs(t.value);
+      given = durationMs(t.value);
     } catch {
       throw semanticError(
         ctx.source,
@@ -288,7 +287,7 @@ export function applyMonitor(ctx: BuildContext, m: A.MonitorCmd): void {
   if (m.role !== undefined) op.attrs["role"] = m.role;
   if (m.timeout !== undefined) {
     try {
-      parseDurationMs(m.timeout);
+      durationMs(m.timeout);
     } catch {
       throw semanticError(
         ctx.source,

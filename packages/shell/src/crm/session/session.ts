@@ -256,7 +256,10 @@ export class Session {
   private async verify(cib: XmlElement, source: string): Promise<void> {
     const problems = checkConfiguration(cib);
     if (problems.length > 0) throw this.problemError(problems, source);
-    const { validateCib, problemLine } = await import("@hacrm/cib");
+    const { validateCib, problemLine } = await import("@hacrm/cib/validate").then(async (v) => ({
+      ...v,
+      ...(await import("@hacrm/cib")),
+    }));
     const deep = validateCib(cib);
     if (deep.length === 0) {
       this.deps.info("configuration is valid");
