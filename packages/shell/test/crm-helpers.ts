@@ -1,10 +1,11 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { cloneElement, parseXml, type XmlElement } from "@hacrm/cib";
+import { cloneElement, commitCib, parseXml, type CommitOutcome, type XmlElement } from "@hacrm/cib";
+import { validateCib } from "@hacrm/cib/validate";
 import type { AgentCatalog } from "../src/crm/lang/agent-catalog.js";
 import { createAgentCatalog } from "../src/crm/session/installed-agents.js";
 import { Session } from "../src/crm/session/session.js";
-import type { CibStore } from "../src/crm/session/store.js";
+import type { CibStore, CommitRequest } from "../src/crm/session/store.js";
 
 export const corpusDir = fileURLToPath(new URL("../../../../shared/conformance/crmsh/", import.meta.url));
 export const casesDir = `${corpusDir}cases/`;
@@ -43,10 +44,13 @@ export class MemoryStore implements CibStore {
   read(): Promise<XmlElement> {
     return Promise.resolve(cloneElement(this.cib));
   }
-  write(cib: XmlElement): Promise<void> {
-    this.cib = cloneElement(cib);
-    this.writes.push(this.cib);
-    return Promise.resolve();
+  commit(_base: XmlElement, proposed: XmlElement, opts: CommitRequest): Promise<CommitOutcome> {
+    const outcome = commitCib(this.cib, proposed, { validate: (c) => validateCib(c), ...opts });
+    if (outcome.ok && outcome.kind !== "none") {
+      this.cib = cloneElement(outcome.cib);
+      this.writes.push(this.cib);
+    }
+    return Promise.resolve(outcome);
   }
 }
 

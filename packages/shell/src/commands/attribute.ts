@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { HacrmError } from "@hacrm/common";
-import { child, element, parseXml, serializeXml, type XmlElement } from "@hacrm/cib";
+import { child, cloneElement, element, problemLine, type XmlElement } from "@hacrm/cib";
+import { commitCibFile, readCibFile } from "@hacrm/cib/file";
 import { AttributeDirStore, type AttributeLifetime } from "@hacrm/lrm";
 import { ExitStatus, writeLine, type Command } from "../command.js";
 
@@ -105,7 +105,7 @@ export const command: Command = {
     }
     const { req, quiet } = parsed;
     const cibFile = io.env["CIB_file"];
-    const value = cibFile ? onCibFile(cibFile, req) : onStore(storeDir(io.env), req);
+    const value = cibFile ? await onCibFile(cibFile, req) : onStore(storeDir(io.env), req);
     if (req.mode.kind !== "query") return ExitStatus.ok;
     if (value === undefined) {
       writeLine(
@@ -195,8 +195,10 @@ function attributeSet(cib: XmlElement, req: Request, file: string, create: boole
   );
 }
 
-function onCibFile(file: string, req: Request): string | undefined {
-  const cib = parseXml(readFileSync(file, "utf8"), file);
+/** Query, set or delete on a CIB file, writing through the CIB's one write path. */
+async function onCibFile(file: string, req: Request): Promise<string | undefined> {
+  const base = await readCibFile(file);
+  const cib = cloneElement(base);
   const set = attributeSet(cib, req, file, req.mode.kind === "update");
   const pair = set?.children.find((c) => c.name === "nvpair" && c.attrs["name"] === req.name);
   if (req.mode.kind === "query") return pair?.attrs["value"];
@@ -214,19 +216,15 @@ function onCibFile(file: string, req: Request): string | undefined {
       }),
     );
   }
-  bumpVersion(cib, req.lifetime);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${serializeXml(cib)}\n`);
-  renameSync(tmp, file);
-  return undefined;
-}
-
-/** Configuration changes move epoch; status changes move num_updates only. */
-function bumpVersion(cib: XmlElement, lifetime: AttributeLifetime): void {
-  if (lifetime === "forever") {
-    cib.attrs["epoch"] = String(Number(cib.attrs["epoch"] ?? "0") + 1);
-    cib.attrs["num_updates"] = "0";
-  } else {
-    cib.attrs["num_updates"] = String(Number(cib.attrs["num_updates"] ?? "0") + 1);
+  const outcome = await commitCibFile(file, cib, { base });
+  if (!outcome.ok) {
+    const [first] = outcome.problems;
+    throw new HacrmError({
+      code: "CIB_INVALID",
+      where: first?.where ?? file,
+      message: `not written: ${first ? problemLine(first) : "the CIB is not valid"}`,
+      hint: `${outcome.problems.length} problem(s); hacrm verify lists them`,
+    });
   }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { HacrmError } from "@hacrm/common";
-import { cloneElement, serializeXml, walk, type XmlElement } from "@hacrm/cib";
+import { cloneElement, problemLine, serializeXml, walk, type CibProblem, type XmlElement } from "@hacrm/cib";
 import type { AgentCatalog } from "../lang/agent-catalog.js";
 import { applyCommand } from "../lang/apply.js";
 import type * as A from "../lang/ast.js";
@@ -256,23 +256,44 @@ export class Session {
   private async verify(cib: XmlElement, source: string): Promise<void> {
     const problems = checkConfiguration(cib);
     if (problems.length > 0) throw this.problemError(problems, source);
-    const { validateCib, problemLine } = await import("@hacrm/cib/validate").then(async (v) => ({
-      ...v,
-      ...(await import("@hacrm/cib")),
-    }));
+    const { validateCib } = await import("@hacrm/cib/validate");
     const deep = validateCib(cib);
     if (deep.length === 0) {
       this.deps.info("configuration is valid");
       return;
     }
+    throw this.validationError(cib, deep, source);
+  }
+
+  /** Verify's problems as one error at the line that made the first of them (the others printed before). */
+  private validationError(cib: XmlElement, deep: CibProblem[], source: string): HacrmError {
     for (const p of deep.slice(1)) this.deps.info(`ERROR: ${problemLine(p)}`);
-    const first = deep[0] as (typeof deep)[number];
-    throw semanticError(
+    const first = deep[0] as CibProblem;
+    return semanticError(
       source,
-      this.objPos.get(first.id ?? ""),
+      this.positionOf(cib, first.id),
       problemLine(first),
       deep.length > 1 ? `${deep.length} problems` : undefined,
     );
+  }
+
+  /** Where the object holding the element with `id` was written (the element itself or its nearest ancestor). */
+  private positionOf(cib: XmlElement, id: string | undefined): Pos | undefined {
+    if (id === undefined) return undefined;
+    const find = (el: XmlElement, chain: XmlElement[]): XmlElement[] | undefined => {
+      if (el.attrs["id"] === id) return [...chain, el];
+      for (const c of el.children) {
+        const found = find(c, [...chain, el]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const chain = find(cib, []) ?? [];
+    for (const el of chain.reverse()) {
+      const pos = this.objPos.get(el.attrs["id"] ?? "");
+      if (pos) return pos;
+    }
+    return undefined;
   }
 
   private problemError(problems: ReturnType<typeof checkConfiguration>, source: string): HacrmError {
@@ -291,7 +312,11 @@ export class Session {
     return semanticError(source, pos, `${p.message}${more}`, p.hint);
   }
 
-  /** Check the working CIB and write it; nothing is written when a check fails. */
+  /**
+   * Check the working CIB and write it through the CIB's one write path
+   * (verify's checks, the version rule, a durable write under the file's
+   * lock); nothing is written when a check fails.
+   */
   async commit(source: string): Promise<void> {
     const cib = await this.cib();
     const original = this.original as XmlElement;
@@ -299,12 +324,14 @@ export class Session {
     if (!configChanged && !this.changed(cib, original, "status")) return;
     const problems = checkConfiguration(cib);
     if (problems.length > 0) throw this.problemError(problems, source);
-    const next = cloneElement(cib);
-    if (configChanged) bumpEpoch(next, this.deps.now());
-    else next.attrs["num_updates"] = String((Number.parseInt(next.attrs["num_updates"] ?? "0", 10) || 0) + 1);
-    await this.deps.store.write(next);
-    this.original = next;
-    this.working = cloneElement(next);
+    const stamp = { "cib-last-written": this.deps.now().toUTCString(), "update-client": "hacrm" };
+    const outcome = await this.deps.store.commit(original, cib, {
+      kind: configChanged ? "configuration" : "status",
+      ...(configChanged ? { stamp } : {}),
+    });
+    if (!outcome.ok) throw this.validationError(cib, outcome.problems, source);
+    this.original = outcome.cib;
+    this.working = cloneElement(outcome.cib);
   }
 
   private async edit(cib: XmlElement, args: A.Word[], source: string): Promise<void> {
@@ -348,7 +375,7 @@ export class Session {
       store: {
         label: "edit",
         read: () => Promise.resolve(emptied(cib, names)),
-        write: () => Promise.resolve(),
+        commit: () => Promise.reject(new Error("an edit's scratch session never commits")),
       },
     });
     const work = await scratch.cib();
@@ -407,13 +434,4 @@ function emptied(cib: XmlElement, names: string[]): XmlElement {
       );
   }
   return copy;
-}
-
-export function bumpEpoch(cib: XmlElement, now: Date): void {
-  const epoch = Number.parseInt(cib.attrs["epoch"] ?? "0", 10);
-  cib.attrs["epoch"] = String(Number.isFinite(epoch) ? epoch + 1 : 1);
-  cib.attrs["num_updates"] = "0";
-  if (cib.attrs["admin_epoch"] === undefined) cib.attrs["admin_epoch"] = "0";
-  cib.attrs["cib-last-written"] = now.toUTCString();
-  cib.attrs["update-client"] = "hacrm";
 }
