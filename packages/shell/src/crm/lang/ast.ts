@@ -222,7 +222,7 @@ export interface EditCmd {
 
 /** Commands that do not change the configuration by themselves. */
 export interface ShellCmd {
-  cmd: "commit" | "up" | "show" | "verify" | "edit" | "quit" | "help" | "erase" | "cd" | "ls";
+  cmd: "commit" | "up" | "show" | "verify" | "edit" | "quit" | "help" | "erase" | "cd" | "ls" | "load";
   pos: Pos;
   args: Word[];
 }

@@ -902,6 +902,7 @@ const PARSERS: Record<string, (c: Cursor, cmd: string) => A.ConfigureCmd> = {
   quit: words,
   help: words,
   erase: words,
+  load: words,
   cd: words,
   ls: words,
 };

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import type { CommandIo } from "../../command.js";
 import { createAgentCatalog } from "./installed-agents.js";
@@ -28,6 +30,7 @@ export function sessionDeps(io: CommandIo, json: boolean): SessionDeps {
     out: (t) => io.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
     info: (t) => io.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
     now: () => new Date(),
+    readText: (path) => (path === "-" ? readAll(io.stdin) : readFile(resolve(io.cwd, path), "utf8")),
     json,
   };
 }

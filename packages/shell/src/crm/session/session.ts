@@ -1,5 +1,13 @@
 import type { HacrmError } from "@hacrm/common";
-import { cloneElement, problemLine, serializeXml, walk, type CibProblem, type XmlElement } from "@hacrm/cib";
+import {
+  cloneElement,
+  parseXml,
+  problemLine,
+  serializeXml,
+  walk,
+  type CibProblem,
+  type XmlElement,
+} from "@hacrm/cib";
 import type { AgentCatalog } from "../lang/agent-catalog.js";
 import { applyCommand } from "../lang/apply.js";
 import type * as A from "../lang/ast.js";
@@ -32,6 +40,8 @@ export interface SessionDeps {
   info: (text: string) => void;
   /** Wall clock, only for the CIB's cib-last-written stamp. */
   now: () => Date;
+  /** Read a file named in a `load` command ("-" is standard input). */
+  readText?: (path: string) => Promise<string>;
   /** Let the user edit a text ($EDITOR); absent when there is no terminal. */
   editText?: (text: string) => Promise<string>;
   json?: boolean;
@@ -216,11 +226,14 @@ export class Session {
         return "continue";
       case "help":
         this.deps.out(
-          "configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit commit up quit",
+          "configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit load commit up quit",
         );
         return "continue";
       case "erase":
         erase(cib, cmd.args, source);
+        return "continue";
+      case "load":
+        await this.load(cib, cmd.args, source);
         return "continue";
       default:
         await this.apply(cib, cmd, source);
@@ -365,6 +378,69 @@ export class Session {
     if (after === before) return;
     const work = await this.reapply(cib, names, after);
     cib.children = work.children;
+  }
+
+  /**
+   * `load [xml] replace|update PATH` (crmsh's): crm commands from a file, or
+   * a CIB document. `xml replace` proposes that document (its configuration
+   * and root attributes; the status stays); `xml update` replaces or adds
+   * its objects by id. Like any change it is committed through the write
+   * path, so a document `verify` refuses is never written.
+   */
+  private async load(cib: XmlElement, args: A.Word[], source: string): Promise<void> {
+    const xml = args[0]?.text === "xml";
+    const [how, file, extra] = xml ? args.slice(1) : args;
+    const usage = "load [xml] replace|update PATH";
+    if (!how || !file || extra || (how.text !== "replace" && how.text !== "update")) {
+      throw semanticError(source, (extra ?? how ?? args[0])?.pos, `load: expected ${usage}`, usage);
+    }
+    if (!this.deps.readText) throw semanticError(source, file.pos, "load: cannot read files here");
+    let text: string;
+    try {
+      text = await this.deps.readText(file.text);
+    } catch (err) {
+      throw semanticError(source, file.pos, `load: cannot read ${file.text}: ${(err as Error).message}`);
+    }
+    if (xml) return this.loadXml(cib, parseXml(text, file.text), how.text, file, source);
+    if (how.text === "replace") erase(cib, [], source);
+    for (const line of splitCommands(text, file.text))
+      await this.apply(cib, parseConfigure(line, file.text), file.text);
+  }
+
+  private loadXml(cib: XmlElement, doc: XmlElement, how: string, file: A.Word, source: string): void {
+    if (doc.name !== "cib") {
+      throw semanticError(
+        source,
+        file.pos,
+        `load xml: ${file.text} has root <${doc.name}>, not <cib>`,
+        "load a CIB document",
+      );
+    }
+    const loaded = doc.children.find((c) => c.name === "configuration");
+    for (const el of loaded?.children.flatMap((sec) => sec.children) ?? []) {
+      if (el.attrs["id"] !== undefined) this.objPos.set(el.attrs["id"], file.pos);
+    }
+    if (how === "replace") {
+      const status = cib.children.find((c) => c.name === "status");
+      cib.attrs = { ...doc.attrs };
+      cib.children = [...doc.children.filter((c) => c.name !== "status"), ...(status ? [status] : [])];
+      return;
+    }
+    const mine = configuration(cib);
+    for (const sec of loaded?.children ?? []) {
+      const target = mine.children.find((c) => c.name === sec.name);
+      if (!target) {
+        mine.children.push(sec);
+        continue;
+      }
+      for (const el of sec.children) {
+        const i = target.children.findIndex(
+          (c) => c.attrs["id"] !== undefined && c.attrs["id"] === el.attrs["id"],
+        );
+        if (i >= 0) target.children[i] = el;
+        else target.children.push(el);
+      }
+    }
   }
 
   /** The CIB with the named objects (all when none) replaced by what `text` builds. */
