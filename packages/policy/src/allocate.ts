@@ -5,6 +5,7 @@ import { addScores, INFINITY } from "./scores.js";
 import { canHost } from "./unpack-nodes.js";
 import { allPrimitives, topOf } from "./unpack-resources.js";
 import { setPromotionRoles, type PromotionDetail } from "./promotable.js";
+import { banInsufficientCapacity, compareCapacity, consume, usesUtilization } from "./utilization.js";
 
 interface CloneState {
   counts: Map<string, number>;
@@ -37,7 +38,8 @@ export class Allocator {
     const indexed = ws.resources.map((r, i) => ({ r, i }));
     indexed.sort((a, b) => {
       if (a.r.priority !== b.r.priority) return b.r.priority - a.r.priority;
-      if (a.i !== b.i) return a.i - b.i;
+      // Only utilization-aware placement sorts further, by score where each resource runs, then by scores.
+      if (!usesUtilization(ws) && a.i !== b.i) return a.i - b.i;
       const ca = current(a.r);
       const cb = current(b.r);
       if (ca !== cb) return cb - ca;
@@ -56,7 +58,10 @@ export class Allocator {
   private sortWeights(r: Rsc): Map<string, number> {
     const base = r.kind === "group" ? (r.children[0] ?? r) : r;
     const out = new Map<string, number>();
-    for (const [nid, e] of base.allowed) out.set(nid, e.score);
+    for (const [nid, e] of base.allowed) {
+      const n = this.ws.nodesById.get(nid);
+      out.set(nid, n && canHost(n) ? e.score : -INFINITY);
+    }
     for (const c of base.withPrimaries) {
       const f = c.score / INFINITY;
       for (const [nid, w] of out) {
@@ -108,6 +113,7 @@ export class Allocator {
     }
     this.pullDependents(p, [...p.withDependents, ...(this.parentDependents.get(p) ?? [])], false);
     this.parentDependents.delete(p);
+    if (p.managed) banInsufficientCapacity(ws, p);
     this.assign(p, prefer);
     p.allocating = false;
     return p.allocatedTo;
@@ -131,6 +137,7 @@ export class Allocator {
     p.provisional = false;
     if (chosen) {
       chosen.numResources++;
+      if (usesUtilization(ws)) consume(chosen, p, 1);
       p.nextRole = p.role === "Promoted" && !p.managed ? "Promoted" : "Started";
     } else p.nextRole = "Stopped";
   }
@@ -143,7 +150,7 @@ export class Allocator {
     for (const [nid, e] of p.allowed) {
       const n = ws.nodesById.get(nid);
       if (!n || !canHost(n) || e.score < 0) continue;
-      if (!best || better(n, e.score, best, bestScore, current)) {
+      if (!best || better(ws.options.placementStrategy, n, e.score, best, bestScore, current)) {
         best = n;
         bestScore = e.score;
       }
@@ -277,7 +284,10 @@ export class Allocator {
       inst.kind === "group" ? this.allocateGroup(inst, prefer) : this.allocatePrimitive(inst, prefer);
     if (prefer && chosen !== prefer) {
       for (const { p, allowed } of backups) {
-        if (p.allocatedTo && !p.provisional) p.allocatedTo.numResources--;
+        if (p.allocatedTo && !p.provisional) {
+          p.allocatedTo.numResources--;
+          if (usesUtilization(this.ws)) consume(p.allocatedTo, p, -1);
+        }
         p.allowed = allowed;
         p.allocatedTo = undefined;
         p.provisional = true;
@@ -296,9 +306,21 @@ export class Allocator {
   }
 }
 
-function better(n: PNode, s: number, best: PNode, bestScore: number, current: PNode | undefined): boolean {
+function better(
+  strategy: string,
+  n: PNode,
+  s: number,
+  best: PNode,
+  bestScore: number,
+  current: PNode | undefined,
+): boolean {
   if (s !== bestScore) return s > bestScore;
-  if (n.numResources !== best.numResources) return n.numResources < best.numResources;
+  if (strategy === "balanced") {
+    const c = compareCapacity(n, best);
+    if (c !== 0) return c > 0;
+  }
+  if (strategy !== "minimal" && n.numResources !== best.numResources)
+    return n.numResources < best.numResources;
   if (current === n) return true;
   if (current === best) return false;
   return n.index < best.index;

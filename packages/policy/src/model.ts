@@ -40,6 +40,10 @@ export interface PNode {
   attrs: Map<string, string>;
   /** Resources assigned during allocation (for balancing). */
   numResources: number;
+  /** Utilization capacity (`<utilization>` of the node). */
+  capacity: Map<string, number>;
+  /** Utilization of the resources assigned here so far. */
+  used: Map<string, number>;
 }
 
 /** One contribution to a score on a node, for --show-scores. */
@@ -137,6 +141,8 @@ export interface Rsc {
   promotedLocations: { node: string; score: number; source: string }[];
   /** Instance number within its clone, -1 if not an instance. */
   instance: number;
+  /** What the resource uses of a node's capacity (`<utilization>`). */
+  utilization: Map<string, number>;
 }
 
 export interface Colocation {

@@ -3,6 +3,7 @@ import { hasInfluence, mergeDependent, primaryNodes } from "./colocation.js";
 import { addScores, INFINITY, scoreOr } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
+import { consume } from "./utilization.js";
 
 /** Promotion score of one instance on its node, with the parts it came from. */
 export interface PromotionDetail {
@@ -260,7 +261,10 @@ function unpairedInterleaved(clone: Rsc, node: PNode): boolean {
 
 function unassignInstance(inst: Rsc): void {
   for (const p of [inst, ...allPrimitives(inst)]) {
-    if (p.kind === "primitive" && p.allocatedTo) p.allocatedTo.numResources--;
+    if (p.kind === "primitive" && p.allocatedTo) {
+      p.allocatedTo.numResources--;
+      consume(p.allocatedTo, p, -1);
+    }
     p.allocatedTo = undefined;
     p.nextRole = "Stopped";
   }

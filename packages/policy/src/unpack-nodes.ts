@@ -39,7 +39,11 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
       pending: false,
       attrs,
       numResources: 0,
+      capacity: new Map(),
+      used: new Map(),
     };
+    for (const [k, v] of readNvsets(el, "utilization", ids, undefined))
+      node.capacity.set(k, Number.parseInt(v, 10) || 0);
     applyNodeState(node, state, options);
     nodes.push(node);
   }

@@ -63,6 +63,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     promotionScore: 0,
     promotedLocations: [],
     instance: -1,
+    utilization: new Map(),
   };
 }
 
@@ -142,6 +143,7 @@ function unpackPrimitive(raw: XmlElement, parent: Rsc | undefined, ctx: UnpackCt
   rsc.agent = cls + (el.attrs.provider ? `:${el.attrs.provider}` : "") + `:${el.attrs.type ?? ""}`;
   applyMeta(rsc, el, ctx);
   unpackOps(rsc, el, ctx);
+  rsc.utilization = utilizationOf(el, ctx.ids, ctx.ws.now);
   register(rsc, ctx);
   return rsc;
 }
@@ -254,6 +256,13 @@ export function addOrphan(ws: WorkingSet, id: string, lrm: XmlElement): Rsc {
   ws.primitives.push(rsc);
   ws.resources.push(rsc);
   return rsc;
+}
+
+/** An element's `<utilization>` sets as numbers (non-numeric values count as 0). */
+export function utilizationOf(el: XmlElement, ids: IdIndex, now: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of readNvsets(el, "utilization", ids, { now })) out.set(k, Number.parseInt(v, 10) || 0);
+  return out;
 }
 
 export function allPrimitives(rsc: Rsc): Rsc[] {
