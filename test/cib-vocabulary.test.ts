@@ -66,6 +66,8 @@ describe("durations", () => {
       ["P1D", 86_400_000],
       ["P1W", 604_800_000],
       ["P1DT1S", 86_401_000],
+      ["P10S", 10_000],
+      ["P1H", 3_600_000],
       ["0", 0],
     ];
     for (const [text, ms] of cases) expect(value(parseDurationMs(text)), text).toBe(ms);

@@ -107,7 +107,9 @@ export function parseDurationMs(text: string): Parsed<number> {
     if (factor !== undefined) return ok(Math.round(Number(m[1]) * factor));
     return bad(`"${text}": unknown unit "${m[2]}" (use ms, s, min or h; a bare number is seconds)`);
   }
-  const iso = isoDuration.exec(t);
+  // Pacemaker also reads hours and seconds written before the time designator ("P10S", in the corpus).
+  const early = /^(P(?:\d+W)?(?:\d+D)?)((?:\d+H)?(?:\d+(?:\.\d+)?S)?)$/i.exec(t);
+  const iso = isoDuration.exec(early?.[2] ? `${early[1]}T${early[2]}` : t);
   if (iso && t.length > 1 && !/T$/i.test(t)) {
     const [, w, d, h, min, s] = iso.map((x) => Number(x ?? 0)) as number[];
     const seconds = (((w as number) * 7 + (d as number)) * 24 + (h as number)) * 3600 + (min as number) * 60;
