@@ -12,3 +12,12 @@ export {
 export { formatSimulation, formatScores } from "./format.js";
 export type { WorkingSet, Rsc, PNode, Role } from "./model.js";
 export { paramsDigest } from "./digest.js";
+export {
+  applyTransition,
+  injectNode,
+  injectOp,
+  injectQuorum,
+  parseOpSpec,
+  statusPlacement,
+  type OpSpec,
+} from "./inject.js";

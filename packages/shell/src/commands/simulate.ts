@@ -1,12 +1,26 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { parseXml } from "@hacrm/cib";
+import { parseBoolean, parseXml, serializeXml, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
-import { formatScores, formatSimulation, graphToDot, schedule, type ScheduleResult } from "@hacrm/policy";
+import {
+  applyTransition,
+  formatScores,
+  formatSimulation,
+  graphToDot,
+  injectNode,
+  injectOp,
+  injectQuorum,
+  parseOpSpec,
+  schedule,
+  statusPlacement,
+  type ScheduleResult,
+} from "@hacrm/policy";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
 
 const usage = `Usage: hacrm simulate [--xml-file FILE] [--json] [--show-scores] [--save-graph FILE [--dot]]
+                      [--node-up N] [--node-down N] [--node-fail N] [--op-inject OP] [--op-fail OP]
+                      [--quorum BOOL] [--date DATE] [--save-output FILE]
 
 Run the policy engine once on a CIB file (default: $CIB_file) and print what
 it would do, like crm_simulate -S: the current status, the transition
@@ -17,7 +31,57 @@ summary and the status after the transition.
   --show-scores      print every resource's score on every node, with its parts
   --save-graph FILE  write the transition graph as JSON (Graphviz with --dot)
   --dot              with --save-graph: write Graphviz dot instead of JSON
-  --now SECONDS      evaluation time when the CIB has no execution-date`;
+  --now SECONDS      evaluation time when the CIB has no execution-date
+
+What-if events, as crm_simulate takes them (each may repeat):
+  --node-up NODE     the node joins the cluster
+  --node-down NODE   the node leaves cleanly
+  --node-fail NODE   the node is lost while expected up (it needs fencing)
+  --op-inject OP     record an operation result first: RSC_TASK_INTERVALMS@NODE=RC,
+                     e.g. web_monitor_10000@node1=7 (a failed monitor)
+  --op-fail OP       make that action of the transition fail with RC; the status
+                     after the transition and --save-output show the result
+  --quorum BOOL      the cluster has quorum (true) or not (false)
+  --date DATE        evaluate rules and failure-timeout at DATE (ISO 8601, e.g.
+                     2024-05-01T12:00:00Z, or seconds since the epoch)
+  --save-output FILE write the CIB after the injections and the transition; run
+                     hacrm simulate on it to see what the cluster does next`;
+
+/** `--date`: ISO 8601 (a date, or date and time, UTC unless an offset is given) or epoch seconds. */
+export function parseDate(text: string): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
+  const ms = iso ? Date.parse(t.replace(" ", "T") + (iso[4] || !iso[1] ? "" : "Z")) : NaN;
+  if (Number.isNaN(ms))
+    throw new HacrmError({
+      code: "DATE_INVALID",
+      where: `--date ${text}`,
+      message: "not an ISO 8601 date",
+      hint: "e.g. 2024-05-01, 2024-05-01T12:00:00Z or seconds since the epoch",
+    });
+  return Math.floor(ms / 1000);
+}
+
+/** Apply the what-if injections in crm_simulate's order: quorum, nodes, then operations. */
+function inject(
+  cib: XmlElement,
+  v: { [k: string]: string | string[] | boolean | undefined },
+  now: number,
+): XmlElement {
+  let out = cib;
+  const list = (k: string): string[] => (v[k] as string[] | undefined) ?? [];
+  if (typeof v.quorum === "string") {
+    const q = parseBoolean(v.quorum);
+    if (!q.ok) throw new HacrmError({ code: "USAGE", where: `--quorum ${v.quorum}`, message: q.why });
+    out = injectQuorum(out, q.value);
+  }
+  for (const n of list("node-up")) out = injectNode(out, n, "up");
+  for (const n of list("node-down")) out = injectNode(out, n, "down");
+  for (const n of list("node-fail")) out = injectNode(out, n, "fail");
+  for (const o of list("op-inject")) out = injectOp(out, parseOpSpec(o), now);
+  return out;
+}
 
 /** The JSON contract of design.md and the scheduler conformance corpus. */
 export function toJsonContract(res: ScheduleResult): { actions: object[]; placement: object[] } {
@@ -47,6 +111,15 @@ async function run(args: string[], io: CommandIo): Promise<number> {
       dot: { type: "boolean" },
       now: { type: "string" },
       simulate: { type: "boolean", short: "S" },
+      "node-up": { type: "string", short: "u", multiple: true },
+      "node-down": { type: "string", short: "d", multiple: true },
+      "node-fail": { type: "string", short: "f", multiple: true },
+      "op-inject": { type: "string", short: "i", multiple: true },
+      "op-fail": { type: "string", short: "F", multiple: true },
+      quorum: { type: "string", short: "q" },
+      date: { type: "string" },
+      "set-datetime": { type: "string", short: "t" },
+      "save-output": { type: "string", short: "O" },
     },
     allowPositionals: false,
   });
@@ -66,8 +139,24 @@ async function run(args: string[], io: CommandIo): Promise<number> {
       message: `cannot read: ${(err as Error).message}`,
     });
   }
-  const nowSec = values.now !== undefined ? Number(values.now) : Math.floor(Date.now() / 1000);
-  const res = schedule(parseXml(text, file), nowSec);
+  const date = values.date ?? values["set-datetime"];
+  let nowSec = values.now !== undefined ? Number(values.now) : Math.floor(Date.now() / 1000);
+  let cib = parseXml(text, file);
+  if (date !== undefined) {
+    // An explicit date wins over the CIB's own execution-date, as with crm_simulate.
+    nowSec = parseDate(date);
+    cib = { ...cib, attrs: { ...cib.attrs, "execution-date": String(nowSec) } };
+  }
+  cib = inject(cib, values, nowSec);
+  const res = schedule(cib, nowSec);
+  const opFail = (values["op-fail"] ?? []).map(parseOpSpec);
+  if (opFail.length > 0 || values["save-output"]) {
+    const after = applyTransition(cib, res, opFail, nowSec);
+    if (values["save-output"])
+      await writeFile(path.resolve(io.cwd, values["save-output"]), serializeXml(after) + "\n");
+    // A failed action changes where things end up: read that from the status the transition left.
+    if (opFail.length > 0) res.placement = statusPlacement(schedule(after, nowSec));
+  }
   if (values["save-graph"]) {
     const out = values.dot ? graphToDot(res.graph) : JSON.stringify(res.graph, null, 1) + "\n";
     await writeFile(path.resolve(io.cwd, values["save-graph"]), out);
