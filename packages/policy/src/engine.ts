@@ -18,7 +18,7 @@ import type { PromotionDetail } from "./promotable.js";
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
-import { unpackDefaults, unpackOptions } from "./unpack-config.js";
+import { section, unpackDefaults, unpackOptions } from "./unpack-config.js";
 import { canHost, unpackNodes } from "./unpack-nodes.js";
 import { allPrimitives, unpackResources } from "./unpack-resources.js";
 import { unpackStatus } from "./unpack-status.js";
@@ -61,12 +61,13 @@ export function unpackCib(cib: XmlElement, nowSec: number, idIndex?: IdIndex): W
     colocations: [],
     orders: [],
     locations: [],
-    rscDefaults: unpackDefaults(cib, ids, "rsc_defaults"),
+    rscDefaults: unpackDefaults(cib, ids, "rsc_defaults", now),
+    rscDefaultsEl: section(cib, "configuration", "rsc_defaults"),
     cloneTemplates: new Map(),
-    opDefaults: unpackDefaults(cib, ids, "op_defaults"),
+    opDefaults: unpackDefaults(cib, ids, "op_defaults", now),
     warnings: [],
   };
-  ws.nodes = unpackNodes(cib, ids, options);
+  ws.nodes = unpackNodes(cib, ids, options, now);
   for (const n of ws.nodes) {
     ws.nodesById.set(n.id, n);
     ws.nodesByName.set(n.uname, n);

@@ -209,6 +209,8 @@ export interface WorkingSet {
   orders: OrderConstraint[];
   locations: LocationConstraint[];
   rscDefaults: Map<string, string>;
+  /** `<rsc_defaults>`, re-read for each primitive when its rules test the resource's agent. */
+  rscDefaultsEl?: import("@hacrm/cib").XmlElement | undefined;
   /** Each clone's child element, to create orphaned instances found in the status section. */
   cloneTemplates: Map<Rsc, import("@hacrm/cib").XmlElement>;
   opDefaults: Map<string, string>;

@@ -1,5 +1,6 @@
 import { durationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
+import { evaluateDateExpression } from "./dates.js";
 import type { IdIndex } from "./nvpairs.js";
 
 /** What a rule can test: node attributes, resource meta, time. */
@@ -92,8 +93,10 @@ export function evaluateRule(rule: XmlElement, ctx: RuleContext, ids: IdIndex): 
     let v: boolean;
     if (e.name === "expression") v = evalExpression(e, ctx);
     else if (e.name === "rule") v = evaluateRule(e, ctx, ids);
-    else if (e.name === "date_expression") v = refuse(e, "a date expression");
-    else if (e.name === "rsc_expression") v = evalRscExpression(e, ctx);
+    else if (e.name === "date_expression") {
+      if (ctx.now === undefined) v = refuse(e, "a date expression here");
+      else v = evaluateDateExpression(e, ctx.now);
+    } else if (e.name === "rsc_expression") v = evalRscExpression(e, ctx);
     else if (e.name === "op_expression") v = evalOpExpression(e, ctx);
     else continue;
     count++;

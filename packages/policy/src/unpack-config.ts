@@ -41,8 +41,9 @@ export function unpackDefaults(
   cib: XmlElement,
   ids: IdIndex,
   name: "rsc_defaults" | "op_defaults",
+  now: number,
 ): Map<string, string> {
-  return readNvsets(section(cib, "configuration", name), "meta_attributes", ids, {});
+  return readNvsets(section(cib, "configuration", name), "meta_attributes", ids, { now });
 }
 
 export { childrenNamed };

@@ -5,7 +5,7 @@ import { isTrue } from "./scores.js";
 import { section } from "./unpack-config.js";
 
 /** Nodes from <nodes>, their attributes and their state in <status>. */
-export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptions): PNode[] {
+export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptions, now: number): PNode[] {
   const nodes: PNode[] = [];
   const nodesEl = section(cib, "configuration", "nodes");
   const statusEl = section(cib, "status");
@@ -22,8 +22,8 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
     const attrs = new Map<string, string>();
     const state = states.get(id);
     const transient = state?.children.find((c) => c.name === "transient_attributes");
-    readNvsets(transient, "instance_attributes", ids, undefined, attrs);
-    readNvsets(el, "instance_attributes", ids, undefined, attrs);
+    readNvsets(transient, "instance_attributes", ids, { now }, attrs);
+    readNvsets(el, "instance_attributes", ids, { now }, attrs);
     attrs.set("#uname", uname);
     attrs.set("#id", id);
     attrs.set("#kind", "cluster");

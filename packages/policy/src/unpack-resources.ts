@@ -83,9 +83,18 @@ function applyMeta(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   readNvsets(el, "meta_attributes", ctx.ids, { now: ctx.ws.now }, rsc.meta);
   if (rsc.parent) {
     for (const [k, v] of rsc.parent.meta) if (!rsc.meta.has(k)) rsc.meta.set(k, v);
-  } else {
-    for (const [k, v] of ctx.ws.rscDefaults) if (!rsc.meta.has(k)) rsc.meta.set(k, v);
   }
+  // Defaults come last; for a primitive their rules may test its agent (rsc_expression).
+  const defaults =
+    rsc.kind === "primitive" && ctx.ws.rscDefaultsEl
+      ? readNvsets(ctx.ws.rscDefaultsEl, "meta_attributes", ctx.ids, {
+          now: ctx.ws.now,
+          rscClass: el.attrs.class,
+          rscProvider: el.attrs.provider,
+          rscType: el.attrs.type,
+        })
+      : ctx.ws.rscDefaults;
+  for (const [k, v] of defaults) if (!rsc.meta.has(k)) rsc.meta.set(k, v);
   readNvsets(el, "instance_attributes", ctx.ids, { now: ctx.ws.now }, rsc.params);
   const m = rsc.meta;
   rsc.priority = scoreOr(m.get("priority"), 0);
