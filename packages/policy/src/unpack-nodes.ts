@@ -42,7 +42,7 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
       capacity: new Map(),
       used: new Map(),
     };
-    for (const [k, v] of readNvsets(el, "utilization", ids, undefined))
+    for (const [k, v] of readNvsets(el, "utilization", ids, { now }))
       node.capacity.set(k, Number.parseInt(v, 10) || 0);
     applyNodeState(node, state, options);
     nodes.push(node);

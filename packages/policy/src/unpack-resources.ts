@@ -118,7 +118,7 @@ function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
   for (const raw of opsEl?.children ?? []) {
     if (raw.name !== "op") continue;
     const op = raw.attrs["id-ref"] !== undefined ? (ctx.ids.get(raw.attrs["id-ref"]!) ?? raw) : raw;
-    const meta = readNvsets(op, "meta_attributes", ctx.ids, undefined);
+    const meta = readNvsets(op, "meta_attributes", ctx.ids, { now: ctx.ws.now });
     const def: OpDef = {
       name: op.attrs.name ?? "",
       intervalMs: optionalDurationMs(
@@ -131,7 +131,7 @@ function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
         dfltTimeout,
       role: parseRole(op.attrs.role),
       enabled: op.attrs.enabled === undefined ? true : isTrue(op.attrs.enabled),
-      params: readNvsets(op, "instance_attributes", ctx.ids, undefined),
+      params: readNvsets(op, "instance_attributes", ctx.ids, { now: ctx.ws.now }),
     };
     const onFail = op.attrs["on-fail"] ?? meta.get("on-fail");
     if (onFail !== undefined) def.onFail = onFail;
