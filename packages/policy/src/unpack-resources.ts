@@ -257,8 +257,10 @@ export function addOrphan(ws: WorkingSet, id: string, lrm: XmlElement): Rsc {
   const cls = lrm.attrs.class ?? "";
   rsc.agent = cls + (lrm.attrs.provider ? `:${lrm.attrs.provider}` : "") + `:${lrm.attrs.type ?? ""}`;
   for (const [k, v] of ws.rscDefaults) rsc.meta.set(k, v);
+  // stop-orphan-resources=false leaves orphans alone (unmanaged), as Pacemaker does.
   rsc.managed =
     !ws.options.maintenanceMode &&
+    ws.options.stopOrphans &&
     (rsc.meta.get("is-managed") === undefined || isTrue(rsc.meta.get("is-managed")));
   rsc.targetRole = "Stopped";
   ws.rscById.set(id, rsc);

@@ -222,7 +222,11 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     if (rc === 190) rc = 0;
     else if (rc === 191) rc = 8;
     if (op.status === 7) rc = 5;
-    else if (op.status === 2 || op.status === 4) rc = 1;
+    else if (op.status === 2) rc = 1;
+    // An error status carries the agent's own exit code (e.g. 5, not installed, on a probe).
+    else if (op.status === 4) rc = rc === 0 ? 1 : rc;
+    // "Unimplemented feature" from a recurring operation is an ordinary failure, not a hard one.
+    if (rc === 3 && op.intervalMs > 0) rc = 1;
     else if (op.status === 3 || op.status === 5) rc = rc === 0 ? 4 : rc;
     else if (op.status === 6) rc = 6;
     if (isFailure(op, rc, probe) && expiredFailure(rsc, op, ctx)) continue;
