@@ -169,7 +169,8 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
   if (!active || !next) return;
   const staying = p.runningOn.includes(next) && !p.failed && !p.changedOn.has(next.id);
   const start = set.create(p, "start", next, { optional: staying, timeoutMs: opTimeout(p, "start") });
-  if (!p.managed) {
+  // An unmanaged resource left where it runs is simply up: what follows it may still start.
+  if (!p.managed && !staying) {
     start.runnable = false;
     start.reason = "unmanaged";
   } else if (!canHost(next)) start.runnable = false;

@@ -221,6 +221,9 @@ export function propagate(set: ActionSet): void {
           } else makeUnrunnable(t);
         }
       }
+      // A resource whose required stop cannot run cannot start again either.
+      if (o.flags & F_RESTART && !a.runnable && !a.optional && a.task === "stop" && t.rsc === a.rsc)
+        makeUnrunnable(t);
       if (o.flags & (F_IMPLIES_FIRST | F_IMPLIES_THEN) && !a.runnable && isStopLike(a) && isStopLike(t)) {
         makeUnrunnable(t);
       }
