@@ -402,7 +402,8 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   for (const e of root.entries)
     warnings.push({ where: `${source}:${e.line}`, message: `unknown top-level key ${e.key} ignored` });
   for (const s of root.sections) {
-    if (!["totem", "nodelist", "quorum", "logging"].includes(s.name)) {
+    // executor { } is hacrm's own, read by @hacrm/lrm's executorSettingsFromConf.
+    if (!["totem", "nodelist", "quorum", "logging", "executor"].includes(s.name)) {
       warnings.push({ where: `${source}:${s.line}`, message: `unknown section ${s.name} ignored` });
     }
   }

@@ -7,7 +7,14 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { dirname } from "node:path";
-import { HacrmError, parseClusterConfig, type ClusterConfig, type Logger } from "@hacrm/common";
+import {
+  HacrmError,
+  parseClusterConfig,
+  parseConfTree,
+  type ClusterConfig,
+  type Logger,
+} from "@hacrm/common";
+import { executorSettingsFromConf, type ExecutorSettings } from "@hacrm/lrm";
 import { createLogger } from "@hacrm/common/logger";
 import { startMembershipWorker, type MembershipHandle, keyBytesMin } from "@hacrm/membership";
 import type { HacrmdOptions } from "./hacrmd.js";
@@ -23,6 +30,15 @@ export function loadConfig(path: string, log: Logger): ClusterConfig {
 }
 
 /** --node NAME, else the nodelist entry one of whose addresses is on this host. */
+/**
+ * The config's `executor { }` section (agent paths, limits), read and checked
+ * at start so a bad value stops hacrmd before it joins the cluster rather than
+ * when the first resource runs.
+ */
+export function loadExecutorSettings(path: string): ExecutorSettings {
+  return executorSettingsFromConf(parseConfTree(readFileSync(path, "utf8"), path), path);
+}
+
 export function pickNode(cfg: ClusterConfig, name: string | undefined): string {
   if (name !== undefined) {
     if (!cfg.nodes.some((n) => n.name === name)) {
@@ -78,6 +94,8 @@ export function readKey(cfg: ClusterConfig): Uint8Array {
 export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Promise<void> }> {
   const log = createLogger({ component: "hacrmd", pretty: opts.pretty });
   const cfg = loadConfig(opts.config, log);
+  const executor = loadExecutorSettings(opts.config);
+  log.info({ event: "executor_settings", ...executor });
   const nodeName = pickNode(cfg, opts.node);
   const key = readKey(cfg);
   mkdirSync(opts.stateDir, { recursive: true });

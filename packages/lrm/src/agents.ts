@@ -2,14 +2,7 @@ import { readFileSync } from "node:fs";
 import { HacrmError, createSystemTimerHost, systemClock } from "@hacrm/common";
 import { formatAgentSpec, parseAgentSpec, type AgentClassName, type AgentSpec } from "./agent-spec.js";
 import { agentClass, agentClasses, type AgentClass, type BaseEnvironment } from "./classes.js";
-import {
-  parseAgentMetadata,
-  checkParameters,
-  assertParameters,
-  type AgentMetadata,
-  type ParameterProblem,
-  type CheckParametersOptions,
-} from "./metadata.js";
+import { parseAgentMetadata, type AgentMetadata, type CheckParametersOptions } from "./metadata.js";
 import { resolveAgentPaths, type AgentPaths } from "./paths.js";
 import { createProcessRunner, type ProcessRunner } from "./runner.js";
 
@@ -177,22 +170,3 @@ export function classCheckOptions(cls: AgentClassName): CheckParametersOptions {
   return { allowUnknown: (n) => implicitParameter(cls, n), supplied: (n) => suppliedParameter(cls, n) };
 }
 
-/** Check `params` against `agent`'s meta-data; every problem found, none = fine. */
-export async function checkAgentParameters(
-  agent: string,
-  params: Readonly<Record<string, string>>,
-  opts: MetadataOptions = {},
-): Promise<ParameterProblem[]> {
-  const md = await loadAgentMetadata(agent, opts);
-  const cls = parseAgentSpec(agent).cls;
-  return checkParameters(md, params, classCheckOptions(cls));
-}
-
-/** Like checkAgentParameters, but throws one HacrmError naming every problem. */
-export async function assertAgentParameters(
-  agent: string,
-  params: Readonly<Record<string, string>>,
-  opts: MetadataOptions = {},
-): Promise<void> {
-  assertParameters(agent, await checkAgentParameters(agent, params, opts));
-}

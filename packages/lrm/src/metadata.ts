@@ -138,10 +138,6 @@ export function defaultTimeoutMs(md: AgentMetadata, action: string, intervalMs =
   return (exact ?? same[0])?.timeoutMs;
 }
 
-export function supportsAction(md: AgentMetadata, action: string): boolean {
-  return md.actions.some((a) => a.name === action);
-}
-
 /** One problem found in instance attributes, before any agent runs. */
 export interface ParameterProblem {
   readonly code: "PARAM_UNKNOWN" | "PARAM_REQUIRED" | "PARAM_TYPE" | "PARAM_SELECT";
@@ -205,13 +201,3 @@ export function checkParameters(
   return problems;
 }
 
-/** Throw one HacrmError listing every parameter problem, or return. */
-export function assertParameters(agent: string, problems: readonly ParameterProblem[]): void {
-  if (problems.length === 0) return;
-  throw new HacrmError({
-    code: problems[0]?.code ?? "PARAM_UNKNOWN",
-    where: agent,
-    message: problems.map((p) => p.message).join("; "),
-    hint: `see 'hacrm ra info ${agent}'`,
-  });
-}

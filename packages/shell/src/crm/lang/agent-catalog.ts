@@ -17,12 +17,3 @@ export interface AgentCatalog {
   list(): string[];
 }
 
-/** No agents at all: nothing resolves, nothing is checked (tests, fuzzing). */
-export const noAgents: AgentCatalog = {
-  resolveType: () => undefined,
-  parameters: () => Promise.resolve(undefined),
-  advisedTimeoutMs: () => Promise.resolve(undefined),
-  requiredParameters: () => Promise.resolve(undefined),
-  implicit: () => false,
-  list: () => [],
-};

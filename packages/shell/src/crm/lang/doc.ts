@@ -152,12 +152,6 @@ export function findResource(
   return visit(section(cib, "resources"));
 }
 
-export function setChild(parent: XmlElement, name: string, id: string): XmlElement {
-  const el = element(name, { id });
-  parent.children.push(el);
-  return el;
-}
-
 const SET_RANK: Record<string, number> = {
   instance_attributes: 0,
   meta_attributes: 1,
