@@ -15,13 +15,14 @@ import { parseDate } from "../packages/shell/src/commands/simulate.js";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hacrm-rules-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** r1 prefers node2 (score 100) while the date expression holds, node1 (50) always. */
-function cib(expression: string): string {
+/** r1 prefers node2 (score 100) while the date expression holds, node1 (50) always; node2 has test_val=`value`. */
+function cib(expression: string, value = "3.4"): string {
   const state = (n: string): string =>
     `<node_state id="${n}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member"/>`;
   return `<cib validate-with="pacemaker-3.7" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1">
   <configuration><crm_config><cluster_property_set id="o"><nvpair id="o-s" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
-  <nodes><node id="node1" uname="node1"/><node id="node2" uname="node2"/></nodes>
+  <nodes><node id="node1" uname="node1"/><node id="node2" uname="node2">
+    <instance_attributes id="n2-a"><nvpair id="n2-a-t" name="test_val" value="${value}"/></instance_attributes></node></nodes>
   <resources><primitive id="r1" class="ocf" provider="pacemaker" type="Dummy"/></resources>
   <constraints>
     <rsc_location id="l1" rsc="r1" node="node1" score="50"/>
@@ -87,4 +88,24 @@ describe("date rules against crm_simulate --set-datetime", () => {
       expect.objectContaining({ where: "date_expression bad-date" }),
     );
   });
+});
+
+describe("attribute expressions against crm_simulate", () => {
+  const cases: [string, string, string][] = [
+    ["integer reads leading digits", `type="integer" operation="eq" value="3.6"`, "3.4"],
+    [
+      "number that does not parse compares as a string",
+      `type="number" operation="gt" value="as10.0"`,
+      "as2.0",
+    ],
+    ["gt without a type compares integers", `operation="gt" value="10"`, "9"],
+    ["eq without a type compares strings", `operation="eq" value="01"`, "1"],
+    ["version", `type="version" operation="lt" value="1.10"`, "1.9"],
+  ];
+  for (const [name, attrs, value] of cases) {
+    it(name, () => {
+      const xml = cib(`<expression id="x" attribute="test_val" ${attrs}/>`, value);
+      expect(ours(xml, "2024-01-01")).toBe(theirs(xml, "2024-01-01"));
+    });
+  }
 });

@@ -18,10 +18,9 @@ export interface RuleContext {
 
 function compareValues(a: string, b: string, type: string, op: string): boolean {
   let cmp: number;
-  if (type === "number" || type === "integer") {
-    const x = Number(a);
-    const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  const x = type === "integer" ? parseInteger(a) : type === "number" ? parseNumber(a) : undefined;
+  const y = type === "integer" ? parseInteger(b) : type === "number" ? parseNumber(b) : undefined;
+  if ((type === "number" || type === "integer") && x !== undefined && y !== undefined) {
     cmp = x < y ? -1 : x > y ? 1 : 0;
   } else if (type === "version") {
     const xs = a.split(".").map((s) => Number.parseInt(s, 10) || 0);
@@ -52,9 +51,27 @@ function compareValues(a: string, b: string, type: string, op: string): boolean 
   }
 }
 
-function guessType(value: string | undefined, given: string | undefined): string {
+/** An integer as Pacemaker reads one: the leading digits ("3.6" is 3); undefined when there are none. */
+function parseInteger(v: string): number | undefined {
+  const m = /^\s*([+-]?\d+)/.exec(v);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A decimal number, leading part (e.g. "2.5x" is 2.5); undefined when there is none. */
+function parseNumber(v: string): number | undefined {
+  const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(v);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The comparison type: as given (a value that does not parse as that type
+ * is compared as a string); otherwise string, except that lt/lte/gt/gte
+ * compare numbers (decimal when the value has a point), as Pacemaker does.
+ */
+function guessType(value: string | undefined, given: string | undefined, op: string): string {
   if (given) return given.toLowerCase();
-  if (value !== undefined && value !== "" && !Number.isNaN(Number(value))) return "number";
+  if (op === "lt" || op === "lte" || op === "gt" || op === "gte")
+    return value !== undefined && value.includes(".") ? "number" : "integer";
   return "string";
 }
 
@@ -69,7 +86,7 @@ function evalExpression(e: XmlElement, ctx: RuleContext): boolean {
   if (source === "param" && expected !== undefined) expected = ctx.rscParams?.get(expected);
   else if (source === "meta" && expected !== undefined) expected = ctx.rscMeta?.get(expected);
   if (actual === undefined || expected === undefined) return op === "ne" && actual === undefined;
-  const type = guessType(expected, e.attrs.type);
+  const type = guessType(expected, e.attrs.type, op);
   return compareValues(actual, expected, type, op);
 }
 

@@ -27,6 +27,7 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
     attrs.set("#uname", uname);
     attrs.set("#id", id);
     attrs.set("#kind", "cluster");
+    attrs.set("#is_dc", cib.attrs["dc-uuid"] === id ? "true" : "false");
     const node: PNode = {
       id,
       uname,
