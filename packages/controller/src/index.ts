@@ -1,2 +1,3 @@
 export * from "./hacrmd.js";
 export * from "./daemon.js";
+export * from "./core/index.js";

@@ -3,3 +3,4 @@ export * from "./scheduler.js";
 export * from "./network.js";
 export * from "./cluster.js";
 export * from "./membership-scenario.js";
+export * from "./controller-scenario.js";

@@ -118,9 +118,20 @@ export function applyPatch(base: XmlElement, patch: CibPatch): XmlElement {
       `this CIB differs from the one the patch was made from (same version ${formatVersion(version)}, other digest)`,
     );
   }
-  let doc = cloneElement(base);
-  for (const op of patch.ops) doc = applyOp(doc, op);
+  const doc = applyPatchOps(base, patch.ops);
   if (documentDigest(doc) !== patch.to.digest) refuse("the result does not match the patch's target digest");
+  return doc;
+}
+
+/**
+ * Apply a patch's operations to a copy of `base` without the version and
+ * digest checks: a client's edit rebased onto a CIB whose status moved since
+ * the client read it. Refused (PATCH_REFUSED, `base` untouched) when a path
+ * does not resolve.
+ */
+export function applyPatchOps(base: XmlElement, ops: PatchOp[]): XmlElement {
+  let doc = cloneElement(base);
+  for (const op of ops) doc = applyOp(doc, op);
   return doc;
 }
 
