@@ -96,7 +96,7 @@ const fmtV = (v: CibVersion) => `${v.admin_epoch}.${v.epoch}.${v.num_updates}`;
 
 export function controllerShapeFromSeed(seed: number): ControllerShape {
   const prng = new Prng(seed);
-  const tokenMs = prng.pick([200, 300]);
+  const tokenMs = prng.pick([200, 200, 300]);
   const nodeCount = prng.pick([3, 3, 4, 5]);
   const faultKinds = [
     "crash-dc",
@@ -354,7 +354,7 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
 
   function burst(): void {
     const alive = [...hosts.values()].filter((h) => h.state);
-    const count = prng.int(3, 12);
+    const count = prng.int(2, 6);
     for (let i = 0; i < count; i++) {
       const at = sim.now() + prng.float() * 60;
       sim.sched.at(at, () => {
@@ -464,7 +464,7 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
     const at = prng.int(shape.tokenMs * 2, shape.faultPhaseMs - 20);
     sim.sched.at(at, () => applyFault(kind));
   }
-  for (let t = 30; t < shape.faultPhaseMs; t += prng.int(40, 200)) {
+  for (let t = 30; t < shape.faultPhaseMs; t += prng.int(150, 400)) {
     sim.sched.at(t, () => {
       const alive = [...hosts.values()].filter((h) => h.state);
       if (alive.length > 0) submit(prng.pick(alive).id);
