@@ -6,7 +6,7 @@
 import { expect, it } from "vitest";
 import { runControllerScenario, type ControllerResult } from "@hacrm/sim";
 
-const chunk = 100;
+const chunk = 25;
 const yieldEverySeeds = 5;
 /** Seeds over both files when SIM_SEEDS is not set. */
 export const defaultSeeds = 2000;

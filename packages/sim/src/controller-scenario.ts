@@ -181,6 +181,8 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
   const writes = new Map<string, WriteRecord>();
   /** Acknowledged configuration writes: marker -> path of its element. */
   const acked = new Map<string, string>();
+  /** Ring seq of the view each acknowledged write was acknowledged in (a DC of an older view may not know it yet). */
+  const ackedInSeq = new Map<string, number>();
   const droppedPaths: string[] = [];
   const refused: Record<string, number> = {};
   const stats = { dcElections: 0, fullCopies: 0, dropped: 0 };
@@ -253,7 +255,10 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
     w.result = result;
     if (result.ok) {
       if (w.invalid) fail(`invalid write ${req} was acknowledged`);
-      if (w.marker) acked.set(w.marker, `/cib/configuration/resources/primitive[@id='${w.marker}']`);
+      if (w.marker) {
+        acked.set(w.marker, `/cib/configuration/resources/primitive[@id='${w.marker}']`);
+        ackedInSeq.set(w.marker, h.state?.view?.seq ?? 0);
+      }
     } else {
       refused[result.error.code] = (refused[result.error.code] ?? 0) + 1;
       if (w.invalid && result.error.code === "CIB_INVALID") return;
@@ -395,8 +400,14 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
       ids = resourceIds(s.cib.doc);
       resourceIdsByDigest.set(s.cib.digest, ids);
     }
+    const seq = s.view?.seq ?? 0;
     for (const [marker, path] of acked) {
       if (ids.has(marker)) continue;
+      // A DC whose view is older than the acknowledgement is cut off and has not heard yet: not a later DC.
+      if ((ackedInSeq.get(marker) ?? 0) > seq) {
+        checkedDc.delete(id);
+        continue;
+      }
       if (shape.policy === "ignore" && droppedPaths.some((p) => path.startsWith(p))) {
         acked.delete(marker); // the merge logged it as dropped
         continue;
@@ -486,13 +497,18 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
   runUntilSettled(tf + settleMs);
   checkConverged(`${(sim.now() - tf).toFixed(0)} ms after the faults stopped`);
 
-  // A last write through a random node must be acknowledged and reach every node.
+  // A last write through a random node must be acknowledged and reach every node
+  // (retried, as a client would, when a late view change interrupts it).
   const origin = prng.pick(ids);
-  const before = writeCounter + 1;
-  submit(origin);
-  flushAll();
-  runUntilSettled(sim.now() + 200, `c${before}`);
-  const last = writes.get(`c${before}`);
+  let last: WriteRecord | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const req = `c${writeCounter + 1}`;
+    submit(origin);
+    flushAll();
+    runUntilSettled(sim.now() + 200, req);
+    last = writes.get(req);
+    if (last?.result?.ok !== false || last.result.error.code !== "WRITE_INTERRUPTED") break;
+  }
   if (last && !last.invalid) {
     if (!last.result) fail(`the last write (through node ${origin}) was never answered`);
     else if (!last.result.ok && last.result.error.code !== "CONFIG_CHANGED")
