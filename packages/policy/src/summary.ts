@@ -227,7 +227,8 @@ export function placementOf(set: ActionSet, p: Rsc): PlacementEntry[] {
     const stop = set.get(p, "stop", n);
     const stopsHere = !!stop && !stop.optional && stop.runnable;
     if (stopsHere) continue;
-    const failedHere = p.failedOn.has(n.id) || (p.failed && p.runningOn.length === 1);
+    // An unmanaged resource that failed anywhere shows as failed wherever it is (the flag is the resource's).
+    const failedHere = p.failedOn.has(n.id) || (p.failed && (p.runningOn.length === 1 || !p.managed));
     const stuck = !p.managed || (stop && !stop.optional && !stop.runnable);
     if (failedHere && (stuck || !p.managed)) {
       out.push({ resource: p.id, role: "Failed", node: n.uname });

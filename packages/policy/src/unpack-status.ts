@@ -458,6 +458,8 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
   for (const p of ws.primitives) {
     resolveMigrations(ws, p);
     applyMultipleActive(p);
+    // Resources on a node in maintenance are left alone there.
+    if (p.runningOn.some((n) => n.maintenance)) p.managed = false;
   }
   return bans;
 }
