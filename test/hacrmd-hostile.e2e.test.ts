@@ -46,7 +46,9 @@ describe("hostile input to hacrmd", () => {
       cipher: "none",
     });
     for (const n of names) h.start(n);
-    await new Promise<void>((res) => udp.bind(0, "127.0.0.9", () => res()));
+    // Node 4's address: datagrams naming node 4 as sender from anywhere else
+    // are dropped as wrong_source before any other check.
+    await new Promise<void>((res) => udp.bind(0, "127.0.0.4", () => res()));
     await waitFor("the 3-node view", 20_000, () => agreedView(h, names, names));
   });
   afterAll(async () => {
@@ -103,10 +105,10 @@ describe("hostile input to hacrmd", () => {
         key: Buffer.alloc(64, 7),
         cipher: "none",
         hash: "sha256",
-        selfId: 2,
+        selfId: 4,
         nodeIds: [1, 2, 3, 4],
       },
-      5,
+      6,
     );
     const unknown = createCodec(
       { clusterName: "e2e", key, cipher: "none", hash: "sha256", selfId: 99, nodeIds: [1, 2, 3, 4, 99] },
@@ -121,7 +123,8 @@ describe("hostile input to hacrmd", () => {
     await send(good); // replayed
     await send(wrongKey.encode(hb()));
     await send(good.subarray(0, 20)); // truncated
-    await send(Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])])); // tampered
+    const next = as4.encode(hb());
+    await send(Buffer.concat([next.subarray(0, next.length - 1), Buffer.from([next[next.length - 1]! ^ 1])])); // tampered
     await send(unknown.encode(hb()));
     await send(stale.encode(hb())); // older incarnation of node 4
     await send(Buffer.alloc(65_400, 1)); // oversized

@@ -67,7 +67,7 @@ export class Harness {
   /** Start node `name`; with autoNode, hacrmd must find its entry from the local addresses. */
   start(
     name: string,
-    opts: { netns?: string; env?: Record<string, string>; autoNode?: boolean } = {},
+    opts: { netns?: string; env?: Record<string, string>; autoNode?: boolean; stateDir?: string } = {},
   ): Daemon {
     const socket = join(this.dir, `${name}.sock`);
     const log = join(this.dir, `${name}.log`);
@@ -78,7 +78,7 @@ export class Harness {
       this.config,
       ...nodeArg,
       "--state-dir",
-      join(this.dir, `state-${name}`),
+      opts.stateDir ?? join(this.dir, `state-${name}`),
       "--socket",
       socket,
     ];

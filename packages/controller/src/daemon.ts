@@ -3,10 +3,8 @@
  * entry, start the membership worker, and serve state on the local socket
  * (one JSON request line in, one JSON reply line out).
  */
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { readFileSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { dirname } from "node:path";
 import {
   HacrmError,
   parseClusterConfig,
@@ -18,13 +16,37 @@ import { executorSettingsFromConf, type ExecutorSettings } from "@hacrm/lrm";
 import { createLogger } from "@hacrm/common/logger";
 import { startMembershipWorker, type MembershipHandle, keyBytesMin } from "@hacrm/membership";
 import type { HacrmdOptions } from "./hacrmd.js";
+import {
+  defaultSocketLimits,
+  groupId,
+  makePrivateDir,
+  serveLocalSocket,
+  socketError,
+  type Request,
+  type SocketAccess,
+} from "./local-socket.js";
+import { installSignalHandlers } from "./signals.js";
 
 export const defaultKeyFile = "/etc/hacrm/authkey";
-/** Largest request line accepted on the local socket, in bytes. */
-const requestBytesMax = 64 * 1024;
+
+/** Read a file hacrmd needs, with an error that names it instead of a stack trace. */
+function readNamedFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === "EISDIR" ? "is a directory" : err.code === "ENOENT" ? "does not exist" : err.message;
+    throw new HacrmError({
+      code: "CONFIG_UNREADABLE",
+      where: path,
+      message: `cannot read the ${what}: ${why}`,
+    });
+  }
+}
 
 export function loadConfig(path: string, log: Logger): ClusterConfig {
-  const cfg = parseClusterConfig(readFileSync(path, "utf8"), path);
+  const cfg = parseClusterConfig(readNamedFile(path, "cluster config"), path);
   for (const w of cfg.warnings) log.warn({ event: "config_warning", where: w.where, message: w.message });
   return cfg;
 }
@@ -91,87 +113,104 @@ export function readKey(cfg: ClusterConfig): Uint8Array {
   return key;
 }
 
+/** Like Corosync: a key that others can read is used, with a warning. */
+export function keyFileWarning(file: string): string | undefined {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  return `cluster key ${file} has mode ${mode.toString(8).padStart(4, "0")}: others can read it and forge cluster traffic; chmod 0400 ${file}`;
+}
+
+/** The cluster group from --group, or root-only access when it does not exist. */
+function socketAccess(group: string, log: Logger): SocketAccess {
+  const gid = groupId(group);
+  if (gid === undefined) {
+    log.warn({
+      event: "group_missing",
+      group,
+      message: `group ${group} does not exist: the socket and state directory are for root only`,
+      hint: `create it (groupadd ${group}) to let its members use hacrm`,
+    });
+  }
+  return { gid };
+}
+
 export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Promise<void> }> {
+  // Files and the socket get their modes from here and from explicit chmods,
+  // never from the umask of whoever started hacrmd.
+  process.umask(0o027);
   const log = createLogger({ component: "hacrmd", pretty: opts.pretty });
   const cfg = loadConfig(opts.config, log);
   const executor = loadExecutorSettings(opts.config);
   log.info({ event: "executor_settings", ...executor });
   const nodeName = pickNode(cfg, opts.node);
   const key = readKey(cfg);
-  mkdirSync(opts.stateDir, { recursive: true });
+  const keyWarning = keyFileWarning(cfg.keyFile ?? defaultKeyFile);
+  if (keyWarning) log.warn({ event: "key_readable_by_others", message: keyWarning });
+  const access = socketAccess(opts.group, log);
+  makePrivateDir(opts.stateDir, access, true);
   let stopping = false;
-  const membership = await startMembershipWorker(
-    {
-      config: cfg,
-      nodeName,
-      stateDir: opts.stateDir,
-      key,
-      pretty: opts.pretty,
-      logLevel: cfg.logging.debug ? "debug" : undefined,
-    },
-    {
-      onEvent: () => undefined,
-      onExit: (err) => {
-        if (stopping) return;
-        log.fatal({ event: "membership_worker_died", err: err?.message });
-        process.exit(1);
-      },
-    },
+  // The socket first: a path that is taken stops hacrmd before it joins the cluster.
+  const ready: { membership?: MembershipHandle } = {};
+  const socket = await serveLocalSocket(
+    opts.socket,
+    access,
+    defaultSocketLimits,
+    (req) =>
+      ready.membership
+        ? answer(req, ready.membership, log)
+        : Promise.resolve(socketError("STARTING", "hacrmd is starting; try again")),
+    log,
   );
-  const server = await serveSocket(opts.socket, membership, log);
-  log.info({ event: "hacrmd_started", node: nodeName, socket: opts.socket, config: opts.config });
-  return {
-    stop: async () => {
-      stopping = true;
-      server.close();
-      await membership.stop();
-      try {
-        unlinkSync(opts.socket);
-      } catch {
-        // already gone
-      }
-      log.info({ event: "hacrmd_stopped", node: nodeName });
-    },
-  };
-}
-
-async function serveSocket(path: string, membership: MembershipHandle, log: Logger): Promise<Server> {
-  mkdirSync(dirname(path), { recursive: true });
-  if (existsSync(path)) unlinkSync(path);
-  const server = createServer((conn) => handleConn(conn, membership, log));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => resolve());
-  });
-  return server;
-}
-
-function handleConn(conn: Socket, membership: MembershipHandle, log: Logger): void {
-  let buf = "";
-  conn.setEncoding("utf8");
-  conn.on("error", () => conn.destroy());
-  conn.on("data", (chunk: string) => {
-    buf += chunk;
-    if (buf.length > requestBytesMax) return conn.destroy();
-    const nl = buf.indexOf("\n");
-    if (nl < 0) return;
-    const line = buf.slice(0, nl);
-    buf = "";
-    void answer(line, membership, log).then((reply) => conn.end(`${JSON.stringify(reply)}\n`));
-  });
-}
-
-async function answer(line: string, membership: MembershipHandle, log: Logger): Promise<unknown> {
-  let req: { cmd?: unknown; ms?: unknown };
+  process.once("exit", () => socket.close());
+  let started: MembershipHandle;
   try {
-    req = JSON.parse(line) as typeof req;
-  } catch {
-    return { ok: false, error: "request is not JSON" };
+    started = await startMembershipWorker(
+      {
+        config: cfg,
+        nodeName,
+        stateDir: opts.stateDir,
+        key,
+        pretty: opts.pretty,
+        logLevel: cfg.logging.debug ? "debug" : undefined,
+      },
+      {
+        onEvent: () => undefined,
+        onExit: (err) => {
+          // Before it is ready, a failure rejects startMembershipWorker (reported below).
+          if (stopping || ready.membership === undefined) return;
+          log.fatal({ event: "membership_worker_died", err: err?.message });
+          process.exit(1);
+        },
+      },
+    );
+  } catch (e) {
+    socket.close();
+    throw e;
   }
+  ready.membership = started;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    socket.close();
+    await started.stop();
+    log.info({ event: "hacrmd_stopped", node: nodeName });
+  };
+  installSignalHandlers({
+    log,
+    setLogLevel: (level) => {
+      log.level = level;
+      started.setLogLevel(level);
+    },
+    stop: () => void stop().then(() => process.exit(0)),
+  });
+  log.info({ event: "hacrmd_started", node: nodeName, socket: opts.socket, config: opts.config });
+  return { stop };
+}
+
+async function answer(req: Request, membership: MembershipHandle, log: Logger): Promise<unknown> {
   if (req.cmd === "status") return { ok: true, status: await membership.status() };
   if (req.cmd === "debug-block" && process.env["HACRM_TEST_HOOKS"] === "1") {
     // Test hook: keep the main thread busy to show heartbeats do not depend on it.
-    const ms = Math.min(60_000, Number(req.ms) || 0);
+    const ms = Math.min(60_000, Number(req["ms"]) || 0);
     log.warn({ event: "main_thread_blocked", ms });
     const until = performance.now() + ms;
     while (performance.now() < until) {
@@ -179,5 +218,5 @@ async function answer(line: string, membership: MembershipHandle, log: Logger): 
     }
     return { ok: true, blockedMs: ms };
   }
-  return { ok: false, error: `unknown command ${String(req.cmd)}` };
+  return socketError("UNKNOWN_COMMAND", `unknown command ${JSON.stringify(req.cmd).slice(0, 80)}`);
 }

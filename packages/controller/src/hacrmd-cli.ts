@@ -1,3 +1,5 @@
+// First: take SIGUSR1 away from Node's inspector before anything else runs.
+import { debuggerRequested } from "./no-debugger.js";
 import { existsSync } from "node:fs";
 import { isHacrmError } from "@hacrm/common";
 import { runDaemon } from "./daemon.js";
@@ -19,6 +21,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write("hacrmd 0.1.0\n");
     return 0;
   }
+  if (debuggerRequested !== null) {
+    process.stderr.write(
+      `hacrmd: refusing to run with a debugger: ${debuggerRequested}. hacrmd runs as root and a debugger lets any local user run code in it; unset NODE_OPTIONS and drop --inspect flags\n`,
+    );
+    return 1;
+  }
   if (!existsSync(parsed.config)) {
     process.stderr.write(
       `hacrmd: config file ${parsed.config} not found (write one in corosync.conf syntax, or pass --config FILE)\n`,
@@ -26,16 +34,11 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const daemon = await runDaemon(parsed);
-    const shutdown = () => {
-      void daemon.stop().then(() => process.exit(0));
-    };
-    process.once("SIGTERM", shutdown);
-    process.once("SIGINT", shutdown);
+    await runDaemon(parsed);
     return -1;
   } catch (err) {
     if (isHacrmError(err)) process.stderr.write(`hacrmd: ${err.code}: ${err.toLine()}\n`);
-    else process.stderr.write(`hacrmd: ${(err as Error).stack ?? String(err)}\n`);
+    else process.stderr.write(`hacrmd: ${(err as Error).message}\n`);
     return 1;
   }
 }

@@ -9,15 +9,20 @@ Options:
   --node NAME        which nodelist entry this is (default: the entry whose address is local)
   --state-dir DIR    persistent state (default /var/lib/hacrm)
   --socket PATH      local control socket (default /run/hacrm/hacrmd.sock)
+  --group NAME       group allowed to use the socket and read the state dir (default haclient)
   --pretty           human-readable logs instead of JSON lines
   -h, --help         show this help
-  -V, --version      show the version`;
+  -V, --version      show the version
+
+Signals: SIGTERM/SIGINT stop; SIGUSR1/SIGUSR2 raise/lower the log level;
+SIGHUP is logged and ignored. No signal, option or NODE_OPTIONS opens a debugger.`;
 
 export interface HacrmdOptions {
   config: string;
   node: string | undefined;
   stateDir: string;
   socket: string;
+  group: string;
   pretty: boolean;
 }
 
@@ -30,6 +35,7 @@ export function parseHacrmdArgs(argv: string[]): HacrmdOptions | "help" | "versi
       node: { type: "string" },
       "state-dir": { type: "string", default: "/var/lib/hacrm" },
       socket: { type: "string", default: "/run/hacrm/hacrmd.sock" },
+      group: { type: "string", default: "haclient" },
       pretty: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", short: "V", default: false },
@@ -44,6 +50,7 @@ export function parseHacrmdArgs(argv: string[]): HacrmdOptions | "help" | "versi
     node: values.node,
     stateDir: values["state-dir"],
     socket: values.socket,
+    group: values.group,
     pretty: values.pretty,
   };
 }

@@ -10,6 +10,8 @@ import type { MembershipStatus, WorkerInit, WorkerReply, WorkerRequest } from ".
 export interface MembershipHandle {
   status(): Promise<MembershipStatus>;
   send(to: number[], body: Uint8Array): void;
+  /** A pino level for the worker's logger (SIGUSR1/SIGUSR2 in hacrmd). */
+  setLogLevel(level: string): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startMembershipWorker(
         post({ type: "status", id });
       }),
     send: (to, body) => post({ type: "send", to, body }),
+    setLogLevel: (level) => post({ type: "log-level", level }),
     stop: async () => {
       stopping = true;
       post({ type: "stop" });

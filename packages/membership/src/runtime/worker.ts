@@ -6,6 +6,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterConfig, Logger } from "@hacrm/common";
@@ -13,6 +14,7 @@ import { createLogger } from "@hacrm/common/logger";
 import { MembershipNode, type NodeOutput } from "../node.js";
 import type { MembershipEvent, Persisted } from "../core/types.js";
 import type { DropReason } from "../wire/codec.js";
+import { stateFileProblem } from "../wire/sanity.js";
 
 export interface WorkerInit {
   config: ClusterConfig;
@@ -24,7 +26,10 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  { type: "status"; id: number } | { type: "send"; to: number[]; body: Uint8Array } | { type: "stop" };
+  | { type: "status"; id: number }
+  | { type: "send"; to: number[]; body: Uint8Array }
+  | { type: "log-level"; level: string }
+  | { type: "stop" };
 export type WorkerReply =
   | { type: "ready"; incarnation: number }
   | { type: "status"; id: number; status: MembershipStatus }
@@ -64,6 +69,8 @@ export interface MembershipStatus {
   };
   votes: Record<string, number>;
   peers: PeerStatus[];
+  /** Whether the state file is up to date; false while the disk refuses writes (full, read-only). */
+  persistence: { ok: boolean; file: string; error?: string };
   datagrams: {
     received: number;
     sent: number;
@@ -79,12 +86,38 @@ interface StateFile extends Partial<Persisted> {
   incarnation?: number;
 }
 
-function loadState(dir: string): StateFile {
+/** Receive buffer asked for each link's socket, in bytes. */
+const recvBufferBytes = 4 * 1024 * 1024;
+/** How often a write that failed (disk full) is retried. */
+const persistRetryMs = 1000;
+
+/**
+ * A missing file is a first start. A file that cannot be read, is not JSON,
+ * or holds values past their bounds is refused with its name: the node does
+ * not start (it would otherwise adopt, and spread, an absurd ring seq).
+ */
+function loadState(file: string, log: Logger): StateFile {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(dir, "membership.json"), "utf8")) as StateFile;
-  } catch {
-    return {};
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    return refuseState(file, (e as Error).message, log);
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return refuseState(file, `not JSON (${(e as Error).message})`, log);
+  }
+  const problem = stateFileProblem(v);
+  return problem ? refuseState(file, problem, log) : (v as StateFile);
+}
+
+function refuseState(file: string, problem: string, log: Logger): never {
+  const hint = "check the file; if it is damaged, move it away (the node then starts as new)";
+  log.fatal({ event: "state_file_rejected", file, problem, hint });
+  throw new Error(`membership state file ${file} rejected: ${problem} (${hint})`);
 }
 
 function saveState(dir: string, st: StateFile): void {
@@ -108,6 +141,11 @@ class MembershipWorker {
   private lastDropLogMs = -Infinity;
   private readonly linkDuplicates = { count: 0 };
   private installedAtWallMs = 0;
+  private readonly stateFile: string;
+  /** The lms configuration last written durably (a change to it must not go unwritten). */
+  private savedLms: string | undefined;
+  private persistError: string | undefined;
+  private persistRetry: NodeJS.Timeout | null = null;
 
   constructor(private readonly init: WorkerInit) {
     const cfg = init.config;
@@ -120,14 +158,15 @@ class MembershipWorker {
     const self = cfg.nodes.find((n) => n.name === init.nodeName);
     if (!self) throw new Error(`node ${init.nodeName} is not in the nodelist`);
     this.selfId = self.nodeid;
-    mkdirSync(init.stateDir, { recursive: true });
-    this.state = loadState(init.stateDir);
+    mkdirSync(init.stateDir, { recursive: true, mode: 0o750 });
+    this.stateFile = join(init.stateDir, "membership.json");
+    this.state = loadState(this.stateFile, this.log);
     const incarnation = Math.min(
       0xffffffff,
       Math.max((this.state.incarnation ?? 0) + 1, Math.floor(Date.now() / 1000)),
     );
     this.state.incarnation = incarnation;
-    saveState(init.stateDir, this.state);
+    this.persist(null);
     const persisted =
       this.state.ringSeq !== undefined && this.state.lms
         ? { ringSeq: this.state.ringSeq, lms: this.state.lms }
@@ -159,7 +198,12 @@ class MembershipWorker {
     const addrs = self?.addrs ?? [];
     for (let link = 0; link < addrs.length; link++) {
       const addr = addrs[link] as string;
-      const sock = createSocket({ type: addr.includes(":") ? "udp6" : "udp4" });
+      // A deep receive queue (the kernel caps it at net.core.rmem_max) lets
+      // members' heartbeats survive a burst of junk while this thread is busy.
+      const sock = createSocket({
+        type: addr.includes(":") ? "udp6" : "udp4",
+        recvBufferSize: recvBufferBytes,
+      });
       sock.on("message", (msg, rinfo) => this.onDatagram(msg, link, rinfo.address));
       sock.on("error", (err) => this.log.error({ event: "link_error", link, addr, err: err.message }));
       await new Promise<void>((resolve, reject) => {
@@ -179,12 +223,22 @@ class MembershipWorker {
     });
   }
 
+  setLogLevel(level: string): void {
+    this.log.level = level;
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.persistRetry) clearTimeout(this.persistRetry);
     for (const s of this.sockets) s.close();
   }
 
   private onDatagram(bytes: Buffer, link: number, fromAddr: string): void {
+    if (this.wrongSource(bytes, link, fromAddr)) {
+      this.node.drops.set("wrong_source", (this.node.drops.get("wrong_source") ?? 0) + 1);
+      this.noteDrop("wrong_source", fromAddr, link, bytes);
+      return;
+    }
     const before = this.node.received;
     const out = this.node.receive(bytes, monoNow());
     if (out.dropped) {
@@ -197,6 +251,18 @@ class MembershipWorker {
       this.rememberAccepted(bytes, link);
     }
     this.apply(out);
+  }
+
+  /**
+   * The cheapest check, before any parsing or cryptography: a datagram that
+   * names a nodelist node as sender must come from that node's address on
+   * this link. A flood from elsewhere costs a lookup per datagram, and the
+   * members' heartbeats keep their place in the socket's queue.
+   */
+  private wrongSource(bytes: Buffer, link: number, fromAddr: string): boolean {
+    if (bytes.length < 8) return false;
+    const addr = this.byId.get(bytes.readUInt32BE(4))?.addrs[link];
+    return addr !== undefined && isIP(addr) !== 0 && addr !== fromAddr;
   }
 
   /** The same datagram arriving on a second link is a duplicate, not an attack. */
@@ -243,12 +309,56 @@ class MembershipWorker {
 
   private apply(out: NodeOutput): void {
     for (const d of out.datagrams) this.transmit(d.to, d.bytes);
-    if (out.persist) {
-      this.state = { ...this.state, ringSeq: out.persist.ringSeq, lms: out.persist.lms };
-      saveState(this.init.stateDir, this.state);
-    }
+    if (out.persist) this.persist(out.persist);
     for (const e of out.events) this.onEvent(e);
     this.schedule(out.wakeAtMs);
+  }
+
+  /**
+   * Write the state file. When the disk refuses (full, read-only) the node
+   * keeps its membership in memory, logs the file and the error loudly,
+   * retries every persistRetryMs and says so when it succeeds again. Only a
+   * last_man_standing configuration change cannot wait: peers may rely on
+   * this node holding it, so failing to write it ends the worker.
+   */
+  private persist(p: Persisted | null): void {
+    if (p) this.state = { ...this.state, ringSeq: p.ringSeq, lms: p.lms };
+    const lms = JSON.stringify(this.state.lms);
+    try {
+      saveState(this.init.stateDir, this.state);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const error = `${err.code ?? "error"}: ${err.message}`;
+      const lmsUnsaved = this.state.lms !== undefined && lms !== this.savedLms;
+      if (lmsUnsaved && this.savedLms !== undefined) {
+        this.log.fatal({
+          event: "state_persist_failed",
+          file: this.stateFile,
+          error,
+          fatal: "quorum configuration",
+        });
+        throw new Error(`cannot write the quorum configuration to ${this.stateFile}: ${error}`, { cause: e });
+      }
+      if (this.persistError === undefined) {
+        this.log.error({
+          event: "state_persist_failed",
+          file: this.stateFile,
+          error,
+          hint: "membership continues in memory; free space there, it is written again by itself",
+        });
+      }
+      this.persistError = error;
+      this.persistRetry ??= setTimeout(() => {
+        this.persistRetry = null;
+        this.persist(null);
+      }, persistRetryMs);
+      return;
+    }
+    this.savedLms = lms;
+    if (this.persistError !== undefined) {
+      this.log.warn({ event: "state_persist_recovered", file: this.stateFile, after: this.persistError });
+      this.persistError = undefined;
+    }
   }
 
   private transmit(to: number, bytes: Uint8Array): void {
@@ -345,6 +455,11 @@ class MembershipWorker {
           return { link, addr, up: ago !== null && ago < cfg.tokenMs, lastHeardAgoMs: ago };
         }),
       })),
+      persistence: {
+        ok: this.persistError === undefined,
+        file: this.stateFile,
+        ...(this.persistError !== undefined ? { error: this.persistError } : {}),
+      },
       datagrams: {
         received: snap.received,
         sent: snap.sent,
@@ -365,6 +480,7 @@ async function main(): Promise<void> {
     if (req.type === "status")
       port.postMessage({ type: "status", id: req.id, status: w.status() } satisfies WorkerReply);
     else if (req.type === "send") w.send(req.to, req.body);
+    else if (req.type === "log-level") w.setLogLevel(req.level);
     else {
       w.stop();
       port.close();

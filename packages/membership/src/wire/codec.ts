@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { assert } from "@hacrm/common";
 import type { Msg } from "../core/types.js";
+import { heartbeatOk } from "./sanity.js";
 
 export type CryptoHash = "sha256" | "sha384" | "sha512";
 export interface CodecOptions {
@@ -33,7 +34,8 @@ export type DropReason =
   | "auth_failed"
   | "replayed"
   | "stale_incarnation"
-  | "malformed";
+  | "malformed"
+  | "wrong_source";
 
 export type Decoded =
   | { ok: true; from: number; inc: number; seq: number; msg: Msg }
@@ -134,6 +136,10 @@ export function createCodec(opts: CodecOptions, incarnation: number): Codec {
     const inc = b.readUInt32BE(8);
     const s = b.readUInt32BE(12);
     if (!known.has(from) || from === opts.selfId) return { ok: false, reason: "unknown_node", from };
+    // Cheap before expensive: a replayed or stale datagram is refused before
+    // any cryptography (the window is only updated once it authenticates).
+    const early = replayVerdict(replay.get(from), inc, s);
+    if (early) return { ok: false, reason: early, from };
     const plain = open(b);
     if (!plain) return { ok: false, reason: "auth_failed", from };
     const verdict = checkReplay(replay, from, inc, s);
@@ -144,6 +150,13 @@ export function createCodec(opts: CodecOptions, incarnation: number): Codec {
   }
 
   return { encode, decode, datagramBytesMax: max };
+}
+
+/** The replay window's verdict without changing it. */
+function replayVerdict(st: ReplayState | undefined, inc: number, s: number): DropReason | null {
+  if (!st || inc > st.inc) return null;
+  if (inc < st.inc) return "stale_incarnation";
+  return s <= st.maxSeq - replayWindow || st.seen.has(s) ? "replayed" : null;
 }
 
 function checkReplay(
@@ -196,14 +209,9 @@ function decodePayload(p: Buffer): Msg | null {
   }
   if (typeof json !== "object" || json === null) return null;
   const body = new Uint8Array(p.subarray(5 + len));
-  // Peers hold the key, so their messages are trusted to be well formed;
-  // the checks here only keep a buggy peer from crashing this node.
-  if (
-    type === typeCode.hb &&
-    Array.isArray(json["rows"]) &&
-    typeof json["prop"] === "object" &&
-    "lms" in json
-  ) {
+  // Peers hold the key, but a peer with a corrupt state file (or a bug) must
+  // not crash this node or push its persistent counters past their bounds.
+  if (type === typeCode.hb && heartbeatOk(json)) {
     return { t: "hb", ...(json as object) } as Msg;
   }
   if (type === typeCode.data && typeof json["ring"] === "string" && Number.isInteger(json["fseq"])) {
