@@ -1,5 +1,8 @@
 /** The corosync.conf-syntax cluster config parser (packages/common). */
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { keyFileWarning } from "@hacrm/controller";
 import { describe, expect, it } from "vitest";
 import { HacrmError, parseClusterConfig } from "@hacrm/common";
 
@@ -171,5 +174,33 @@ describe("cluster config (corosync.conf syntax)", () => {
       errorOf(knet.replace("consensus", "x").replace("token: 3000", "token: 3000\n    consensus: 100"))
         .message,
     ).toContain("below totem.token");
+  });
+
+  it("two nodes with the same address are refused (issue 14, item 14)", () => {
+    const e = errorOf(knet.replace("ring0_addr: 10.0.0.2", "ring0_addr: 10.0.0.1"));
+    expect(e.message).toBe("nodes alpha and beta have the same address 10.0.0.1");
+  });
+
+  it("garbage is shown escaped and cut, never raw (issue 14, item 14)", () => {
+    const junk = `totem {\n  \u001b]0;owned\u0007\u0000${"x".repeat(500)}\n}\n`;
+    const line = errorOf(junk).toLine();
+    expect(line).toMatch(/cannot parse '\\u001b\]0;owned\\u0007\\u0000x+\.\.\.'/);
+    // eslint-disable-next-line no-control-regex
+    expect(line).not.toMatch(/[\u0000-\u001f]/);
+    expect(line.length).toBeLessThan(250);
+    expect(errorOf(knet.replace("token: 3000", "token: 3\u001b[2J")).toLine()).toContain(
+      "totem.token is '3\\u001b[2J'",
+    );
+  });
+
+  it("warns when the cluster key is readable by others, as Corosync does (issue 14, item 14)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hacrm-key-"));
+    const file = join(dir, "authkey");
+    writeFileSync(file, Buffer.alloc(64, 1), { mode: 0o400 });
+    chmodSync(file, 0o400);
+    expect(keyFileWarning(file)).toBeUndefined();
+    chmodSync(file, 0o644);
+    expect(keyFileWarning(file)).toMatch(/has mode 0644: others can read it .*chmod 0400/);
+    rmSync(dir, { recursive: true });
   });
 });

@@ -72,6 +72,12 @@ export const configBytesMax = 1024 * 1024;
 export const defaultTokenMs = 1000;
 const defaultPort = 5405;
 
+/** A value from the file as shown in an error: quoted, control bytes escaped, at most 80 characters. */
+export function shownValue(v: string): string {
+  const cut = v.length > 80 ? `${v.slice(0, 80)}...` : v;
+  return `'${cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\']/g, (c) => (c === "'" ? "\\'" : c === "\\" ? "\\\\" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`))}'`;
+}
+
 function confError(where: string, message: string, hint?: string): HacrmError {
   return new HacrmError({ code: "CONFIG_INVALID", where, message, ...(hint ? { hint } : {}) });
 }
@@ -105,7 +111,7 @@ export function parseConfTree(text: string, source: string): ConfSection {
     if (!kv) {
       throw confError(
         `${source}:${lineNo}`,
-        `cannot parse '${raw}'`,
+        `cannot parse ${shownValue(raw)}`,
         "expected 'key: value', 'name {' or '}'",
       );
     }
@@ -226,14 +232,14 @@ function checkValue(spec: KeySpec, e: ConfEntry, source: string, section: string
     if (!/^-?\d+$/.test(e.value) || n < spec.min || n > spec.max) {
       throw confError(
         where,
-        `${section}.${e.key} is '${e.value}'`,
+        `${section}.${e.key} is ${shownValue(e.value)}`,
         `allowed: an integer from ${spec.min} to ${spec.max}`,
       );
     }
   } else if (spec.kind === "enum" && !spec.values.includes(e.value)) {
     throw confError(
       where,
-      `${section}.${e.key} is '${e.value}'`,
+      `${section}.${e.key} is ${shownValue(e.value)}`,
       `allowed values: ${spec.values.join(", ")}`,
     );
   }
@@ -345,6 +351,20 @@ function checkNodes(nodes: ClusterNode[], source: string): void {
       throw confError(source, `node name ${n.name} is used twice`, "node names must be unique");
     seenId.add(n.nodeid);
     seenName.add(n.name);
+  }
+  const owner = new Map<string, string>();
+  for (const n of nodes) {
+    for (const a of n.addrs) {
+      const other = owner.get(a);
+      if (other !== undefined && other !== n.name) {
+        throw confError(
+          source,
+          `nodes ${other} and ${n.name} have the same address ${a}`,
+          "each node needs its own ringN_addr",
+        );
+      }
+      owner.set(a, n.name);
+    }
   }
   const links = nodes[0]?.addrs.length ?? 0;
   if (nodes.some((n) => n.addrs.length !== links)) {
