@@ -185,7 +185,6 @@ describe("cluster config (corosync.conf syntax)", () => {
     const junk = `totem {\n  \u001b]0;owned\u0007\u0000${"x".repeat(500)}\n}\n`;
     const line = errorOf(junk).toLine();
     expect(line).toMatch(/cannot parse '\\u001b\]0;owned\\u0007\\u0000x+\.\.\.'/);
-    // eslint-disable-next-line no-control-regex
     expect(line).not.toMatch(/[\u0000-\u001f]/);
     expect(line.length).toBeLessThan(250);
     expect(errorOf(knet.replace("token: 3000", "token: 3\u001b[2J")).toLine()).toContain(

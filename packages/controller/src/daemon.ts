@@ -51,7 +51,6 @@ export function loadConfig(path: string, log: Logger): ClusterConfig {
   return cfg;
 }
 
-/** --node NAME, else the nodelist entry one of whose addresses is on this host. */
 /**
  * The config's `executor { }` section (agent paths, limits), read and checked
  * at start so a bad value stops hacrmd before it joins the cluster rather than
@@ -61,6 +60,7 @@ export function loadExecutorSettings(path: string): ExecutorSettings {
   return executorSettingsFromConf(parseConfTree(readFileSync(path, "utf8"), path), path);
 }
 
+/** --node NAME, else the nodelist entry one of whose addresses is on this host. */
 export function pickNode(cfg: ClusterConfig, name: string | undefined): string {
   if (name !== undefined) {
     if (!cfg.nodes.some((n) => n.name === name)) {
