@@ -1,5 +1,5 @@
 import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
-import { addPart, canRunAny, scoreOn } from "./scoring.js";
+import { canRunAny, scoreOn } from "./scoring.js";
 import { addScores, INFINITY, scaleScore } from "./scores.js";
 import { canHost } from "./unpack-nodes.js";
 
@@ -272,9 +272,3 @@ export function mergeDependent(
 function dependentScore(dep: Rsc, nid: string): number {
   return scoreOn(dep, nid);
 }
-
-export function bestNodes(ws: WorkingSet, r: Rsc): PNode[] {
-  return ws.nodes.filter((n) => canHost(n) && scoreOn(r, n.id) >= 0);
-}
-
-export { addPart };

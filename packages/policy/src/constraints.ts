@@ -10,7 +10,7 @@ import {
   type Rsc,
   type WorkingSet,
 } from "./model.js";
-import { type IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
 import { evaluateRule } from "./rules.js";
 import { INFINITY, isTrue, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";

@@ -1,26 +1,6 @@
 import type { XmlElement } from "@hacrm/cib";
+import { resolveRef, type IdIndex } from "./id-index.js";
 import { evaluateRule, type RuleContext } from "./rules.js";
-
-/** Index of every element with an id, for id-ref resolution. */
-export type IdIndex = Map<string, XmlElement>;
-
-export function buildIdIndex(root: XmlElement): IdIndex {
-  const index: IdIndex = new Map();
-  const stack: XmlElement[] = [root];
-  while (stack.length > 0) {
-    const el = stack.pop()!;
-    const id = el.attrs.id;
-    if (id !== undefined && !index.has(id)) index.set(id, el);
-    for (const c of el.children) stack.push(c);
-  }
-  return index;
-}
-
-function deref(el: XmlElement, ids: IdIndex): XmlElement {
-  const ref = el.attrs["id-ref"];
-  if (ref === undefined) return el;
-  return ids.get(ref) ?? el;
-}
 
 /**
  * Read the name/value pairs of every child set named `setName` of `parent`,
@@ -37,7 +17,7 @@ export function readNvsets(
   if (!parent) return into;
   const sets = parent.children
     .filter((c) => c.name === setName)
-    .map((c, i) => ({ el: deref(c, ids), i }))
+    .map((c, i) => ({ el: resolveRef(c, ids), i }))
     .sort((a, b) => {
       const sa = Number.parseInt(a.el.attrs.score ?? "0", 10) || 0;
       const sb = Number.parseInt(b.el.attrs.score ?? "0", 10) || 0;
@@ -48,7 +28,7 @@ export function readNvsets(
     if (rules.length > 0 && !rules.every((r) => evaluateRule(r, ctx ?? {}, ids))) continue;
     for (const pair of el.children) {
       if (pair.name !== "nvpair") continue;
-      const p = deref(pair, ids);
+      const p = resolveRef(pair, ids);
       const name = p.attrs.name;
       if (name === undefined || into.has(name)) continue;
       const value = p.attrs.value ?? pair.attrs.value;

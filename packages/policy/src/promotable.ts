@@ -1,5 +1,6 @@
 import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { hasInfluence, mergeDependent, primaryNodes } from "./colocation.js";
+import { addPart } from "./scoring.js";
 import { addScores, INFINITY, scoreOr } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
@@ -273,4 +274,34 @@ function unassignInstance(inst: Rsc): void {
 function setRole(inst: Rsc, role: "Promoted" | "Unpromoted"): void {
   inst.nextRole = role;
   for (const p of allPrimitives(inst)) if (p.allocatedTo) p.nextRole = role;
+}
+
+/**
+ * Promotable instances lean towards nodes that hold a promotion score for
+ * them, and an instance's allocation priority becomes its best promotion
+ * score, as in Pacemaker. Nodes that cannot run resources are skipped (they
+ * will never promote, and counting them would shuffle instances).
+ */
+export function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
+  const activeOn = new Map<string, Rsc>();
+  for (const inst of clone.children)
+    for (const p of allPrimitives(inst))
+      for (const n of p.runningOn) if (!activeOn.has(n.id)) activeOn.set(n.id, inst);
+  for (const inst of clone.children) {
+    const instActive = allPrimitives(inst).some((q) => q.runningOn.length > 0);
+    for (const n of ws.nodes) {
+      if (!canHost(n)) continue;
+      let total = 0;
+      for (const p of allPrimitives(inst)) {
+        if (!promotionScoreApplies(clone, { inst, p, n, instActive, activeHere: activeOn.get(n.id) }))
+          continue;
+        const v = promotionAttr(n.attrs, p, clone.unique, n.id);
+        if (v === undefined) continue;
+        const score = scoreOr(v, 0);
+        total = addScores(total, score);
+        if (score > 0) addPart(p, n.id, score, "promotion score");
+      }
+      if (total > inst.priority) inst.priority = total;
+    }
+  }
 }

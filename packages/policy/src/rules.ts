@@ -1,7 +1,7 @@
 import { durationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 import { evaluateDateExpression } from "./dates.js";
-import type { IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
 
 /** What a rule can test: node attributes, resource meta, time. */
 export interface RuleContext {

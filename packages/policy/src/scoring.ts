@@ -1,9 +1,7 @@
 import type { NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { canHost } from "./unpack-nodes.js";
-import { addScores, INFINITY, scoreOr } from "./scores.js";
+import { addScores, INFINITY } from "./scores.js";
 import type { Ban } from "./unpack-status.js";
-import { allPrimitives } from "./unpack-resources.js";
-import { promotionAttr, promotionScoreApplies } from "./promotable.js";
 
 /** Add a contribution to a resource's score on a node (creating the entry in opt-in clusters). */
 export function addPart(rsc: Rsc, nodeId: string, score: number, source: string): void {
@@ -65,38 +63,6 @@ export function initialScores(ws: WorkingSet, bans: Ban[]): void {
     }
   }
   for (const p of ws.primitives) applyStickiness(p);
-  for (const r of ws.resources) if (r.kind === "clone" && r.promotable) applyPromotionPreferences(ws, r);
-  void every;
-}
-
-/**
- * Promotable instances lean towards nodes that hold a promotion score for
- * them, and an instance's allocation priority becomes its best promotion
- * score, as in Pacemaker. Nodes that cannot run resources are skipped (they
- * will never promote, and counting them would shuffle instances).
- */
-function applyPromotionPreferences(ws: WorkingSet, clone: Rsc): void {
-  const activeOn = new Map<string, Rsc>();
-  for (const inst of clone.children)
-    for (const p of allPrimitives(inst))
-      for (const n of p.runningOn) if (!activeOn.has(n.id)) activeOn.set(n.id, inst);
-  for (const inst of clone.children) {
-    const instActive = allPrimitives(inst).some((q) => q.runningOn.length > 0);
-    for (const n of ws.nodes) {
-      if (!canHost(n)) continue;
-      let total = 0;
-      for (const p of allPrimitives(inst)) {
-        if (!promotionScoreApplies(clone, { inst, p, n, instActive, activeHere: activeOn.get(n.id) }))
-          continue;
-        const v = promotionAttr(n.attrs, p, clone.unique, n.id);
-        if (v === undefined) continue;
-        const score = scoreOr(v, 0);
-        total = addScores(total, score);
-        if (score > 0) addPart(p, n.id, score, "promotion score");
-      }
-      if (total > inst.priority) inst.priority = total;
-    }
-  }
 }
 
 export function unavailableReason(n: PNode): string {
@@ -128,5 +94,3 @@ export function canRunAny(ws: WorkingSet, scores: Map<string, NodeScore>): boole
   }
   return false;
 }
-
-export { allPrimitives };

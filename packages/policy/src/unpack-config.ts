@@ -1,6 +1,7 @@
 import { childrenNamed, type XmlElement } from "@hacrm/cib";
 import type { ClusterOptions } from "./model.js";
-import { readNvsets, type IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
+import { readNvsets } from "./nvpairs.js";
 import { isTrue, scoreOr } from "./scores.js";
 
 export function section(root: XmlElement, ...path: string[]): XmlElement | undefined {

@@ -1,6 +1,7 @@
 import type { XmlElement } from "@hacrm/cib";
 import type { ClusterOptions, PNode } from "./model.js";
-import { readNvsets, type IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
+import { readNvsets } from "./nvpairs.js";
 import { isTrue } from "./scores.js";
 import { section } from "./unpack-config.js";
 

@@ -1,7 +1,8 @@
 import { optionalDurationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 import { parseRole, type OpDef, type Rsc, type RscKind, type WorkingSet } from "./model.js";
-import { readNvsets, type IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
+import { readNvsets } from "./nvpairs.js";
 import { INFINITY, isTrue, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 

@@ -1,7 +1,7 @@
 import type { XmlElement } from "@hacrm/cib";
 import { roleRank, type PNode, type Role, type Rsc, type WorkingSet } from "./model.js";
 import { addInstance, addOrphan, allPrimitives } from "./unpack-resources.js";
-import type { IdIndex } from "./nvpairs.js";
+import type { IdIndex } from "./id-index.js";
 import { INFINITY, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 import { definitionChanged } from "./digest.js";
