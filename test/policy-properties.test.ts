@@ -3,7 +3,17 @@ import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "@hacrm/cib";
-import { addScores, assertAcyclic, INFINITY, schedule, type GraphAction } from "@hacrm/policy";
+import {
+  addScores,
+  assertAcyclic,
+  assertTransition,
+  checkTransition,
+  INFINITY,
+  schedule,
+  type GraphAction,
+  type ScheduleResult,
+  type TransitionGraph,
+} from "@hacrm/policy";
 import { genCib, SHAPES } from "./policy-differential-lib.js";
 
 const score = fc.oneof(
@@ -57,17 +67,35 @@ function ancestors(g: GraphAction[], id: number): Set<number> {
   return seen;
 }
 
+/** Tier-1/2 shapes of the differential test plus failure shapes (fencing, quorum loss). */
+const PROPERTY_SHAPES: Record<string, string[]> = {
+  ...SHAPES,
+  unclean:
+    "--nodes 4 --resources 8 --groups 1 --clones 1 --promotable 1 --location 3 --colocation 2 --order 2 --running --stonith --unclean 1".split(
+      " ",
+    ),
+  noQuorumStop:
+    "--nodes 5 --resources 8 --groups 1 --clones 1 --location 3 --colocation 2 --order 2 --running --offline 3 --no-quorum-policy stop".split(
+      " ",
+    ),
+};
+
+function generated(shape: string, seed: number): ScheduleResult {
+  const xml = execFileSync("node", [genCib, "--seed", String(seed), ...PROPERTY_SHAPES[shape]!], {
+    encoding: "utf8",
+  });
+  // schedule() asserts the transition invariants itself: a violation throws here.
+  return schedule(parseXml(xml, `${shape}-${seed}`), 0);
+}
+
 describe("transition graph invariants on generated CIBs", () => {
-  it("is acyclic, stops before starting a moved resource, and acts only on eligible nodes", () => {
-    const shapes = Object.keys(SHAPES);
+  it("stops before starting a moved resource, acts only on eligible nodes, runs nothing twice", () => {
+    const shapes = Object.keys(PROPERTY_SHAPES);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(...shapes), (seed, shape) => {
-        const xml = execFileSync("node", [genCib, "--seed", String(seed), ...SHAPES[shape]!], {
-          encoding: "utf8",
-        });
-        const res = schedule(parseXml(xml, `${shape}-${seed}`), 0);
+        const res = generated(shape, seed);
         const g = res.graph.actions;
-        expect(() => assertAcyclic(g)).not.toThrow();
+        expect(checkTransition(res.workingSet, res.graph)).toEqual([]);
         const nodes = res.workingSet.nodesByName;
         for (const a of g) {
           if (a.pseudo || !a.node) continue;
@@ -86,8 +114,30 @@ describe("transition graph invariants on generated CIBs", () => {
           if (stop)
             expect(ancestors(g, start.id).has(stop.id), `stop before start of ${start.resource}`).toBe(true);
         }
+        const active = new Map<string, number>();
+        for (const p of res.placement) {
+          const rsc = res.workingSet.rscById.get(p.resource);
+          if (rsc?.parent?.kind === "clone" || rsc?.parent?.parent?.kind === "clone") continue;
+          active.set(p.resource, (active.get(p.resource) ?? 0) + 1);
+        }
+        for (const [r, count] of active)
+          expect(count, `${r} active on ${count} nodes`).toBeLessThanOrEqual(1);
       }),
-      { numRuns: 25 },
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it("with no-quorum-policy=stop and no quorum, nothing starts anywhere", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
+        const res = generated("noQuorumStop", seed);
+        expect(res.workingSet.options.haveQuorum).toBe(false);
+        const starts = res.graph.actions.filter(
+          (a) => !a.pseudo && (a.task === "start" || a.task === "promote"),
+        );
+        expect(starts.map((a) => `${a.task} ${a.resource} ${a.node}`)).toEqual([]);
+      }),
+      { numRuns: 10 },
     );
   }, 120_000);
 
@@ -102,5 +152,105 @@ describe("transition graph invariants on generated CIBs", () => {
     });
     expect(() => assertAcyclic([a(0, [1]), a(1, [0])])).toThrow(/cycle/);
     expect(() => assertAcyclic([a(0, []), a(1, [0])])).not.toThrow();
+  });
+});
+
+/** A small cluster where r1 moves from node1 (standby now) to node2. */
+const moveCib = `<cib have-quorum="1" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes>
+      <node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1s" name="standby" value="on"/></instance_attributes></node>
+      <node id="2" uname="node2"/>
+      <node id="3" uname="node3"/>
+    </nodes>
+    <resources><primitive id="r1" class="ocf" provider="pacemaker" type="Dummy"/></resources>
+    <constraints><rsc_location id="l1" rsc="r1" node="node3" score="-INFINITY"/></constraints>
+  </configuration>
+  <status>
+    ${[1, 2, 3]
+      .map(
+        (
+          i,
+        ) => `<node_state id="${i}" uname="node${i}" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="${i}"><lrm_resources><lrm_resource id="r1" class="ocf" provider="pacemaker" type="Dummy">
+        <lrm_rsc_op id="r1_last_0" operation="${i === 1 ? "start" : "monitor"}" call-id="1" rc-code="${i === 1 ? 0 : 7}" op-status="0" interval="0" transition-key="1:1:${i === 1 ? 0 : 7}:x"/>
+      </lrm_resource></lrm_resources></lrm></node_state>`,
+      )
+      .join("\n")}
+  </status>
+</cib>`;
+
+describe("the transition invariants catch a broken graph", () => {
+  const fresh = (): {
+    res: ScheduleResult;
+    graph: TransitionGraph;
+    start: GraphAction;
+    stop: GraphAction;
+  } => {
+    const res = schedule(moveCib, 0);
+    const graph: TransitionGraph = {
+      actions: res.graph.actions.map((a) => ({ ...a, inputs: [...a.inputs] })),
+    };
+    const start = graph.actions.find((a) => a.task === "start" && a.resource === "r1")!;
+    const stop = graph.actions.find((a) => a.task === "stop" && a.resource === "r1")!;
+    return { res, graph, start, stop };
+  };
+
+  it("the intact graph moves r1 from node1 to node2 and passes", () => {
+    const { res, graph, start, stop } = fresh();
+    expect([start.node, stop.node]).toEqual(["node2", "node1"]);
+    expect(checkTransition(res.workingSet, graph)).toEqual([]);
+  });
+
+  it("a start that does not wait for the stop is caught", () => {
+    const { res, graph, start } = fresh();
+    start.inputs = [];
+    expect(checkTransition(res.workingSet, graph)).toEqual([
+      "start of r1 on node2 does not wait for its stop on node1",
+    ]);
+    expect(() => assertTransition(res.workingSet, graph)).toThrow(/does not wait for its stop/);
+  });
+
+  it("a resource left active on two nodes is caught", () => {
+    const { res, graph, stop } = fresh();
+    graph.actions = graph.actions
+      .filter((a) => a !== stop)
+      .map((a) => ({ ...a, inputs: a.inputs.filter((i) => i !== stop.id) }));
+    expect(checkTransition(res.workingSet, graph)).toEqual([
+      "r1 would be active on node1, node2 after the transition",
+    ]);
+  });
+
+  it("a start on a node that cannot host it, or where it is banned, is caught", () => {
+    const { res, graph, start } = fresh();
+    start.node = "node1";
+    expect(checkTransition(res.workingSet, graph)).toContain(
+      "start of r1 on node1, which cannot host resources",
+    );
+    start.node = "node3";
+    expect(checkTransition(res.workingSet, graph)).toContain(
+      "start of r1 on node3, where its score is -INFINITY",
+    );
+  });
+
+  it("a recovery from an unclean node before its fence is caught", () => {
+    const { res, graph } = fresh();
+    const ws = res.workingSet;
+    ws.options.stonithEnabled = true;
+    ws.nodesByName.get("node1")!.unclean = true;
+    expect(checkTransition(ws, graph)).toContain("start of r1 on node2 before unclean node1 is fenced");
+    const fence: GraphAction = {
+      id: 100,
+      task: "fence",
+      node: "node1",
+      intervalMs: 0,
+      timeoutMs: 1,
+      pseudo: false,
+      inputs: [],
+    };
+    graph.actions.push(fence);
+    for (const a of graph.actions) if (a.task === "stop" && a.resource === "r1") a.inputs.push(fence.id);
+    expect(checkTransition(ws, graph)).toEqual([]);
   });
 });

@@ -155,6 +155,7 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
       const needDemote = needStop || nextRole !== "Promoted";
       const demote = set.create(p, "demote", c, { optional: !needDemote, timeoutMs: opTimeout(p, "demote") });
       if (!p.managed || p.blocked) demote.runnable = false;
+      else if (!c.online && !c.unclean) demote.pseudo = true;
       set.order(demote, stop, F_IMPLIES_FIRST, "demote before stop");
       demotes.push(demote);
     }
@@ -174,7 +175,11 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     start.runnable = false;
     start.reason = "unmanaged";
   } else if (!canHost(next)) start.runnable = false;
-  for (const stop of stops) set.order(stop, start, F_IMPLIES_THEN | F_RESTART, "stop before start");
+  // A move never overlaps old and new instance: when the stop elsewhere cannot run, neither can the start.
+  for (const stop of stops) {
+    const elsewhere = stop.node !== next ? F_RUNNABLE_LEFT : 0;
+    set.order(stop, start, F_IMPLIES_THEN | F_RESTART | elsewhere, "stop before start");
+  }
   if (stops.length === 1 && canMigrate(p)) createMigration(set, p, stops[0]!, start);
   if (nextRole === "Promoted") {
     const wasPromoted = p.role === "Promoted" && staying;

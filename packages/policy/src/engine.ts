@@ -18,6 +18,7 @@ import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
+import { assertTransition } from "./invariants.js";
 import { section, unpackDefaults, unpackOptions } from "./unpack-config.js";
 import { canHost, unpackNodes } from "./unpack-nodes.js";
 import { allPrimitives, unpackResources } from "./unpack-resources.js";
@@ -76,36 +77,58 @@ export function unpackCib(cib: XmlElement, nowSec: number, idIndex?: IdIndex): W
   return ws;
 }
 
-/** The policy engine: CIB + now -> scores, transition graph, summary and placement. Pure. */
+/**
+ * The policy engine: CIB + now -> scores, transition graph, summary and
+ * placement. Pure. Each line is one step of Pacemaker's pipeline.
+ */
 export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResult {
   const doc = typeof cib === "string" ? parseXml(cib, "<cib>") : cib;
   const ids = buildIdIndex(doc);
+  // Unpack: options, nodes, resources, then what the status section says of them.
   const ws = unpackCib(doc, nowSec, ids);
   const bans = unpackStatus(doc, ws, ids);
   unpackConstraints(doc, ws, ids);
-  for (const p of ws.primitives)
-    if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started")
-      p.role = "Unpromoted";
-  for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);
+  normalizeRoles(ws);
+  // Scores: locations, bans, stickiness, promotion preferences; then colocations.
   initialScores(ws, bans);
   for (const r of ws.resources) if (r.kind === "clone" && r.promotable) applyPromotionPreferences(ws, r);
   registerColocations(ws);
+  // Placement: assign every resource (and promotable roles) in Pacemaker's order.
   const allocator = new Allocator(ws);
   allocator.run();
-  const promotion: PromotionDetail[] = allocator.promotion;
+  // Actions: per primitive and per collective, then their orderings.
   const set = new ActionSet();
   for (const p of ws.primitives) createPrimitiveActions(ws, set, p);
   for (const r of allResources(ws)) if (r.kind !== "primitive") createCollectiveActions(set, r);
   orderAll(ws, set);
   createProbes(ws, set);
   orderMigrations(set);
+  // Propagate "required" and "unrunnable" along orderings and mandatory colocations.
   propagate(set);
   for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
   if (settleMigrations(set)) propagate(set);
   createMonitors(ws, set);
+  // The graph, checked against what must hold of any transition, and its summary.
   const graph = buildGraph(set);
+  assertTransition(ws, graph);
   const { actions, placement } = summarize(ws, set);
-  return { now: ws.now, actions, placement, scores: finalScores(ws), promotion, graph, workingSet: ws };
+  return {
+    now: ws.now,
+    actions,
+    placement,
+    scores: finalScores(ws),
+    promotion: allocator.promotion,
+    graph,
+    workingSet: ws,
+  };
+}
+
+/** Promotable instances found Started are Unpromoted; groups and clones take their members' activity. */
+function normalizeRoles(ws: WorkingSet): void {
+  for (const p of ws.primitives)
+    if (p.parent?.kind === "clone" && isPromotableClone(p.parent) && p.role === "Started")
+      p.role = "Unpromoted";
+  for (const r of ws.rscById.values()) if (r.kind !== "primitive") normalizeContainerRole(r);
 }
 
 function isPromotableClone(r: Rsc): boolean {

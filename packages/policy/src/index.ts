@@ -9,6 +9,7 @@ export {
   type TransitionGraph,
   type GraphAction,
 } from "./graph.js";
+export { checkTransition, assertTransition } from "./invariants.js";
 export { formatSimulation, formatScores } from "./format.js";
 export type { WorkingSet, Rsc, PNode, Role } from "./model.js";
 export { paramsDigest } from "./digest.js";
