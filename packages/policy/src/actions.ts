@@ -160,12 +160,14 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
       demotes.push(demote);
     }
   }
+  const cleanups: Action[] = [];
   for (const n of p.danglingOn) {
     // The source of a completed migration: cleaned up with a stop, the resource stays where it is.
     if (!n.online || n.unclean) continue;
     const stop = set.create(p, "stop", n, { optional: false, timeoutMs: opTimeout(p, "stop") });
     stop.migrating = true;
     if (!p.managed) stop.runnable = false;
+    cleanups.push(stop);
   }
   if (!active || !next) return;
   const staying = p.runningOn.includes(next) && !p.failed && !p.changedOn.has(next.id);
@@ -180,6 +182,8 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     const elsewhere = stop.node !== next ? F_RUNNABLE_LEFT : 0;
     set.order(stop, start, F_IMPLIES_THEN | F_RESTART | elsewhere, "stop before start");
   }
+  // A start (a recovery) never runs while the source of a migration still has to be cleaned up.
+  for (const stop of cleanups) set.order(stop, start, 0, "migration cleanup before start");
   if (stops.length === 1 && canMigrate(p)) createMigration(set, p, stops[0]!, start);
   if (nextRole === "Promoted") {
     const wasPromoted = p.role === "Promoted" && staying;
