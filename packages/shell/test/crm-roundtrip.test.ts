@@ -8,6 +8,16 @@ const { normalize } = (await import(`${corpusDir}normalize.mjs`)) as { normalize
 const empty = (await import("node:fs")).readFileSync(`${corpusDir}empty-cib.xml`, "utf8");
 const positives = loadCases().filter((c) => c.expected !== undefined);
 
+/**
+ * Cases where hacrm refuses on purpose what crmsh commits: the CIB crmsh
+ * writes is one crm_verify rejects, and hacrm never commits what verify
+ * rejects (issue 14 item 10). The test fails if one of them starts passing.
+ */
+export const refusedOnPurpose: Record<string, RegExp> = {
+  // Two monitors with one interval (roles differ): crm_verify's is_op_dup error.
+  "primitive-op-duplicate": /already is a monitor with this interval/,
+};
+
 describe("crm configure, in process, on the crmsh corpus", () => {
   it("has the 64 positive cases", () => {
     expect(positives).toHaveLength(64);
@@ -17,6 +27,12 @@ describe("crm configure, in process, on the crmsh corpus", () => {
     "%s: same CIB as crmsh, and show reads back to the same CIB",
     async (_name, c) => {
       const store = memoryStore(c.initial);
+      const refused = refusedOnPurpose[c.name];
+      if (refused) {
+        await expect(newSession(store).runScript(c.script, c.name)).rejects.toThrow(refused);
+        expect(store.writes.length).toBeLessThanOrEqual(1); // at most the lines before the refused one
+        return;
+      }
       await newSession(store).runScript(c.script, c.name);
       const built = serializeXml(store.cib);
       expect(normalize(built)).toBe(normalize(c.expected as string));

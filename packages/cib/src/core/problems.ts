@@ -12,7 +12,8 @@ export type CibProblemCode =
   | "UNKNOWN_CLASS"
   | "BAD_ROLE"
   | "BAD_RULE"
-  | "BAD_VALUE";
+  | "BAD_VALUE"
+  | "DUPLICATE_OP";
 
 /** One problem: where (element and id), what is wrong, why it is wrong. */
 export interface CibProblem {

@@ -1,5 +1,12 @@
 import { dateSpecFields } from "../types.js";
-import { agentClassNames, isScore, parseRole } from "../vocabulary.js";
+import {
+  agentClassNames,
+  checkClusterOption,
+  isScore,
+  parseBoolean,
+  parseDurationMs,
+  parseRole,
+} from "../vocabulary.js";
 import type { XmlElement } from "../xml.js";
 import { problem, type CibProblem } from "./problems.js";
 
@@ -13,13 +20,15 @@ export function checkSemantics(tree: XmlElement): CibProblem[] {
   const configuration = tree.children.find((c) => c.name === "configuration");
   if (!configuration) return [];
   const index = indexConfiguration(tree, configuration);
-  const out: CibProblem[] = [...index.problems];
+  const out: CibProblem[] = [...checkCharacters(tree), ...index.problems];
   for (const chain of index.chains) {
     const el = chain[chain.length - 1] as XmlElement;
     checkReferences(chain, el, index, out);
     checkScore(chain, el, out);
     checkAgentClass(chain, el, out);
     checkMetaValue(chain, el, out);
+    checkClusterProperty(chain, el, out);
+    checkOperations(chain, el, out);
     checkRule(chain, el, out);
   }
   return out;
@@ -200,6 +209,7 @@ function checkMetaValue(chain: XmlElement[], el: XmlElement, out: CibProblem[]):
   const name = el.attrs["name"];
   const value = el.attrs["value"];
   if (set?.name !== "meta_attributes" || value === undefined) return;
+  if (name !== undefined) checkBooleanMeta(chain, name, value, out);
   if (name === "target-role" && value !== "#default" && !parseRole(value).ok) {
     out.push(
       problem(
@@ -221,6 +231,104 @@ function checkMetaValue(chain: XmlElement[], el: XmlElement, out: CibProblem[]):
     );
   }
 }
+
+/** crm_config nvpairs: each known cluster option's value must be of its type. */
+function checkClusterProperty(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
+  if (el.name !== "nvpair" || chain[chain.length - 2]?.name !== "cluster_property_set") return;
+  const { name, value } = el.attrs;
+  if (name === undefined || value === undefined) return;
+  const why = checkClusterOption(name, value);
+  if (why !== undefined) out.push(problem("BAD_VALUE", chain, `${name}="${value}"`, why));
+}
+
+/** An op's interval and timeout are durations; one resource never has two recurring ops of one name and interval. */
+function checkOperations(chain: XmlElement[], el: XmlElement, out: CibProblem[]): void {
+  if (el.name !== "operations") return;
+  const seen = new Map<string, string>();
+  for (const op of el.children) {
+    if (op.name !== "op") continue;
+    const here = [...chain, op];
+    let intervalMs: number | undefined;
+    for (const attr of ["interval", "timeout", "start-delay"]) {
+      const v = op.attrs[attr];
+      if (v === undefined) continue;
+      const d = parseDurationMs(v);
+      if (!d.ok) out.push(problem("BAD_VALUE", here, `${attr}="${v}"`, d.why));
+      else if (attr === "interval") intervalMs = d.value;
+    }
+    // Pacemaker refuses duplicates among recurring operations only (is_op_dup).
+    if (!intervalMs || op.attrs["name"] === undefined) continue;
+    const key = `${op.attrs["name"]} ${intervalMs}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      out.push(
+        problem(
+          "DUPLICATE_OP",
+          here,
+          `${op.attrs["name"]} interval="${op.attrs["interval"] ?? ""}"`,
+          `${first} already is a ${op.attrs["name"]} with this interval; give each a different interval`,
+        ),
+      );
+    } else seen.set(key, op.attrs["id"] ?? op.attrs["name"]);
+  }
+}
+
+/** Meta attributes whose value is a boolean. */
+const booleanMeta = new Set([
+  "is-managed",
+  "maintenance",
+  "globally-unique",
+  "interleave",
+  "ordered",
+  "notify",
+  "promotable",
+  "allow-migrate",
+  "critical",
+  "multiple-active-ok",
+]);
+
+function checkBooleanMeta(chain: XmlElement[], name: string, value: string, out: CibProblem[]): void {
+  if (!booleanMeta.has(name)) return;
+  const b = parseBoolean(value);
+  if (!b.ok) out.push(problem("BAD_VALUE", chain, `${name}="${value}"`, b.why));
+}
+
+/**
+ * Characters XML 1.0 cannot carry (C0 controls other than tab, newline and
+ * carriage return; U+FFFE, U+FFFF; lone surrogates): a document holding one
+ * in a value or text is no longer XML once written, and xmllint and crm_verify
+ * refuse the file.
+ */
+const notXmlChar =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkCharacters(tree: XmlElement): CibProblem[] {
+  const out: CibProblem[] = [];
+  const visit = (el: XmlElement, chain: XmlElement[]): void => {
+    const here = [...chain, el];
+    for (const [k, v] of Object.entries(el.attrs)) {
+      const m = notXmlChar.exec(v);
+      if (m)
+        out.push(
+          problem(
+            "BAD_VALUE",
+            here,
+            `${k}="${escapeChar(v)}"`,
+            `U+${codePoint(m[0])} cannot be written in XML`,
+          ),
+        );
+    }
+    const t = el.text === undefined ? null : notXmlChar.exec(el.text);
+    if (t) out.push(problem("BAD_VALUE", here, "text", `U+${codePoint(t[0])} cannot be written in XML`));
+    for (const c of el.children) visit(c, here);
+  };
+  visit(tree, []);
+  return out;
+}
+
+const codePoint = (c: string): string => (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+const escapeChar = (v: string): string =>
+  v.replace(new RegExp(notXmlChar.source, "g"), (c) => `\\u${codePoint(c)}`);
 
 // ---- rules -------------------------------------------------------------------
 
