@@ -23,6 +23,8 @@ export interface Action {
   requireAny: boolean;
   /** The start or stop of a live migration: it does not force other resources to restart. */
   migrating: boolean;
+  /** Parameters the action carries besides the resource's (clone notifications' CRM_meta_notify_*). */
+  params?: Map<string, string>;
   reason: string;
   inEdges: Ordering[];
   outEdges: Ordering[];
@@ -62,9 +64,11 @@ export class ActionSet {
       timeoutMs?: number;
       runnable?: boolean;
       requireAny?: boolean;
+      /** Tells apart several actions of one task on one node (clone notifications). */
+      tag?: string;
     },
   ): Action {
-    const k = this.key(rsc, task, node, opts.intervalMs ?? 0);
+    const k = this.key(rsc, task, node, opts.intervalMs ?? 0) + (opts.tag ? `\u0000${opts.tag}` : "");
     const existing = this.byKey.get(k);
     if (existing) {
       if (!opts.optional) existing.optional = false;

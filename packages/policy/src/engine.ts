@@ -19,6 +19,7 @@ import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { assertTransition } from "./invariants.js";
+import { createNotifications } from "./notify.js";
 import { section, unpackDefaults, unpackOptions } from "./unpack-config.js";
 import { canHost, unpackNodes } from "./unpack-nodes.js";
 import { allPrimitives, unpackResources } from "./unpack-resources.js";
@@ -107,6 +108,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   propagate(set);
   for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
   if (settleMigrations(set)) propagate(set);
+  createNotifications(ws, set);
   createMonitors(ws, set);
   // The graph, checked against what must hold of any transition, and its summary.
   const graph = buildGraph(set);

@@ -11,6 +11,8 @@ export interface GraphAction {
   pseudo: boolean;
   /** Ids of the actions that must complete first. */
   inputs: number[];
+  /** Extra parameters (a clone notification's CRM_meta_notify_* lists). */
+  params?: Record<string, string>;
 }
 
 export interface TransitionGraph {
@@ -42,6 +44,7 @@ export function buildGraph(set: ActionSet): TransitionGraph {
       inputs: [...inputs].sort((x, y) => x - y),
     };
     if (a.rsc) g.resource = a.rsc.id;
+    if (a.params) g.params = Object.fromEntries(a.params);
     if (a.node) g.node = a.node.uname;
     return g;
   });
