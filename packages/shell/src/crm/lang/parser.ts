@@ -1,10 +1,11 @@
 import type { HacrmError } from "@hacrm/common";
-import { dateSpecFields } from "@hacrm/cib";
+import { agentClassNames, dateSpecFields, isScore as isCibScore, legacyRoleNames, roles } from "@hacrm/cib";
 import type * as A from "./ast.js";
 import { isPunct, syntaxError, type CommandLine, type Pos, type Token } from "./lexer.js";
 import { didYouMean } from "./suggest.js";
 
-export const ROLES = ["Started", "Stopped", "Master", "Slave", "Promoted", "Unpromoted"];
+/** Role names a user may type: the CIB vocabulary's, then the legacy ones it reads. */
+export const ROLES: readonly string[] = [...roles, ...Object.keys(legacyRoleNames)];
 export const ACTIONS = ["start", "stop", "promote", "demote"];
 export const ORDER_KINDS = ["Mandatory", "Optional", "Serialize"];
 /** Attributes of `<op>` itself; other op NAME=VALUE go to the op's instance_attributes. */
@@ -23,12 +24,11 @@ export const OP_ATTRIBUTES = new Set([
 const DATE_SPEC_FIELDS = new Set<string>(dateSpecFields);
 const DURATION_FIELDS = new Set(["years", "months", "weeks", "days", "hours", "minutes", "seconds"]);
 const RULE_OPS = new Set(["lt", "gt", "lte", "gte", "eq", "ne"]);
-const AGENT_CLASSES = new Set(["ocf", "lsb", "systemd", "service", "stonith", "nagios", "upstart"]);
+const AGENT_CLASSES = new Set(agentClassNames);
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const SCORE_RE = /^([-+]?(inf|infinity)|[-+]?\d+)$/i;
-
+/** A score as crmsh writes it: the CIB's, or `inf`/`-inf`/`+inf` (written as INFINITY). */
 export function isScore(text: string): boolean {
-  return SCORE_RE.test(text);
+  return isCibScore(cibScore(text));
 }
 
 /** crmsh score text to the CIB's: inf -> INFINITY, -inf -> -INFINITY, +inf -> +INFINITY. */

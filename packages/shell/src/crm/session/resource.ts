@@ -1,4 +1,4 @@
-import { element, type XmlElement } from "@hacrm/cib";
+import { element, isTrue, type XmlElement } from "@hacrm/cib";
 import type { Word } from "../lang/ast.js";
 import { allResources, findResource, section, semanticError } from "../lang/doc.js";
 import { attributeVerb, getNvpair, need, upsertNvpair, type TopContext } from "./nvsets.js";
@@ -126,12 +126,7 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
   switch (v) {
     case "maintenance": {
       const on = args[2]?.text ?? "on";
-      setMeta(
-        ctx,
-        need(ctx, args, 1, "a resource id"),
-        "maintenance",
-        /^(on|true|yes|1)$/i.test(on) ? "true" : "false",
-      );
+      setMeta(ctx, need(ctx, args, 1, "a resource id"), "maintenance", isTrue(on) ? "true" : "false");
       return;
     }
     case "move":

@@ -1,9 +1,9 @@
 import type { HacrmError } from "@hacrm/common";
 import {
+  changeKind,
   cloneElement,
   parseXml,
   problemLine,
-  serializeXml,
   walk,
   type CibProblem,
   type XmlElement,
@@ -81,15 +81,7 @@ export class Session {
   /** The configuration differs from what was read or last committed. */
   get dirty(): boolean {
     if (!this.working || !this.original) return false;
-    return this.changed(this.working, this.original, "configuration");
-  }
-
-  private changed(a: XmlElement, b: XmlElement, part: string): boolean {
-    const text = (cib: XmlElement): string => {
-      const el = cib.children.find((c) => c.name === part);
-      return el ? serializeXml(el, { indent: "" }) : "";
-    };
-    return text(a) !== text(b);
+    return changeKind(this.original, this.working) === "configuration";
   }
 
   /** Run a whole script (batch mode). Stops at the first error: nothing after the last commit is written. */
@@ -333,13 +325,14 @@ export class Session {
   async commit(source: string): Promise<void> {
     const cib = await this.cib();
     const original = this.original as XmlElement;
-    const configChanged = this.dirty;
-    if (!configChanged && !this.changed(cib, original, "status")) return;
+    const kind = changeKind(original, cib);
+    if (kind === "none") return;
+    const configChanged = kind === "configuration";
     const problems = checkConfiguration(cib);
     if (problems.length > 0) throw this.problemError(problems, source);
     const stamp = { "cib-last-written": this.deps.now().toUTCString(), "update-client": "hacrm" };
     const outcome = await this.deps.store.commit(original, cib, {
-      kind: configChanged ? "configuration" : "status",
+      kind,
       ...(configChanged ? { stamp } : {}),
     });
     if (!outcome.ok) throw this.validationError(cib, outcome.problems, source);
