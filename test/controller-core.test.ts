@@ -209,7 +209,7 @@ describe("replication", () => {
     expect(resourceIds(c.disks.get(2)?.doc as XmlElement)).toEqual(["web"]);
     c.held.clear();
     c.run();
-    expect(c.replies.get(req)).toMatchObject({ ok: true, version: { epoch: 1 } });
+    expect(c.replies.get(req)).toMatchObject({ ok: true, version: { epoch: 2 } });
     expect(resourceIds(c.disks.get(3)?.doc as XmlElement)).toEqual(["web"]);
   });
 
@@ -294,7 +294,7 @@ describe("join after faults", () => {
     c.held.add(3);
     for (const id of ["s1", "s2", "s3"]) c.submit(1, patchAdding(c.doc(1), id));
     const staleVersion = c.cores.get(1)?.cib.version;
-    expect(staleVersion?.epoch).toBe(3);
+    expect(staleVersion?.epoch).toBe(4); // 1 at the join (members' <node> entries), then 3 writes
     c.queue.length = 0;
     c.held.clear();
     // 2 and 3 form a view without it and commit one write.
@@ -302,13 +302,13 @@ describe("join after faults", () => {
     c.run();
     const acked = c.submit(3, patchAdding(c.doc(3), "kept"));
     c.run();
-    expect(c.replies.get(acked)).toMatchObject({ ok: true, version: { epoch: 1 } });
+    expect(c.replies.get(acked)).toMatchObject({ ok: true, version: { epoch: 2 } });
     // Merge: node 1 leads again (lowest id, same incarnation), but the newer term wins over its higher epoch.
     c.view([1, 2, 3], true);
     c.run();
     for (const id of [1, 2, 3]) expect(resourceIds(c.doc(id))).toEqual(["kept"]);
     const v = c.cores.get(1)?.cib.version;
-    expect(v?.epoch).toBe(4); // above the cut-off DC's 3: no version goes back
+    expect(v?.epoch).toBe(5); // above the cut-off DC's 4: no version goes back
     const dropped = c.events.filter((e) => e.event.type === "changes_dropped");
     expect(dropped.map((e) => e.node)).toEqual([1]);
   });

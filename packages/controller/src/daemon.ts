@@ -1,7 +1,8 @@
 /**
  * hacrmd's main thread: read the config and key, pick this node's nodelist
- * entry, start the membership worker, and serve state on the local socket
- * (one JSON request line in, one JSON reply line out).
+ * entry, start the membership worker, run the controller core (DC election,
+ * join, CIB replication; cib-host.ts) and serve the local socket (one JSON
+ * request line in, one JSON reply line out).
  */
 import { readFileSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
@@ -26,6 +27,12 @@ import {
   type SocketAccess,
 } from "./local-socket.js";
 import { installSignalHandlers } from "./signals.js";
+import { CibHost } from "./cib-host.js";
+import { clusterStatus } from "./cluster-status.js";
+import type { CibWrite } from "./core/index.js";
+
+/** The socket's limits, with room for a whole CIB in one `cib-write` request. */
+const socketLimits = { ...defaultSocketLimits, requestBytesMax: 16 * 1024 * 1024 };
 
 export const defaultKeyFile = "/etc/hacrm/authkey";
 
@@ -151,13 +158,22 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
   let stopping = false;
   // The socket first: a path that is taken stops hacrmd before it joins the cluster.
   const ready: { membership?: MembershipHandle } = {};
+  const self = cfg.nodes.find((n) => n.name === nodeName) as ClusterConfig["nodes"][number];
+  const cib = new CibHost(
+    {
+      stateDir: opts.stateDir,
+      selfId: self.nodeid,
+      nodes: cfg.nodes.map((n) => ({ id: n.nodeid, name: n.name })),
+    },
+    { send: (to, body) => ready.membership?.send([to], body), logger: log },
+  );
   const socket = await serveLocalSocket(
     opts.socket,
     access,
-    defaultSocketLimits,
+    socketLimits,
     (req) =>
       ready.membership
-        ? answer(req, ready.membership, log)
+        ? answer(req, { membership: ready.membership, cib, cfg, log })
         : Promise.resolve(socketError("STARTING", "hacrmd is starting; try again")),
     log,
   );
@@ -174,7 +190,7 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
         logLevel: cfg.logging.debug ? "debug" : undefined,
       },
       {
-        onEvent: () => undefined,
+        onEvent: (e) => cib.onMembership(e),
         onExit: (err) => {
           // Before it is ready, a failure rejects startMembershipWorker (reported below).
           if (stopping || ready.membership === undefined) return;
@@ -206,8 +222,27 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
   return { stop };
 }
 
-async function answer(req: Request, membership: MembershipHandle, log: Logger): Promise<unknown> {
+interface Ctx {
+  membership: MembershipHandle;
+  cib: CibHost;
+  cfg: ClusterConfig;
+  log: Logger;
+}
+
+const writeOps = new Set(["replace", "patch", "status"]);
+
+async function answer(req: Request, ctx: Ctx): Promise<unknown> {
+  const { membership, log } = ctx;
   if (req.cmd === "status") return { ok: true, status: await membership.status() };
+  if (req.cmd === "cib-query") return { ok: true, ...ctx.cib.query() };
+  if (req.cmd === "cluster-status")
+    return { ok: true, status: clusterStatus(ctx.cfg, ctx.cib, await membership.status()) };
+  if (req.cmd === "cib-write") {
+    const w = req["write"] as CibWrite | undefined;
+    if (typeof w !== "object" || w === null || !writeOps.has(w.op))
+      return socketError("REQUEST_INVALID", "cib-write needs a write: {op: replace | patch | status, ...}");
+    return { ok: true, result: await ctx.cib.submit(w) };
+  }
   if (req.cmd === "debug-block" && process.env["HACRM_TEST_HOOKS"] === "1") {
     // Test hook: keep the main thread busy to show heartbeats do not depend on it.
     const ms = Math.min(60_000, Number(req["ms"]) || 0);

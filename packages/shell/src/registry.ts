@@ -17,4 +17,5 @@ export const commandLoaders: Record<string, () => Promise<Command>> = {
   membership: async () => (await import("./commands/membership.js")).command,
   quorum: async () => (await import("./commands/quorum.js")).command,
   keygen: async () => (await import("./commands/keygen.js")).command,
+  status: async () => (await import("./commands/status.js")).command,
 };

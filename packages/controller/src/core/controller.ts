@@ -80,6 +80,7 @@ export interface LeadState {
   pendingAcks: PendingAck[];
   queued: QueuedWrite[];
   changeLog: ChangeLogEntry[];
+  changeLogFrom: CibVersion;
 }
 
 export interface ControllerState {
@@ -236,6 +237,7 @@ function onView(s: ControllerState, view: ViewInfo, fx: Effect[]): void {
       pendingAcks: [],
       queued: [],
       changeLog: [],
+      changeLogFrom: s.cib.version,
     };
   } else {
     send(fx, s.candidate, { t: "report", view: view.id, round: 0, report: myReport(s) });
@@ -516,6 +518,7 @@ function adopt(
   lead.confirmedSync = new Set();
   lead.confirmed = new Map();
   lead.changeLog = [];
+  lead.changeLogFrom = version;
   let patchFromWinner: CibPatch | null = null;
   for (const m of others(s)) {
     const r = lead.reports.get(m) as JoinReport;
@@ -612,7 +615,11 @@ function commit(
   write: CibWrite,
   fx: Effect[],
 ): void {
-  const out = applyWrite(s.cib.doc, write, { validate: s.opts.validate, changeLog: lead.changeLog });
+  const out = applyWrite(s.cib.doc, write, {
+    validate: s.opts.validate,
+    changeLog: lead.changeLog,
+    changeLogFrom: lead.changeLogFrom,
+  });
   if (!out.ok) {
     respond(s, fx, origin, req, { ok: false, error: out.error });
     return;
@@ -628,7 +635,8 @@ function commit(
         configDigest: configurationDigest(out.doc),
         paths: configPaths(patch),
       });
-      if (lead.changeLog.length > s.opts.changeLogEntriesMax) lead.changeLog.shift();
+      if (lead.changeLog.length > s.opts.changeLogEntriesMax)
+        lead.changeLogFrom = (lead.changeLog.shift() as ChangeLogEntry).version;
     }
     event(fx, {
       type: "cib_committed",

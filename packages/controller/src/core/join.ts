@@ -54,6 +54,9 @@ export function adoptedVersion(
 ): CibVersion {
   let max = winner.version;
   for (const r of reports) if (compareVersions(r.version, max) > 0) max = r.version;
+  if (adoptedConfigDigest !== winner.configDigest) {
+    return { admin_epoch: max.admin_epoch, epoch: max.epoch + 1, num_updates: 0 };
+  }
   const configAtOrAbove = (r: JoinReport) =>
     r.version.admin_epoch > winner.version.admin_epoch ||
     (r.version.admin_epoch === winner.version.admin_epoch && r.version.epoch >= winner.version.epoch);
@@ -107,8 +110,30 @@ export function inHistory(
 /**
  * The status section rebuilt from the members' reports: each member's
  * `node_state` is the one it reported (what its executor knows), and nodes
- * outside the view are marked as not in the membership. Returns a new tree.
+ * outside the view are marked as not in the membership; members get their
+ * `<node>` entry in the configuration when they have none. Returns a new tree.
  */
+/**
+ * The configuration's `nodes` section with a `<node id uname>` entry for
+ * every member that has none (as Pacemaker's join adds them): Pacemaker's
+ * tools ignore the `node_state` of a node the configuration does not name.
+ */
+export function withMemberNodes(doc: XmlElement, members: { id: number; name: string }[]): XmlElement {
+  const configuration = doc.children.find((c) => c.name === "configuration");
+  if (!configuration) return doc;
+  let nodes = configuration.children.find((c) => c.name === "nodes");
+  const missing = members.filter(
+    (m) => !nodes?.children.some((n) => n.name === "node" && n.attrs["id"] === String(m.id)),
+  );
+  if (missing.length === 0) return doc;
+  if (!nodes) {
+    nodes = element("nodes");
+    configuration.children.splice(1, 0, nodes);
+  }
+  for (const m of missing) nodes.children.push(element("node", { id: String(m.id), uname: m.name }));
+  return doc;
+}
+
 export function rebuildStatus(
   doc: XmlElement,
   members: { id: number; name: string; nodeState: string | null }[],
@@ -132,6 +157,7 @@ export function rebuildStatus(
     else (status as XmlElement).children.push(el);
   };
   for (const m of members) put(m.id, memberState(m.id, m.name, m.nodeState));
+  withMemberNodes(out, members);
   for (const n of nonMembers) {
     const old = status.children.find((c) => c.name === "node_state" && c.attrs["id"] === String(n.id));
     if (!old) continue;

@@ -34,6 +34,8 @@ export interface ChangeLogEntry {
 export interface WriteContext {
   validate: (doc: XmlElement) => CibProblem[];
   changeLog: ChangeLogEntry[];
+  /** The configuration version the log starts from: every change after it is in the log. */
+  changeLogFrom: CibVersion;
 }
 
 export type WriteOutcome = { ok: true; doc: XmlElement; kind: ChangeKind } | { ok: false; error: WriteError };
@@ -122,7 +124,10 @@ function staleBase(current: XmlElement, base: BaseRef, ctx: WriteContext): Write
       e.version.admin_epoch > base.version.admin_epoch ||
       (e.version.admin_epoch === base.version.admin_epoch && e.version.epoch > base.version.epoch),
   );
-  const known = after.length < ctx.changeLog.length || base.version.epoch === 0;
+  const from = ctx.changeLogFrom;
+  const known =
+    base.version.admin_epoch > from.admin_epoch ||
+    (base.version.admin_epoch === from.admin_epoch && base.version.epoch >= from.epoch);
   const paths = [...new Set(after.flatMap((e) => e.paths))];
   const changed = known ? paths : [...paths, "(older changes are not remembered)"];
   return {

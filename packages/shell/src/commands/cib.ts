@@ -10,33 +10,119 @@ import {
   type XmlElement,
 } from "@hacrm/cib";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
+import { askDaemon } from "../daemon-client.js";
+import { socketPath } from "./membership.js";
 
 const sections = ["configuration", "status", ...configurationSections];
 
 const usage = `Usage: hacrm cib show [--section NAME] [--json] [--xml-file FILE]
+       hacrm cib query [--section NAME] [--json] [--socket PATH]
+       hacrm cib replace FILE [--socket PATH]
+       hacrm cib patch FILE [--force] [--socket PATH]
 
-Print the CIB named by CIB_file (or --xml-file): the whole document, or one
-section, as XML; with --json as its JSON form (attributes as "@name",
+show prints the CIB named by CIB_file (or --xml-file); query asks the local
+hacrmd for its copy of the cluster's CIB. Either prints the whole document,
+or one section, as XML; with --json as its JSON form (attributes as "@name",
 child elements as arrays under their name; see docs/cib.md).
+
+replace sends FILE (a whole CIB; a Pacemaker cib.xml loads as is) to the
+cluster: its configuration replaces the cluster's, the status stays. patch
+sends FILE, a JSON patch as @hacrm/cib's diffCib makes it; it is refused when
+the configuration changed since the patch's source version, unless --force.
+Both return once every member of the cluster has the change on disk.
 
 Sections: ${sections.join(", ")}`;
 
 export const command: Command = {
   name: "cib",
-  summary: "show the CIB or one section of it (XML or JSON)",
+  summary: "show, query, replace or patch the CIB (offline file or running cluster)",
   usage,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub !== "show") {
-      writeLine(
-        io.stderr,
-        sub === undefined ? usage : `hacrm cib: unknown subcommand '${sub}' (try 'hacrm cib show')`,
-      );
-      return ExitStatus.usage;
-    }
-    return show(rest, io);
+    if (sub === "show") return show(rest, io);
+    if (sub === "query") return query(rest, io);
+    if (sub === "replace" || sub === "patch") return write(sub, rest, io);
+    writeLine(
+      io.stderr,
+      sub === undefined ? usage : `hacrm cib: unknown subcommand '${sub}' (show, query, replace, patch)`,
+    );
+    return ExitStatus.usage;
   },
 };
+
+async function query(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      section: { type: "string", short: "s" },
+      json: { type: "boolean" },
+      socket: { type: "string" },
+    },
+    strict: true,
+  });
+  if (values.section !== undefined && !sections.includes(values.section)) {
+    writeLine(io.stderr, `hacrm cib: unknown section '${values.section}'; sections: ${sections.join(", ")}`);
+    return ExitStatus.usage;
+  }
+  const path = socketPath(values.socket, io);
+  const reply = await askDaemon<{ ok: boolean; xml: string }>(path, { cmd: "cib-query" });
+  const tree = parseXml(reply.xml, path);
+  const selected = values.section === undefined ? tree : findSection(tree, values.section, path);
+  io.stdout.write(
+    values.json ? `${JSON.stringify(toJsonForm(selected).root, null, 2)}\n` : serializeXml(selected),
+  );
+  return ExitStatus.ok;
+}
+
+interface WriteReply {
+  ok: boolean;
+  result:
+    | { ok: true; version: { admin_epoch: number; epoch: number; num_updates: number } }
+    | {
+        ok: false;
+        error: { code: string; message: string; hint?: string; problems?: string[]; changed?: string[] };
+      };
+}
+
+async function write(op: "replace" | "patch", args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { force: { type: "boolean" }, socket: { type: "string" } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) {
+    writeLine(io.stderr, `hacrm cib ${op}: give one FILE`);
+    return ExitStatus.usage;
+  }
+  const text = readCibText(file);
+  let w: object;
+  if (op === "replace") {
+    parseXml(text, file); // a clear file:line:col error before anything is sent
+    w = { op, xml: text, base: null };
+  } else {
+    let patch: unknown;
+    try {
+      patch = JSON.parse(text);
+    } catch (err) {
+      writeLine(io.stderr, `${file}: not a JSON patch: ${(err as Error).message}`);
+      return ExitStatus.invalid;
+    }
+    w = { op, patch, force: values.force === true };
+  }
+  const reply = await askDaemon<WriteReply>(socketPath(values.socket, io), { cmd: "cib-write", write: w });
+  const r = reply.result;
+  if (r.ok) {
+    const v = r.version;
+    writeLine(io.stdout, `CIB version ${v.admin_epoch}.${v.epoch}.${v.num_updates}`);
+    return ExitStatus.ok;
+  }
+  writeLine(io.stderr, `hacrm cib ${op}: ${r.error.code}: ${r.error.message}`);
+  for (const line of r.error.problems ?? []) writeLine(io.stderr, `  ${line}`);
+  if (r.error.hint) writeLine(io.stderr, `  (${r.error.hint})`);
+  return ExitStatus.invalid;
+}
 
 function show(args: string[], io: CommandIo): number {
   const { values } = parseArgs({
