@@ -90,13 +90,15 @@ describe("hacrm simulate", () => {
     }
   });
 
-  it("fails clearly without a CIB, on a missing file, and on unsupported rules", async () => {
+  it("fails clearly without a CIB, on a missing file, and on what stays refused (bundles)", async () => {
     expect((await run(["simulate"])).code).toBe(2);
     const missing = await run(["simulate", "--xml-file", "/nonexistent/cib.xml"]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot read/);
-    const dated = await run(["simulate", "--xml-file", caseFile("date-1"), "--json"]);
-    expect(dated.code).toBe(1);
-    expect(dated.err).toMatch(/date expression is not supported/);
+    const bundle = await run(["simulate", "--xml-file", caseFile("bundle-order-startup"), "--json"]);
+    expect(bundle.code).toBe(1);
+    expect(bundle.err).toMatch(/bundles are not supported/);
+    // Date rules are evaluated, not refused.
+    expect((await run(["simulate", "--xml-file", caseFile("date-1"), "--json"])).code).toBe(0);
   });
 });

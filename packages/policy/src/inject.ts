@@ -233,7 +233,8 @@ export function applyTransition(
       failedIds.add(a.id);
       continue;
     }
-    if (a.pseudo || !a.resource || !a.node || a.task === "stonith") continue;
+    // Notifications change no state and leave no history here.
+    if (a.pseudo || !a.resource || !a.node || a.task === "stonith" || a.task === "notify") continue;
     const task = a.task;
     const promoted =
       task === "promote" || (task === "monitor" && a.intervalMs > 0 && isPromotedMonitor(res, a.resource));
