@@ -112,6 +112,8 @@ describe("hacrmd: DC election and the replicated CIB", () => {
     for (const n of names) expect(await queryXml(n)).toContain('id="web"');
     const q = await run(cibCommand, ["query", "--section", "resources"], names[2] as string);
     expect(q.out).toContain("web");
+    const show = await run(cibCommand, ["show", "--section", "resources"], names[1] as string);
+    expect(show.out).toContain("web"); // no CIB_file: the live CIB
     // The copy on disk is Pacemaker's: crm_verify reads it.
     execFileSync("crm_verify", ["-x", join(h.dir, `state-${other}`, "cib.xml")], { stdio: "pipe" });
   });

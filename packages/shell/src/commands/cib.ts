@@ -15,13 +15,13 @@ import { socketPath } from "./membership.js";
 
 const sections = ["configuration", "status", ...configurationSections];
 
-const usage = `Usage: hacrm cib show [--section NAME] [--json] [--xml-file FILE]
+const usage = `Usage: hacrm cib show [--section NAME] [--json] [--xml-file FILE] [--socket PATH]
        hacrm cib query [--section NAME] [--json] [--socket PATH]
        hacrm cib replace FILE [--socket PATH]
        hacrm cib patch FILE [--force] [--socket PATH]
 
-show prints the CIB named by CIB_file (or --xml-file); query asks the local
-hacrmd for its copy of the cluster's CIB. Either prints the whole document,
+show prints the CIB named by CIB_file (or --xml-file), else, like query,
+the local hacrmd's copy of the cluster's CIB. Either prints the whole document,
 or one section, as XML; with --json as its JSON form (attributes as "@name",
 child elements as arrays under their name; see docs/cib.md).
 
@@ -124,20 +124,25 @@ async function write(op: "replace" | "patch", args: string[], io: CommandIo): Pr
   return ExitStatus.invalid;
 }
 
-function show(args: string[], io: CommandIo): number {
+async function show(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       section: { type: "string", short: "s" },
       json: { type: "boolean" },
       "xml-file": { type: "string", short: "x" },
+      socket: { type: "string" },
     },
     strict: true,
   });
   const file = values["xml-file"] ?? io.env["CIB_file"];
   if (file === undefined || file === "") {
-    writeLine(io.stderr, "hacrm cib: no CIB given: set CIB_file or use --xml-file FILE");
-    return ExitStatus.usage;
+    // Live mode: the running cluster's CIB, from the local hacrmd.
+    const live: string[] = [];
+    if (values.section !== undefined) live.push("--section", values.section);
+    if (values.json) live.push("--json");
+    if (values.socket !== undefined) live.push("--socket", values.socket);
+    return query(live, io);
   }
   if (values.section !== undefined && !sections.includes(values.section)) {
     writeLine(io.stderr, `hacrm cib: unknown section '${values.section}'; sections: ${sections.join(", ")}`);
