@@ -98,7 +98,7 @@ describe("transition graph invariants on generated CIBs", () => {
         expect(checkTransition(res.workingSet, res.graph)).toEqual([]);
         const nodes = res.workingSet.nodesByName;
         for (const a of g) {
-          if (a.pseudo || !a.node) continue;
+          if (a.pseudo || !a.node || a.task === "fence") continue;
           const n = nodes.get(a.node)!;
           expect(n.online, `${a.task} ${a.resource} on offline ${a.node}`).toBe(true);
           if (a.task === "start" || a.task === "promote") {
@@ -125,6 +125,39 @@ describe("transition graph invariants on generated CIBs", () => {
       }),
       { numRuns: 30 },
     );
+  }, 120_000);
+
+  it("with stonith-enabled=true, nothing that was on an unclean node starts elsewhere before its fence", () => {
+    let fenced = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
+        const res = generated("unclean", seed);
+        const ws = res.workingSet;
+        expect(ws.options.stonithEnabled).toBe(true);
+        const g = res.graph.actions;
+        for (const node of ws.nodes.filter((n) => n.unclean)) {
+          const fence = g.find((a) => a.task === "fence" && a.node === node.uname);
+          if (fence) fenced++;
+          for (const p of ws.primitives.filter((q) => q.runningOn.includes(node))) {
+            for (const a of g) {
+              if (a.resource !== p.id || a.pseudo || a.node === node.uname) continue;
+              if (a.task !== "start" && a.task !== "promote" && a.task !== "migrate_from") continue;
+              expect(
+                fence,
+                `${a.task} ${p.id} on ${a.node} while ${node.uname} is unclean and not fenced`,
+              ).toBeDefined();
+              expect(
+                ancestors(g, a.id).has(fence!.id),
+                `${a.task} ${p.id} before fencing ${node.uname}`,
+              ).toBe(true);
+            }
+          }
+        }
+      }),
+      { numRuns: 10 },
+    );
+    // The generator's unclean nodes are fenced: the property is not vacuous.
+    expect(fenced).toBeGreaterThan(0);
   }, 120_000);
 
   it("with no-quorum-policy=stop and no quorum, nothing starts anywhere", () => {

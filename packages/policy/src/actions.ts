@@ -26,6 +26,8 @@ export interface Action {
   /** Parameters the action carries besides the resource's (clone notifications' CRM_meta_notify_*). */
   params?: Map<string, string>;
   reason: string;
+  /** Fencing actions: reboot, off, or on (unfencing). */
+  fenceAction?: string;
   inEdges: Ordering[];
   outEdges: Ordering[];
 }

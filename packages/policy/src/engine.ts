@@ -17,6 +17,7 @@ import { orderAll, propagate } from "./ordering.js";
 import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js";
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
+import { scheduleFencing } from "./fencing.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { assertTransition } from "./invariants.js";
 import { createNotifications } from "./notify.js";
@@ -103,6 +104,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   for (const r of allResources(ws)) if (r.kind !== "primitive") createCollectiveActions(set, r);
   orderAll(ws, set);
   createProbes(ws, set);
+  scheduleFencing(ws, set);
   orderMigrations(set);
   // Propagate "required" and "unrunnable" along orderings and mandatory colocations.
   propagate(set);

@@ -9,6 +9,8 @@ export interface GraphAction {
   intervalMs: number;
   timeoutMs: number;
   pseudo: boolean;
+  /** Fencing actions (task "fence"): reboot, off, or on (unfencing). */
+  fenceAction?: string;
   /** Ids of the actions that must complete first. */
   inputs: number[];
   /** Extra parameters (a clone notification's CRM_meta_notify_* lists). */
@@ -46,6 +48,7 @@ export function buildGraph(set: ActionSet): TransitionGraph {
     if (a.rsc) g.resource = a.rsc.id;
     if (a.params) g.params = Object.fromEntries(a.params);
     if (a.node) g.node = a.node.uname;
+    if (a.fenceAction !== undefined) g.fenceAction = a.fenceAction;
     return g;
   });
   return { actions };

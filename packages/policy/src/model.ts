@@ -34,6 +34,8 @@ export interface PNode {
   standby: boolean;
   maintenance: boolean;
   unclean: boolean;
+  /** Why an unclean node must be fenced (crm_simulate's wording). */
+  fenceReason?: string;
   shutdown: boolean;
   pending: boolean;
   /** Node attributes (configuration + transient), plus #uname/#id. */
@@ -185,6 +187,14 @@ export interface ClusterOptions {
   symmetric: boolean;
   noQuorumPolicy: string;
   stonithEnabled: boolean;
+  /** reboot or off: what fencing does to a node. */
+  stonithAction: string;
+  /** Nodes never seen by the cluster are fenced. */
+  startupFencing: boolean;
+  /** Several fencing actions may run at once (otherwise one after the other). */
+  concurrentFencing: boolean;
+  /** Delay (ms) added to fencing the node that runs the highest-priority resources. */
+  priorityFencingDelayMs: number;
   stopOrphans: boolean;
   startFailureIsFatal: boolean;
   maintenanceMode: boolean;

@@ -261,6 +261,15 @@ export function summarize(
 ): { actions: SummaryAction[]; placement: PlacementEntry[] } {
   const actions: SummaryAction[] = [];
   const placement: PlacementEntry[] = [];
+  for (const a of set.list) {
+    if (a.task !== "fence" || !a.node || a.optional || !a.runnable) continue;
+    const verb = a.fenceAction === "on" ? "unfence" : "fence";
+    actions.push({
+      action: verb,
+      node: a.node.uname,
+      text: `Fence (${a.fenceAction ?? "reboot"}) ${a.node.uname} '${a.reason}'`,
+    });
+  }
   for (const p of ws.primitives) {
     if (set.unplaced.has(p)) continue;
     actions.push(...summarizePrimitive(set, p));

@@ -1,4 +1,4 @@
-import { childrenNamed, type XmlElement } from "@hacrm/cib";
+import { childrenNamed, durationMs, type XmlElement } from "@hacrm/cib";
 import type { ClusterOptions } from "./model.js";
 import type { IdIndex } from "./id-index.js";
 import { readNvsets } from "./nvpairs.js";
@@ -27,6 +27,12 @@ export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): Clust
     symmetric: boolOpt(props, "symmetric-cluster", true),
     noQuorumPolicy: (props.get("no-quorum-policy") ?? "stop").toLowerCase(),
     stonithEnabled: boolOpt(props, "stonith-enabled", true),
+    stonithAction: ["off", "poweroff"].includes((props.get("stonith-action") ?? "").toLowerCase())
+      ? "off"
+      : "reboot",
+    startupFencing: boolOpt(props, "startup-fencing", true),
+    concurrentFencing: boolOpt(props, "concurrent-fencing", false),
+    priorityFencingDelayMs: durationMs(props.get("priority-fencing-delay") ?? "0", "priority-fencing-delay"),
     stopOrphans: boolOpt(props, "stop-orphan-resources", true),
     startFailureIsFatal: boolOpt(props, "start-failure-is-fatal", true),
     maintenanceMode: boolOpt(props, "maintenance-mode", false),

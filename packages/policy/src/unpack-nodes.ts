@@ -64,26 +64,67 @@ function crmdOnline(v: string | undefined): boolean {
   return /^\d+$/.test(v) && v !== "0";
 }
 
+/**
+ * A node's state from its node_state entry. With fencing enabled, a node
+ * that was lost while expected up is unclean (it must be fenced before
+ * anything it ran is recovered elsewhere); so is a node never seen by the
+ * cluster when startup-fencing is on. Without fencing, a node is online or
+ * offline, nothing else.
+ */
 function applyNodeState(node: PNode, state: XmlElement | undefined, options: ClusterOptions): void {
   const shutdownAttr = node.attrs.get("shutdown");
   node.shutdown = shutdownAttr !== undefined && shutdownAttr !== "0" && shutdownAttr !== "";
+  const fencing = options.stonithEnabled;
   if (!state) {
-    node.online = false;
-    node.unclean = false;
+    if (fencing && options.startupFencing) markUnclean(node, "node is unclean");
     return;
   }
   const member = inCcm(state.attrs.in_ccm);
   const crmd = crmdOnline(state.attrs.crmd);
-  const join = state.attrs.join ?? "member";
-  const expected = state.attrs.expected ?? join;
-  if (member && crmd && join === "member") {
-    node.online = true;
-  } else if (member && crmd && join === "pending") {
-    node.pending = true;
-  } else if (options.stonithEnabled && member && !crmd && expected === "member" && join !== "down") {
-    node.unclean = false;
+  const join = state.attrs.join ?? "down";
+  const expectedUp = (state.attrs.expected ?? "down") === "member";
+  if (!fencing) {
+    if (member && crmd && join === "member") node.online = true;
+    else if (member && crmd) node.pending = true;
+    return;
   }
-  if (node.online && node.shutdown) node.online = true;
+  const terminate = terminateRequested(node.attrs.get("terminate"));
+  if (node.shutdown) {
+    // A node shutting down cleanly is online as long as its controller is.
+    node.online = crmd;
+  } else if (state.attrs.in_ccm === undefined) {
+    markUnclean(node, "peer has not been seen by the cluster");
+  } else if (join === "nack") {
+    markUnclean(node, "peer failed the membership criteria");
+  } else if (!terminate && !expectedUp) {
+    if (member || crmd) node.pending = true;
+  } else if (terminate && join === "down" && !member && !crmd) {
+    // Just fenced: down and clean.
+  } else if (!member) {
+    markUnclean(node, "peer is no longer part of the cluster");
+  } else if (!crmd) {
+    markUnclean(node, "peer process is no longer available");
+  } else if (terminate) {
+    markUnclean(node, "termination was requested");
+    node.online = true;
+  } else if (join === "member") {
+    node.online = true;
+  } else if (join === "pending" || join === "down") {
+    node.pending = true;
+  } else {
+    markUnclean(node, "peer was in an unknown state");
+  }
+}
+
+function terminateRequested(v: string | undefined): boolean {
+  if (v === undefined || v === "") return false;
+  return isTrue(v) || /^[1-9]/.test(v);
+}
+
+/** The node must be fenced before what it ran is recovered: it cannot host anything meanwhile. */
+export function markUnclean(node: PNode, reason: string): void {
+  node.unclean = true;
+  node.fenceReason ??= reason;
 }
 
 /** Whether a node may host resources at all. */

@@ -5,6 +5,7 @@ import type { IdIndex } from "./id-index.js";
 import { INFINITY, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
 import { definitionChanged } from "./digest.js";
+import { markUnclean } from "./unpack-nodes.js";
 
 /** What one resource's operation history on one node says. */
 export interface HistoryResult {
@@ -16,6 +17,8 @@ export interface HistoryResult {
   stopOnFail: boolean;
   /** A promoted-role failure with on-fail=demote: demote, do not recover. */
   demoteOnFail: boolean;
+  /** A failure whose answer is fencing the node (on-fail=fence; a failed stop by default). */
+  fenceOnFail: boolean;
   known: boolean;
   /** Active with parameters that differ from the recorded digest: restart. */
   changed: boolean;
@@ -76,6 +79,7 @@ function applySuccess(res: HistoryResult, op: OpRecord): void {
       res.role = "Stopped";
       res.failed = false;
       res.blocked = false;
+      res.fenceOnFail = false;
       break;
     case "promote":
       res.role = "Promoted";
@@ -113,6 +117,7 @@ function applyFailure(rsc: Rsc, res: HistoryResult, op: OpRecord, hard: "none" |
   else if (roleRank(res.role) < roleRank("Started")) res.role = "Started";
   res.failed = true;
   if (hard !== "none") res.ban = hard;
+  if (onFail === "fence" || (op.task === "stop" && onFail === undefined)) res.fenceOnFail = true;
   if (op.task === "stop" || onFail === "block") res.blocked = true;
   if (onFail === "stop") res.stopOnFail = true;
 }
@@ -200,6 +205,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     ban: "none",
     stopOnFail: false,
     demoteOnFail: false,
+    fenceOnFail: false,
     known: true,
     changed: false,
     migratedTo: undefined,
@@ -295,8 +301,17 @@ function isFailure(op: OpRecord, rc: number, probe: boolean): boolean {
   return true;
 }
 
-function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[]): void {
+function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[], fencing: boolean): void {
   rsc.knownOn.add(node.id);
+  if (fencing && node.unclean && !node.online) {
+    // The node will be fenced anyway: that stops the resource, whatever its failures asked for.
+    res.blocked = false;
+    res.failed = false;
+  } else if (res.fenceOnFail && res.failed && fencing) {
+    // Fencing the node answers the failure (and stops the resource): nothing is blocked.
+    res.blocked = false;
+    markUnclean(node, `${rsc.id} failed there`);
+  }
   if (res.migratedTo !== undefined && roleRank(res.role) >= roleRank("Started"))
     rsc.migratedTo.push({ source: node, target: res.migratedTo });
   if (res.migratedFrom !== undefined) rsc.migratedFrom.set(node.id, res.migratedFrom);
@@ -403,7 +418,7 @@ function placeAnonymous(
   for (const r of results) {
     const m = memberOf(chosen, r.e.base);
     if (m && r.res) {
-      recordResult(m, node, r.res, bans);
+      recordResult(m, node, r.res, bans, ctx.ws.options.stonithEnabled);
       m.historyIds.set(node.id, r.e.el.attrs.id ?? m.id);
     }
   }
@@ -418,6 +433,8 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
     if (state.name !== "node_state") continue;
     const node = ws.nodesById.get(state.attrs.id ?? "") ?? ws.nodesByName.get(state.attrs.uname ?? "");
     if (!node) continue;
+    // Without fencing, a node that is not online runs nothing: its history is not evidence.
+    if (!node.online && !ws.options.stonithEnabled) continue;
     const lrmRes = state.children
       .find((c) => c.name === "lrm")
       ?.children.find((c) => c.name === "lrm_resources");
@@ -432,7 +449,13 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
         !(direct.parent?.kind === "clone" && !direct.parent.unique) &&
         !(direct.parent?.parent?.kind === "clone" && !direct.parent.parent.unique)
       ) {
-        recordResult(direct, node, replayHistory(direct, el, { node, now: ws.now }), bans);
+        recordResult(
+          direct,
+          node,
+          replayHistory(direct, el, { node, now: ws.now }),
+          bans,
+          ws.options.stonithEnabled,
+        );
         continue;
       }
       const base = stripSuffix(id);
@@ -446,7 +469,13 @@ export function unpackStatus(cib: XmlElement, ws: WorkingSet, ids: IdIndex): Ban
       if (clone && clone.unique) continue;
       const orphan = ws.rscById.get(id) ?? addOrphan(ws, id, el);
       if (orphan.kind !== "primitive") continue;
-      recordResult(orphan, node, replayHistory(orphan, el, { node, now: ws.now }), bans);
+      recordResult(
+        orphan,
+        node,
+        replayHistory(orphan, el, { node, now: ws.now }),
+        bans,
+        ws.options.stonithEnabled,
+      );
     }
     for (const [clone, entries] of perClone) {
       if (clone.children[0]?.kind === "primitive" && entries.length > 1) {

@@ -1,0 +1,75 @@
+import { F_IMPLIES_THEN, type Action, type ActionSet } from "./actions.js";
+import type { PNode, Rsc, WorkingSet } from "./model.js";
+
+/** Whether a fencing device is configured at all (a primitive of class stonith). */
+export function isFencingDevice(r: Rsc): boolean {
+  return r.kind === "primitive" && r.agent.startsWith("stonith:");
+}
+
+/**
+ * Whether the cluster can fence `node` now: fencing is enabled, a fencing
+ * device is configured, and the partition has quorum (or ignores its loss).
+ */
+export function canFence(ws: WorkingSet, node: PNode): boolean {
+  if (!ws.options.stonithEnabled) return false;
+  if (!ws.primitives.some(isFencingDevice)) return false;
+  if (ws.options.haveQuorum || ws.options.noQuorumPolicy === "ignore") return true;
+  return node.online;
+}
+
+/**
+ * Fencing actions for unclean nodes, and what they imply: a resource active
+ * on a fenced node is stopped by the fencing itself (its stop and demote
+ * become pseudo actions that follow the fence, and so does everything
+ * ordered after them: a recovery elsewhere waits for the fence). On an
+ * unclean node that cannot be fenced they cannot run, so nothing that ran
+ * there is recovered elsewhere. Starts and promotions of resources that
+ * require fencing wait for every fencing action.
+ */
+export function scheduleFencing(ws: WorkingSet, set: ActionSet): Action[] {
+  const fences: Action[] = [];
+  const fenceOf = new Map<PNode, Action>();
+  for (const node of ws.nodes) {
+    if (!node.unclean || !canFence(ws, node)) continue;
+    const fence = set.create(undefined, "fence", node, { optional: false });
+    fence.fenceAction = ws.options.stonithAction;
+    fence.reason = node.fenceReason ?? "node is unclean";
+    fences.push(fence);
+    fenceOf.set(node, fence);
+  }
+  for (const p of ws.primitives) {
+    for (const a of set.ofRsc(p)) {
+      if (!a.node?.unclean || (a.task !== "stop" && a.task !== "demote")) continue;
+      const fence = fenceOf.get(a.node);
+      if (fence) {
+        a.pseudo = true;
+        set.order(fence, a, F_IMPLIES_THEN, `fencing of ${a.node.uname} stops ${p.id}`);
+      } else {
+        a.runnable = false;
+        a.reason = `${a.node.uname} is unclean and cannot be fenced`;
+      }
+    }
+  }
+  if (fences.length > 0) {
+    for (const p of ws.primitives) {
+      if (requires(ws, p) !== "fencing") continue;
+      for (const a of set.ofRsc(p)) {
+        if (a.task !== "start" && a.task !== "promote") continue;
+        for (const f of fences) set.order(f, a, 0, `${p.id} requires fencing`);
+      }
+    }
+  }
+  if (!ws.options.concurrentFencing)
+    for (let i = 1; i < fences.length; i++) set.order(fences[i - 1]!, fences[i]!, 0, "fencing one at a time");
+  return fences;
+}
+
+/** What a resource needs before it may start: nothing, quorum, fencing of unclean nodes, or unfencing. */
+export function requires(ws: WorkingSet, p: Rsc): "nothing" | "quorum" | "fencing" | "unfencing" {
+  const v = p.meta.get("requires")?.toLowerCase();
+  if (v === "nothing" || v === "quorum") return v;
+  if (isFencingDevice(p)) return "quorum";
+  if (!ws.options.stonithEnabled) return "quorum";
+  if (v === "unfencing") return "unfencing";
+  return "fencing";
+}
