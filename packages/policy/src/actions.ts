@@ -298,8 +298,8 @@ export function orderMigrations(set: ActionSet): void {
   }
 }
 
-/** A real (not migrating) start of another resource that the start of `p` waits for. */
-function startsFirst(start: Action): Action | undefined {
+/** A real (not migrating) start of another resource, which also stops, that the start of `p` waits for. */
+function startsFirst(set: ActionSet, start: Action): Action | undefined {
   const seen = new Set<Action>();
   const stack = start.inEdges.filter((o) => o.flags & (F_IMPLIES_THEN | F_RUNNABLE_LEFT)).map((o) => o.first);
   while (stack.length > 0) {
@@ -311,7 +311,9 @@ function startsFirst(start: Action): Action | undefined {
         for (const o of f.inEdges) if (o.flags & (F_IMPLIES_THEN | F_RUNNABLE_LEFT)) stack.push(o.first);
       continue;
     }
-    if (f.task === "start" && !f.optional && f.runnable && !f.migrating) return f;
+    // Only a resource that stops and starts again (moves or restarts) holds the migration up; a fresh start does not.
+    const restarts = !!f.rsc && set.ofRsc(f.rsc, "stop").some((s) => !s.optional && s.runnable);
+    if (f.task === "start" && !f.optional && f.runnable && !f.migrating && restarts) return f;
   }
   return undefined;
 }
@@ -328,7 +330,7 @@ export function settleMigrations(set: ActionSet): boolean {
     if (a.task !== "migrate_from" || !a.rsc || !a.runnable) continue;
     const m = migrationOf(set, a.rsc);
     if (!m) continue;
-    if (m.start.runnable && !startsFirst(m.start)) continue;
+    if (m.start.runnable && !startsFirst(set, m.start)) continue;
     m.to.runnable = false;
     m.from.runnable = false;
     m.start.pseudo = false;
