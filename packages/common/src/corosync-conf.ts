@@ -1,7 +1,8 @@
 /**
  * Parser for the corosync.conf syntax hacrm uses for its cluster config
  * (`totem {}`, `nodelist { node {} }`, `quorum {}`, `logging {}`). An existing
- * corosync.conf for a udpu or knet cluster is accepted as it is: keys hacrm
+ * corosync.conf for a udpu or knet cluster is accepted as it is; a Corosync
+ * 1.x/2.x multicast one (no nodelist) needs a nodelist, and the error says so: keys hacrm
  * does not use are kept and warned about with file:line; a value hacrm cannot
  * accept is a `HacrmError` (code CONFIG_INVALID) naming file, line and the
  * allowed values. Pure: the caller reads the file.
@@ -299,13 +300,47 @@ function readTotem(sec: ConfSection | undefined, source: string, warnings: ConfW
   return { map, linkPorts };
 }
 
-function readNodes(sec: ConfSection | undefined, source: string, warnings: ConfWarning[]): ClusterNode[] {
-  if (!sec)
+/** The multicast setup of a Corosync 1.x/2.x totem.interface, when there is one (for the error). */
+function multicastOf(
+  totem: ConfSection | undefined,
+): { bindnetaddr?: string; mcastaddr?: string } | undefined {
+  for (const sub of totem?.sections ?? []) {
+    if (sub.name !== "interface") continue;
+    const get = (k: string): string | undefined => sub.entries.find((e) => e.key === k)?.value;
+    const bindnetaddr = get("bindnetaddr");
+    const mcastaddr = get("mcastaddr");
+    if (bindnetaddr !== undefined || mcastaddr !== undefined)
+      return { ...(bindnetaddr ? { bindnetaddr } : {}), ...(mcastaddr ? { mcastaddr } : {}) };
+  }
+  return undefined;
+}
+
+function readNodes(
+  sec: ConfSection | undefined,
+  source: string,
+  warnings: ConfWarning[],
+  totem?: ConfSection,
+): ClusterNode[] {
+  if (!sec) {
+    const mc = multicastOf(totem);
+    if (mc)
+      // Corosync 1.x/2.x found its peers by multicast; hacrm sends to each node's address.
+      throw confError(
+        source,
+        `no nodelist section: this is a multicast configuration (${[
+          mc.bindnetaddr ? `bindnetaddr ${mc.bindnetaddr}` : "",
+          mc.mcastaddr ? `mcastaddr ${mc.mcastaddr}` : "",
+        ]
+          .filter(Boolean)
+          .join(", ")}), and hacrm does not discover nodes by multicast`,
+        `add every node's address${mc.bindnetaddr ? ` on ${mc.bindnetaddr}` : ""}: nodelist { node { ring0_addr: ADDR  nodeid: 1  name: NODE1 } node { ... } } (bindnetaddr and mcastaddr can stay: they are ignored)`,
+      );
     throw confError(
       source,
       "no nodelist section",
       "list every node: nodelist { node { ring0_addr: ADDR  nodeid: N  name: NAME } }",
     );
+  }
   const nodes: ClusterNode[] = [];
   readSection(sec, "nodelist", {}, new Set(), source, warnings);
   for (const sub of sec.sections) {
@@ -438,7 +473,14 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
       "allowed: consensus >= token (default 1.2 x token)",
     );
   }
-  const nodes = readNodes(byName("nodelist"), source, warnings);
+  const nodes = readNodes(byName("nodelist"), source, warnings, byName("totem"));
+  const secauth = t.get("secauth");
+  if (secauth?.value === "off" || t.get("crypto_cipher")?.value === "none")
+    warnings.push({
+      where: `${source}:${(secauth ?? t.get("crypto_cipher"))?.line ?? 0}`,
+      message:
+        "hacrm always authenticates its messages: every node needs the same key (make it with 'hacrm keygen', copy it to each node)",
+    });
   const links = nodes[0]?.addrs.length ?? 1;
   const linkPorts = Array.from(
     { length: links },
