@@ -50,12 +50,13 @@ start_node() {
   PIDS[$n]=$!
 }
 
-# wait_view NODE COUNT: until NODE's view has COUNT members (prints nothing)
+# wait_view NODE COUNT: until NODE's view has COUNT members (prints nothing; before the
+# daemon answers, membership prints nothing, which is "not yet", not an error)
 wait_view() {
   local n=$1 count=$2
   for _ in $(seq 1 200); do
     if "$HACRM" membership --json --socket "$DEMO_DIR/$n.sock" 2>/dev/null |
-      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{process.exit(JSON.parse(s).view?.members.length===Number(process.argv[1])?0:1)})' "$count"; then
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{process.exit(1)}process.exit(v.view?.members.length===Number(process.argv[1])?0:1)})' "$count"; then
       return 0
     fi
     sleep 0.05
