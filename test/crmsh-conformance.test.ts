@@ -31,7 +31,7 @@ describe("hacrm configure against the crmsh conformance corpus", () => {
       "--jobs",
       "2",
       "--cmd",
-      `CIB_file={out} ${join(repo, "bin/hacrm")} configure < {crm}`,
+      `CIB_file={out} ${join(repo, "bin/hacrm")} -F configure < {crm}`,
     ];
     const r = await promisify(execFile)("node", args, { cwd: repo, timeout: 170_000 }).catch(
       (e: { stdout: string; stderr: string }) => e,

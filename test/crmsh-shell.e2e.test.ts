@@ -105,3 +105,124 @@ describe("interactive hacrm in a terminal (tmux)", () => {
     );
   }, 60_000);
 });
+
+describe("interactive hacrm: help on every level, a shadow CIB, the commit question (tmux)", () => {
+  const s2 = `hacrm-e2e2-${process.pid}`;
+  let dir: string;
+  let cib: string;
+  const typeIn = async (text: string): Promise<void> => {
+    await tmux("send-keys", "-t", s2, "-l", text);
+    await tmux("send-keys", "-t", s2, "Enter");
+  };
+  const pane = async (): Promise<string> => tmux("capture-pane", "-p", "-S", "-200", "-t", s2);
+  const waitFor2 = async (text: string | RegExp, timeoutMs = 10_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    let p = "";
+    while (Date.now() < deadline) {
+      p = await pane();
+      if (typeof text === "string" ? p.includes(text) : text.test(p)) return p;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`pane never showed ${String(text)}:\n${p}`);
+  };
+  /** Wait until a file holds `text` (the shell writes asynchronously to what is typed). */
+  const waitFile = async (path: string, text: string, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (readFileSync(path, "utf8").includes(text)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${path} never held ${text}`);
+  };
+  const clear = async (): Promise<void> => {
+    await tmux("send-keys", "-t", s2, "-R");
+    await tmux("clear-history", "-t", s2);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hacrm-tty2-"));
+    cib = join(dir, "cib.xml");
+    copyFileSync(join(corpus, "cases/cmd-rename.initial.xml"), cib);
+    const cmd = `CIB_file=${cib} HACRM_HISTORY=${join(dir, "history")} OCF_ROOT=/usr/lib/ocf ${join(repo, "bin/hacrm")}; sleep 30`;
+    await tmux("new-session", "-d", "-s", s2, "-x", "200", "-y", "60", cmd);
+  }, 60_000);
+
+  afterAll(async () => {
+    await tmux("kill-session", "-t", s2).catch(() => "");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints help for every level and for one command", async () => {
+    await waitFor2("hacrm(cib.xml)#");
+    const levels: [string, string, string][] = [
+      ["", "hacrm - cluster shell", "Other hacrm commands:"],
+      ["configure", "configure - change the configuration", "primitive"],
+      ["resource", "resource - act on resources", "cleanup"],
+      ["node", "node - act on nodes", "standby"],
+      ["ra", "ra - resource agents installed on this machine", "providers"],
+      ["cib", "cib - shadow CIBs", "commit"],
+    ];
+    for (const [level, title, command] of levels) {
+      if (level !== "") await typeIn(`cd ${level}`);
+      await waitFor2(`hacrm(cib.xml)${level}#`);
+      await clear();
+      await typeIn("help");
+      const p = await waitFor2(title);
+      expect(p).toContain(command);
+    }
+    await clear();
+    await typeIn("?");
+    await waitFor2("cib - shadow CIBs");
+    await typeIn("cd configure");
+    await clear();
+    await typeIn("help primitive");
+    const p = await waitFor2("Examples:");
+    expect(p).toContain("primitive ID {CLASS:PROVIDER:TYPE | CLASS:TYPE | TYPE | @TEMPLATE}");
+    await typeIn("up");
+    await waitFor2(/hacrm\(cib\.xml\)#\s*$/m);
+  }, 60_000);
+
+  it("asks before leaving configure with changes: n drops them, y commits", async () => {
+    await typeIn("configure");
+    await typeIn("primitive ask1 Dummy");
+    await typeIn("up");
+    await waitFor2("There are changes pending. Do you want to commit them (y/n)?");
+    await typeIn("n");
+    await waitFor2(/hacrm\(cib\.xml\)#\s*$/m);
+    await typeIn("status");
+    await waitFor2("Cluster Summary:");
+    expect(readFileSync(cib, "utf8")).not.toContain('id="ask1"');
+    await clear();
+    await typeIn("configure");
+    await typeIn("primitive ask2 Dummy");
+    await typeIn("end");
+    await waitFor2("(y/n)?");
+    await typeIn("y");
+    await waitFile(cib, 'id="ask2"');
+    expect(readFileSync(cib, "utf8")).not.toContain('id="ask1"');
+  }, 60_000);
+
+  it("edits a shadow CIB, simulates it, commits it to the real one", async () => {
+    await clear();
+    await typeIn("cib new trial");
+    await waitFor2("hacrm(trial)#");
+    await typeIn("configure");
+    await typeIn("primitive shadowed Dummy");
+    await typeIn("commit");
+    await waitFile(join(dir, "shadow.trial"), 'id="shadowed"');
+    expect(readFileSync(cib, "utf8")).not.toContain('id="shadowed"');
+    await clear();
+    await typeIn("simulate");
+    await waitFor2("Transition Summary:");
+    await typeIn("up");
+    await clear();
+    await typeIn("cib diff");
+    await waitFor2("+ primitive shadowed ocf:heartbeat:Dummy");
+    await typeIn("cib commit trial");
+    await waitFor2("committed shadow trial");
+    expect(readFileSync(cib, "utf8")).toContain('id="shadowed"');
+    await typeIn("cib use live");
+    await waitFor2(/hacrm\(cib\.xml\)#\s*$/m);
+    await typeIn("quit");
+  }, 60_000);
+});

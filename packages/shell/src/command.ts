@@ -7,6 +7,10 @@ export interface CommandIo {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Global -F: answer yes to questions, accept agents that are not installed. */
+  force?: boolean;
+  /** The other hacrm commands, for the shell (`ra`, `verify`, ... at its prompt). */
+  commands?: CommandTable;
 }
 
 /** One `hacrm` subcommand. `run` returns the process exit status. */
@@ -18,6 +22,9 @@ export interface Command {
   usage: string;
   run(args: string[], io: CommandIo): Promise<number>;
 }
+
+/** Commands by name, loaded lazily (the registry; passed to the shell, which does not import it). */
+export type CommandTable = Readonly<Record<string, () => Promise<Command>>>;
 
 /** Exit statuses shared by all commands. */
 export const ExitStatus = {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { isHacrmError } from "@hacrm/common";
 import { ExitStatus, writeLine, type CommandIo } from "./command.js";
 import { editDistance } from "./crm/lang/suggest.js";
@@ -6,23 +7,52 @@ import { commandLoaders } from "./registry.js";
 
 const VERSION = "0.1.0";
 /** `hacrm LEVEL` alone on a terminal opens the interactive shell at that level. */
-const INTERACTIVE_LEVELS = new Set(["configure", "resource", "node"]);
+const INTERACTIVE_LEVELS = new Set(["configure", "resource", "node", "ra", "cib"]);
 
 /** Entry of the `hacrm` command; returns the exit status. */
-export async function runHacrm(argv: string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv;
+export async function runHacrm(argv: string[], baseIo: CommandIo): Promise<number> {
+  // Global options, before the command (as crm's): -F/--force, -f FILE.
+  let force = false;
+  let scriptFile: string | undefined;
+  let k = 0;
+  for (; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === "-F" || a === "--force") force = true;
+    else if (a === "-f" || a === "--file") {
+      scriptFile = argv[++k];
+      if (scriptFile === undefined) {
+        writeLine(baseIo.stderr, "hacrm: -f needs a FILE (a script of shell commands; - for standard input)");
+        return ExitStatus.usage;
+      }
+    } else break;
+  }
+  const io: CommandIo = { ...baseIo, force, commands: commandLoaders };
+  const [name, ...rest] = argv.slice(k);
   const tty = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  if (scriptFile !== undefined || (name === undefined && !tty)) {
+    // `hacrm -f FILE` or `hacrm < FILE`: the commands as typed at the prompt (crm -f).
+    return runScriptFile(
+      io,
+      scriptFile,
+      [name, ...rest].filter((x): x is string => x !== undefined),
+    );
+  }
   if (tty && (name === undefined || (INTERACTIVE_LEVELS.has(name) && rest.length === 0))) {
     const { runInteractive } = await import("./crm/session/repl.js");
     return runInteractive(io, (name ?? "top") as Level, commandLoaders);
   }
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined || name === "--help" || name === "-h") {
     await printHelp(io);
     return name === undefined ? ExitStatus.usage : ExitStatus.ok;
   }
   if (name === "--version" || name === "-V") {
     writeLine(io.stdout, `hacrm ${VERSION}`);
     return ExitStatus.ok;
+  }
+  if (name === "help" || (name === "status" && io.env["CIB_file"]) || name === "cd") {
+    // Shell commands at the top level: `hacrm help primitive`; `hacrm status` of a CIB file
+    // (without CIB_file, the status command asks the running cluster).
+    return runScriptText(io, [name, ...rest].join(" "), "<command line>");
   }
   const load = commandLoaders[name];
   if (!load) {
@@ -42,9 +72,35 @@ export async function runHacrm(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
+async function runScriptFile(io: CommandIo, file: string | undefined, extra: string[]): Promise<number> {
+  if (extra.length > 0) {
+    writeLine(io.stderr, `hacrm: a script and a command at once: '${extra.join(" ")}'`);
+    return ExitStatus.usage;
+  }
+  const { readAll } = await import("./crm/session/script.js");
+  let text: string;
+  try {
+    text = file === undefined || file === "-" ? await readAll(io.stdin) : await readFile(file, "utf8");
+  } catch (err) {
+    writeLine(io.stderr, `hacrm: cannot read ${file ?? "<stdin>"}: ${(err as Error).message}`);
+    return ExitStatus.usage;
+  }
+  return runScriptText(io, text, file === undefined || file === "-" ? "<stdin>" : file);
+}
+
+async function runScriptText(io: CommandIo, text: string, source: string): Promise<number> {
+  const { runBatch } = await import("./crm/session/script.js");
+  try {
+    await runBatch(io, "top", text, source, false);
+    return ExitStatus.ok;
+  } catch (err) {
+    return reportError("", err, io);
+  }
+}
+
 function reportError(name: string, err: unknown, io: CommandIo): number {
   if (isHacrmError(err)) {
-    writeLine(io.stderr, `hacrm ${name}: ${err.toLine()}`);
+    writeLine(io.stderr, `hacrm${name ? ` ${name}` : ""}: ${err.toLine()}`);
     return ExitStatus.invalid;
   }
   if (err instanceof Error && "code" in err && err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
@@ -60,7 +116,14 @@ async function printHelp(io: CommandIo): Promise<void> {
     const command = await load();
     lines.push(`  ${name.padEnd(12)} ${command.summary}`);
   }
-  lines.push("", "Run 'hacrm COMMAND --help' for a command's options.");
+  lines.push(
+    `  ${"status".padEnd(12)} cluster status: nodes, and where each resource runs`,
+    `  ${"help".padEnd(12)} help on the shell's levels and commands ('hacrm help primitive')`,
+    "",
+    "Global options: -f FILE (run a script of shell commands; also 'hacrm < FILE'),",
+    "-F/--force (answer yes, accept agents that are not installed).",
+    "Run 'hacrm COMMAND --help' for a command's options.",
+  );
   writeLine(io.stdout, lines.join("\n"));
 }
 

@@ -60,13 +60,20 @@ export function agents(): AgentCatalog {
   return sharedAgents;
 }
 
-export function newSession(store: CibStore, out: string[] = [], catalog: AgentCatalog = agents()): Session {
+/** `force`: accept agents that are not installed (the corpus was made with crmsh's ignore_missing_metadata). */
+export function newSession(
+  store: CibStore,
+  out: string[] = [],
+  catalog: AgentCatalog = agents(),
+  force = false,
+): Session {
   const s = new Session({
     store,
     agents: catalog,
     out: (t) => out.push(t),
     info: (t) => out.push(t),
     now: () => new Date(0),
+    force,
   });
   s.level = "configure";
   return s;

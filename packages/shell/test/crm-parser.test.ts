@@ -232,11 +232,11 @@ describe("advice that does not stop a command", () => {
 });
 
 describe("erase", () => {
-  it("keeps the cluster properties and the nodes, unless told to erase nodes", async () => {
+  it("keeps the nodes (not the cluster properties, as crmsh), unless told to erase nodes", async () => {
     const store = memoryStore(readFileSync(`${corpusDir}cases/cmd-delete.initial.xml`, "utf8"));
     await newSession(store).runScript("erase", "t");
     const conf = JSON.stringify(store.cib);
-    expect(conf).toContain("stonith-enabled");
+    expect(conf).not.toContain("stonith-enabled");
     expect(conf).toContain('"uname":"node1"');
     expect(conf).not.toContain('"d1"');
     await newSession(store).runScript("erase nodes", "t");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serializeXml } from "@hacrm/cib";
 import { showObjects } from "../src/crm/lang/printer.js";
-import { corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
+import { agents, corpusDir, loadCases, memoryStore, newSession } from "./crm-helpers.js";
 
 // The corpus's own canonical form (plain .mjs, read in place).
 const { normalize } = (await import(`${corpusDir}normalize.mjs`)) as { normalize: (xml: string) => string };
@@ -29,17 +29,19 @@ describe("crm configure, in process, on the crmsh corpus", () => {
       const store = memoryStore(c.initial);
       const refused = refusedOnPurpose[c.name];
       if (refused) {
-        await expect(newSession(store).runScript(c.script, c.name)).rejects.toThrow(refused);
+        await expect(newSession(store, [], agents(), true).runScript(c.script, c.name)).rejects.toThrow(
+          refused,
+        );
         expect(store.writes.length).toBeLessThanOrEqual(1); // at most the lines before the refused one
         return;
       }
-      await newSession(store).runScript(c.script, c.name);
+      await newSession(store, [], agents(), true).runScript(c.script, c.name);
       const built = serializeXml(store.cib);
       expect(normalize(built)).toBe(normalize(c.expected as string));
 
       const text = showObjects(store.cib);
       const again = memoryStore(empty);
-      await newSession(again).runScript(text, `${c.name} (show)`);
+      await newSession(again, [], agents(), true).runScript(text, `${c.name} (show)`);
       expect(normalize(serializeXml(again.cib))).toBe(normalize(built));
       // show is stable: printing the read-back CIB gives the same text
       expect(showObjects(again.cib)).toBe(text);

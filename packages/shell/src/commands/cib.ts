@@ -14,11 +14,13 @@ import { askDaemon } from "../daemon-client.js";
 import { socketPath } from "./membership.js";
 
 const sections = ["configuration", "status", ...configurationSections];
+const SHADOW_VERBS = new Set(["new", "use", "diff", "commit", "delete", "list"]);
 
 const usage = `Usage: hacrm cib show [--section NAME] [--json] [--xml-file FILE] [--socket PATH]
        hacrm cib query [--section NAME] [--json] [--socket PATH]
        hacrm cib replace FILE [--socket PATH]
        hacrm cib patch FILE [--force] [--socket PATH]
+       hacrm cib new|use|diff|commit|delete|list [NAME]   shadow CIBs (see 'hacrm help cib')
 
 show prints the CIB named by CIB_file (or --xml-file), else, like query,
 the local hacrmd's copy of the cluster's CIB. Either prints the whole document,
@@ -39,12 +41,19 @@ export const command: Command = {
   usage,
   async run(args, io) {
     const [sub, ...rest] = args;
+    if (sub !== undefined && SHADOW_VERBS.has(sub)) {
+      const { joinArgs, runBatch } = await import("../crm/session/script.js");
+      await runBatch(io, "top", `cib ${joinArgs(args)}`, "<command line>", false);
+      return ExitStatus.ok;
+    }
     if (sub === "show") return show(rest, io);
     if (sub === "query") return query(rest, io);
     if (sub === "replace" || sub === "patch") return write(sub, rest, io);
     writeLine(
       io.stderr,
-      sub === undefined ? usage : `hacrm cib: unknown subcommand '${sub}' (show, query, replace, patch)`,
+      sub === undefined
+        ? usage
+        : `hacrm cib: unknown subcommand '${sub}' (show, query, replace, patch, new, use, diff, commit, delete, list)`,
     );
     return ExitStatus.usage;
   },

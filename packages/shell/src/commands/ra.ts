@@ -16,8 +16,10 @@ import {
 } from "@hacrm/lrm";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
 
-const usage = `Usage: hacrm ra list [CLASS[:PROVIDER]]
-       hacrm ra info AGENT
+const usage = `Usage: hacrm ra classes
+       hacrm ra list [CLASS[:PROVIDER] | CLASS [PROVIDER]]
+       hacrm ra providers TYPE
+       hacrm ra info|meta AGENT
        hacrm ra exec AGENT ACTION [--timeout DURATION] [--interval DURATION]
                      [--resource ID] [--meta NAME=VALUE]... [--show-env] [NAME=VALUE ...]
 
@@ -27,7 +29,9 @@ cluster (OCF_ROOT, OCF_RESOURCE_INSTANCE, OCF_RESKEY_*, OCF_RESKEY_CRM_meta_*,
 HA_RSCTMP, HACRM_ATTRIBUTE_TOOL, ...). Parameters are checked against the
 agent's meta-data first.
 
-AGENT is ocf:PROVIDER:TYPE, lsb:NAME or stonith:AGENT. Agents are looked for
+AGENT is ocf:PROVIDER:TYPE, lsb:NAME or stonith:AGENT, or a bare TYPE
+(IPaddr2), looked up as crmsh does: ocf:heartbeat first, then
+ocf:pacemaker, other ocf providers, lsb, stonith. Agents are looked for
 in HACRM_OCF_PATH (colon-separated resource.d folders), the project's agents/,
 then /usr/lib/ocf/resource.d (LSB: agents/lsb, /etc/init.d; fence agents:
 agents/stonith, /usr/sbin).
@@ -55,21 +59,84 @@ export const command: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === "list") return list(rest, io);
+    if (sub === "classes") return classes(io);
+    if (sub === "providers") return providers(rest, io);
     if (sub === "info" || sub === "meta") return info(rest, io);
     if (sub === "exec") return exec(rest, io);
-    writeLine(io.stderr, `hacrm ra: expected list, info or exec${sub ? `, not '${sub}'` : ""}`);
+    writeLine(
+      io.stderr,
+      `hacrm ra: expected classes, list, providers, info or exec${sub ? `, not '${sub}'` : ""}`,
+    );
     return ExitStatus.usage;
   },
 };
 
 function list(args: string[], io: CommandIo): number {
-  if (args.length > 1) {
-    writeLine(io.stderr, "hacrm ra list: at most one CLASS[:PROVIDER]");
+  if (args.length > 2) {
+    writeLine(io.stderr, "hacrm ra list: CLASS[:PROVIDER] or CLASS [PROVIDER]");
     return ExitStatus.usage;
   }
   const paths = resolveAgentPaths({ env: io.env });
-  for (const name of listAgents(args[0] ?? "", paths)) writeLine(io.stdout, name);
+  for (const name of listAgents(args.join(":"), paths)) writeLine(io.stdout, name);
   return ExitStatus.ok;
+}
+
+/** Agent classes, with the providers of ocf (as `crm ra classes` prints them). */
+function classes(io: CommandIo): number {
+  const paths = resolveAgentPaths({ env: io.env });
+  const all = listAgents("", paths);
+  const cls = [...new Set(all.map((a) => a.split(":")[0] ?? ""))].sort();
+  for (const c of cls) {
+    if (c !== "ocf") writeLine(io.stdout, c);
+    else {
+      const provs = [
+        ...new Set(all.filter((a) => a.startsWith("ocf:")).map((a) => a.split(":")[1] ?? "")),
+      ].sort();
+      writeLine(io.stdout, `ocf / ${provs.join(" ")}`);
+    }
+  }
+  return ExitStatus.ok;
+}
+
+/** The ocf providers that have an agent of this type. */
+function providers(args: string[], io: CommandIo): number {
+  if (args.length !== 1) {
+    writeLine(io.stderr, "hacrm ra providers: give one agent TYPE, e.g. IPaddr2");
+    return ExitStatus.usage;
+  }
+  const paths = resolveAgentPaths({ env: io.env });
+  const provs = listAgents("ocf", paths)
+    .map((a) => a.split(":"))
+    .filter((p) => p[2] === args[0])
+    .map((p) => p[1] ?? "");
+  writeLine(io.stdout, [...new Set(provs)].sort().join(" "));
+  return ExitStatus.ok;
+}
+
+/** A bare TYPE to CLASS:PROVIDER:TYPE as crmsh looks it up (ocf:heartbeat first); names with a class stay. */
+export function resolveAgentName(name: string, env: NodeJS.ProcessEnv): string {
+  if (name.includes(":")) return name;
+  const rank = (a: string): number =>
+    a.startsWith("ocf:heartbeat:")
+      ? 0
+      : a.startsWith("ocf:pacemaker:")
+        ? 1
+        : a.startsWith("ocf:")
+          ? 2
+          : a.startsWith("lsb:")
+            ? 3
+            : 4;
+  const found = listAgents("", resolveAgentPaths({ env }))
+    .filter((a) => a.split(":").pop() === name)
+    .sort((a, b) => rank(a) - rank(b))[0];
+  if (!found)
+    throw new HacrmError({
+      code: "AGENT_NOT_FOUND",
+      where: name,
+      message: `no resource agent '${name}' is installed`,
+      hint: "see 'hacrm ra list', or give CLASS:PROVIDER:TYPE",
+    });
+  return found;
 }
 
 async function info(args: string[], io: CommandIo): Promise<number> {
@@ -77,7 +144,7 @@ async function info(args: string[], io: CommandIo): Promise<number> {
     writeLine(io.stderr, "hacrm ra info: give one AGENT, e.g. ocf:heartbeat:Dummy");
     return ExitStatus.usage;
   }
-  const agent = args[0] as string;
+  const agent = resolveAgentName(args[0] as string, io.env);
   const paths = resolveAgentPaths({ env: io.env });
   const md = await loadAgentMetadata(agent, { paths });
   writeLine(io.stdout, describe(agent, locateAgent(agent, paths).file, md));

@@ -13,7 +13,11 @@ export interface AgentCatalog {
   advisedTimeoutMs(agent: string, action: string): Promise<number | undefined>;
   /** May this parameter be given although the meta-data does not declare it? */
   implicit(agent: string, name: string): boolean;
+  /**
+   * Is CLASS[:PROVIDER]:TYPE installed? Undefined when this catalog cannot tell
+   * (a class it does not list, such as systemd).
+   */
+  installed(agent: string): boolean | undefined;
   /** Installed agents as CLASS[:PROVIDER]:TYPE (for completion). */
   list(): string[];
 }
-

@@ -222,7 +222,21 @@ export interface EditCmd {
 
 /** Commands that do not change the configuration by themselves. */
 export interface ShellCmd {
-  cmd: "commit" | "up" | "show" | "verify" | "edit" | "quit" | "help" | "erase" | "cd" | "ls" | "load";
+  cmd:
+    | "commit"
+    | "up"
+    | "show"
+    | "verify"
+    | "edit"
+    | "quit"
+    | "help"
+    | "erase"
+    | "cd"
+    | "ls"
+    | "load"
+    | "save"
+    | "simulate"
+    | "status";
   pos: Pos;
   args: Word[];
 }

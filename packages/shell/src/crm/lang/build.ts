@@ -9,6 +9,8 @@ export interface BuildContext {
   cib: XmlElement;
   source: string;
   agents: AgentCatalog;
+  /** -F: an agent that is not installed is accepted with a warning instead of refused. */
+  force?: boolean;
   /** Where each reference was typed: key `OWNER\0REF` (for errors found at commit). */
   refPos: Map<string, Pos>;
   /** Advice that does not stop the command. */

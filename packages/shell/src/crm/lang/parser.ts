@@ -905,6 +905,9 @@ const PARSERS: Record<string, (c: Cursor, cmd: string) => A.ConfigureCmd> = {
   load: words,
   cd: words,
   ls: words,
+  save: words,
+  simulate: words,
+  status: words,
 };
 
 /** Configure-level commands, with their aliases (for completion and hints). */

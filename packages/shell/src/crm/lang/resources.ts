@@ -12,7 +12,11 @@ async function resolveAgent(
 ): Promise<{ attrs: Record<string, string>; name: string }> {
   let { cls, provider, type } = agent;
   if (cls === "") {
-    const found = ctx.agents.resolveType(type);
+    let found = ctx.agents.resolveType(type);
+    if (!found && ctx.force) {
+      // crmsh's default for a bare name it cannot find; accepted with a warning under -F.
+      found = `ocf:heartbeat:${type}`;
+    }
     if (!found) {
       const near = closest(
         type,
@@ -31,6 +35,20 @@ async function resolveAgent(
     cls = parts[0] ?? "";
     provider = parts.length === 3 ? parts[1] : undefined;
     type = parts[parts.length - 1] ?? type;
+  }
+  const full = provider !== undefined ? `${cls}:${provider}:${type}` : `${cls}:${type}`;
+  if (ctx.agents.installed(full) === false) {
+    // crmsh refuses an agent it cannot find unless forced; so does hacrm.
+    if (!ctx.force)
+      throw semanticError(
+        ctx.source,
+        agent.pos,
+        `${full}: no such resource agent is installed`,
+        "install it on every node first, or use 'hacrm -F' to accept it anyway",
+      );
+    ctx.warn(
+      `WARNING: ${ctx.source}:${agent.pos.line}:${agent.pos.col}: ${full}: no such resource agent is installed (accepted: -F)`,
+    );
   }
   const attrs: Record<string, string> = { class: cls };
   if (provider !== undefined) attrs["provider"] = provider;

@@ -31,8 +31,14 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
     }
     return listed;
   };
+  const listedClasses = new Set(["ocf", "lsb", "stonith"]);
   return {
     list,
+    installed(agent) {
+      const cls = agent.split(":")[0] ?? "";
+      if (!listedClasses.has(cls)) return undefined;
+      return list().includes(agent);
+    },
     resolveType(type) {
       const all = list();
       const rank = (a: string): number =>

@@ -2,6 +2,7 @@ import { element, type XmlElement } from "@hacrm/cib";
 import type { Word } from "../lang/ast.js";
 import { section, semanticError } from "../lang/doc.js";
 import { attributeVerb, getNvpair, need, upsertNvpair, type TopContext } from "./nvsets.js";
+import { nodeShow } from "./status.js";
 
 /** Top-level `node` commands: what crm_attribute and crm_node change in the CIB. */
 
@@ -23,10 +24,22 @@ export const NODE_VERBS = [
   "utilization",
   "list",
   "show",
+  "status",
+  "clearstate",
+  "delete",
+  "fence",
 ];
 
 /** `standby|online NODE [forever|reboot]`: permanent in the node's set, or transient in the status section. */
 function standby(ctx: TopContext, on: boolean, args: Word[]): void {
+  if (args[1]?.text === "--all") {
+    // pcs's `--all`: every node of the configuration.
+    for (const n of section(ctx.cib, "nodes").children) {
+      const name = n.attrs["uname"] ?? n.attrs["id"] ?? "";
+      standby(ctx, on, [args[0] as Word, { text: name, pos: (args[1] as Word).pos }, ...args.slice(2)]);
+    }
+    return;
+  }
   const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
   const uname = n.attrs["uname"] ?? n.attrs["id"] ?? "";
   const lifetime = args[2];
@@ -62,8 +75,8 @@ function standby(ctx: TopContext, on: boolean, args: Word[]): void {
   ctx.info(`${uname} is in standby until it reboots (status section)`);
 }
 
-function listNodes(ctx: TopContext): void {
-  const rows = section(ctx.cib, "nodes").children.map((n) => ({
+function listNodes(ctx: TopContext, els: XmlElement[] = section(ctx.cib, "nodes").children): void {
+  const rows = els.map((n) => ({
     id: n.attrs["id"] ?? "",
     uname: n.attrs["uname"] ?? "",
     standby: getNvpair(n, "instance_attributes", "standby") ?? "off",
@@ -119,9 +132,48 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
       return;
     }
     case "list":
-    case "show":
       listNodes(ctx);
       return;
+    case "show":
+    case "status": {
+      const els = args[1] ? [nodeEl(ctx, args[1])] : section(ctx.cib, "nodes").children;
+      if (ctx.json) {
+        listNodes(ctx, els);
+        return;
+      }
+      for (const el of els) for (const l of nodeShow(ctx.cib, el)) ctx.out(l);
+      return;
+    }
+    case "clearstate": {
+      const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
+      const status = ctx.cib.children.find((c) => c.name === "status");
+      if (status)
+        status.children = status.children.filter(
+          (c) => !(c.name === "node_state" && c.attrs["id"] === n.attrs["id"]),
+        );
+      ctx.info(`${n.attrs["uname"] ?? ""}: its state (operation history, transient attributes) is cleared`);
+      return;
+    }
+    case "delete": {
+      const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
+      const nodes = section(ctx.cib, "nodes");
+      nodes.children = nodes.children.filter((c) => c !== n);
+      const status = ctx.cib.children.find((c) => c.name === "status");
+      if (status)
+        status.children = status.children.filter(
+          (c) => !(c.name === "node_state" && c.attrs["id"] === n.attrs["id"]),
+        );
+      ctx.info(`node ${n.attrs["uname"] ?? ""} deleted`);
+      return;
+    }
+    case "fence":
+      nodeEl(ctx, need(ctx, args, 1, "a node name"));
+      throw semanticError(
+        ctx.source,
+        verb.pos,
+        "node fence needs a running cluster",
+        "offline (CIB_file) there is no fencer to ask; 'hacrm node clearstate NODE' forgets its state",
+      );
     default:
       throw semanticError(
         ctx.source,

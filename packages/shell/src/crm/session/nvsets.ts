@@ -12,6 +12,8 @@ export interface TopContext {
   json: boolean;
   out: (line: string) => void;
   info: (line: string) => void;
+  /** The wall clock (for the views the scheduler computes). */
+  now: Date;
 }
 
 /** Word `k` of the command, or an error saying what was expected there. */

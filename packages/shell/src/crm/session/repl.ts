@@ -5,28 +5,18 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { isHacrmError } from "@hacrm/common";
 import type { XmlElement } from "@hacrm/cib";
-import type { Command, CommandIo } from "../../command.js";
+import type { CommandIo, CommandTable } from "../../command.js";
 import { allResources, configuration, section } from "../lang/doc.js";
 import { splitCommands } from "../lang/lexer.js";
 import { CONFIGURE_COMMANDS, OP_ATTRIBUTES } from "../lang/parser.js";
 import { sessionDeps } from "./script.js";
 import { Session, type Level } from "./session.js";
+import { levelCommands } from "./help.js";
 import { NODE_VERBS } from "./node.js";
 import { RESOURCE_VERBS } from "./resource.js";
 
-const OWN_LEVELS = new Set([
-  "configure",
-  "resource",
-  "node",
-  "help",
-  "quit",
-  "exit",
-  "bye",
-  "up",
-  "cd",
-  "end",
-]);
-const TOP_COMMANDS = ["configure", "resource", "node", "help", "quit"];
+const TOP_COMMANDS = levelCommands("top");
+const COMMON = ["status", "help", "cd", "up", "quit"];
 const PRIMITIVE_KEYWORDS = ["params", "meta", "utilization", "op", "operations", "description="];
 const OP_NAMES = [
   "monitor",
@@ -79,9 +69,6 @@ function nodeNames(cib: XmlElement | undefined): string[] {
   return cib ? section(cib, "nodes").children.map((n) => n.attrs["uname"] ?? n.attrs["id"] ?? "") : [];
 }
 
-/** The other `hacrm` commands, usable at the top level (passed in: the REPL does not import the registry). */
-export type CommandTable = Readonly<Record<string, () => Promise<Command>>>;
-
 /** Candidates for the word being typed, given the words before it. */
 export async function candidates(
   session: Session,
@@ -99,20 +86,28 @@ export async function candidates(
   if (level === "top") {
     if (n === 0) return [...new Set([...TOP_COMMANDS, ...Object.keys(others)])];
     const [first, ...rest] = words as [string, ...string[]];
-    if (first === "configure") return candidates(session, "configure", rest);
-    if (first === "resource" || first === "node") return candidates(session, first, rest);
+    if (
+      first === "configure" ||
+      first === "resource" ||
+      first === "node" ||
+      first === "ra" ||
+      first === "cib"
+    )
+      return candidates(session, first, rest);
+    if (first === "help") return n === 1 ? [...TOP_COMMANDS, ...levelCommands("configure")] : [];
     return [];
   }
+  if (level === "ra" || level === "cib") return n === 0 ? [...levelCommands(level)] : [];
   if (level === "resource") {
-    if (n === 0) return [...RESOURCE_VERBS, "up"];
+    if (n === 0) return [...RESOURCE_VERBS, ...COMMON];
     if (n === 1) return resourceIds(cib);
     return ["move", "migrate", "ban", "clear", "cleanup"].includes(words[0] ?? "")
       ? nodeNames(cib)
       : ["set", "delete", "show"];
   }
   if (level === "node") {
-    if (n === 0) return [...NODE_VERBS, "up"];
-    return n === 1 ? nodeNames(cib) : ["set", "delete", "show"];
+    if (n === 0) return [...NODE_VERBS, ...COMMON];
+    return n === 1 ? [...nodeNames(cib), "--all"] : ["set", "delete", "show"];
   }
   if (n === 0) return [...CONFIGURE_COMMANDS];
   const cmd = words[0] ?? "";
@@ -233,9 +228,20 @@ export async function runInteractive(
 ): Promise<number> {
   const hist = historyFile(io.env);
   const holder: { rl?: Interface } = {};
+  const holderRead: { read?: (p: string) => Promise<string | null> } = {};
   const deps = {
     ...sessionDeps(io, false),
+    others,
     editText: (t: string) => editWithEditor(io.env, holder.rl as Interface, t),
+    ask: async (question: string): Promise<boolean> => {
+      for (;;) {
+        const a = (await (holderRead.read as (p: string) => Promise<string | null>)(question))
+          ?.trim()
+          .toLowerCase();
+        if (a === undefined || a.startsWith("n")) return false;
+        if (a.startsWith("y")) return true;
+      }
+    },
   };
   const session = new Session(deps);
   session.level = level;
@@ -260,6 +266,7 @@ export async function runInteractive(
     rl.prompt();
   });
   const read = lineReader(rl);
+  holderRead.read = read;
   let pendingQuit = false;
   for (;;) {
     let text = await read(prompt(session.label, session.level));
@@ -276,7 +283,7 @@ export async function runInteractive(
         /* history is a convenience */
       }
     }
-    const outcome = await runLine(session, io, others, text, pendingQuit);
+    const outcome = await runLine(session, io, text, pendingQuit);
     if (outcome === "quit") break;
     pendingQuit = outcome === "pending";
   }
@@ -287,23 +294,13 @@ export async function runInteractive(
 async function runLine(
   session: Session,
   io: CommandIo,
-  others: CommandTable,
   text: string,
   pendingQuit: boolean,
 ): Promise<"continue" | "quit" | "pending"> {
   try {
     const words = text.trim().split(/\s+/);
-    if (words[0] === "help" || words[0] === "?" || (words[0] === "ls" && session.level !== "configure")) {
-      const list = await candidates(session, session.level, [], others);
-      io.stdout.write(`${list.join(" ")}\n`);
-      return "continue";
-    }
-    const other =
-      session.level === "top" && !OWN_LEVELS.has(words[0] ?? "") ? others[words[0] ?? ""] : undefined;
-    if (other) {
-      // Any other hacrm command works at the top level too: `ra info ...`, `simulate`, `verify`.
-      const line = splitCommands(text, "<input>")[0];
-      await (await other()).run(line?.tokens.slice(1).map((t) => t.text) ?? [], io);
+    if (words[0] === "ls" && session.level !== "configure") {
+      io.stdout.write(`${(await candidates(session, session.level, [])).join(" ")}\n`);
       return "continue";
     }
     for (const line of splitCommands(text, "<input>")) {

@@ -1,7 +1,16 @@
 import { element, isTrue, type XmlElement } from "@hacrm/cib";
 import type { Word } from "../lang/ast.js";
-import { allResources, findResource, section, semanticError } from "../lang/doc.js";
-import { attributeVerb, getNvpair, need, upsertNvpair, type TopContext } from "./nvsets.js";
+import { IdAllocator, allResources, findResource, section, semanticError } from "../lang/doc.js";
+import { attributeVerb, deleteNvpair, getNvpair, need, upsertNvpair, type TopContext } from "./nvsets.js";
+import {
+  constraints,
+  locate,
+  operationLine,
+  operations,
+  resourceList,
+  runningNodes,
+  scores,
+} from "./status.js";
 
 /** Top-level `resource` commands: what crm_resource changes in the CIB. */
 
@@ -94,6 +103,15 @@ export const RESOURCE_VERBS = [
   "list",
   "status",
   "show",
+  "locate",
+  "constraints",
+  "scores",
+  "operations",
+  "trace",
+  "untrace",
+  "restart",
+  "failcount",
+  "refresh",
 ];
 
 /** `move RSC NODE` writes cli-prefer-RSC, `ban RSC NODE` cli-ban-RSC-on-NODE; both say they stay. */
@@ -152,7 +170,6 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
     case "restart":
     case "failcount":
     case "refresh":
-    case "operations":
       throw semanticError(
         ctx.source,
         verb.pos,
@@ -168,9 +185,45 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
       return;
     }
     case "list":
+      listResources(ctx);
+      return;
     case "status":
     case "show":
-      listResources(ctx);
+    case "locate": {
+      const w = args[1];
+      if (!w) {
+        if (v === "locate") need(ctx, args, 1, "a resource id");
+        ctx.out(
+          ctx.json
+            ? JSON.stringify({ resources: allResources(ctx.cib).map((r) => r.attrs["id"]) })
+            : resourceList(ctx.cib, ctx.now),
+        );
+        return;
+      }
+      const id = resource(ctx, w).attrs["id"] ?? "";
+      if (ctx.json) ctx.out(JSON.stringify({ id, runningOn: runningNodes(ctx.cib, ctx.now, id) }));
+      // Like crm_resource --locate: where it runs on standard output, "NOT running" on standard error.
+      else for (const l of locate(ctx.cib, ctx.now, id)) (l.endsWith("NOT running") ? ctx.info : ctx.out)(l);
+      return;
+    }
+    case "constraints": {
+      const id = resource(ctx, need(ctx, args, 1, "a resource id")).attrs["id"] ?? "";
+      for (const l of constraints(ctx.cib, id)) ctx.out(l);
+      return;
+    }
+    case "scores":
+      ctx.out(scores(ctx.cib, ctx.now));
+      return;
+    case "operations": {
+      const rsc = args[1] ? (resource(ctx, args[1]).attrs["id"] ?? "") : undefined;
+      const ops = operations(ctx.cib, rsc, args[2]?.text);
+      if (ctx.json) ctx.out(JSON.stringify({ operations: ops }));
+      else for (const o of ops) ctx.out(operationLine(o));
+      return;
+    }
+    case "trace":
+    case "untrace":
+      trace(ctx, v === "trace", args);
       return;
     default:
       throw semanticError(
@@ -182,10 +235,25 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
   }
 }
 
-/** Forget the resource's operation history in the status section (all nodes, or one). */
+/** The primitives of a resource (itself, or the members of a group, clone, bundle). */
+function primitiveIds(el: XmlElement): string[] {
+  const out: string[] = [];
+  const visit = (e: XmlElement): void => {
+    if (e.name === "primitive") out.push(e.attrs["id"] ?? "");
+    else e.children.forEach(visit);
+  };
+  visit(el);
+  return out;
+}
+
+/**
+ * Forget the operation history and fail counts in the status section, of one
+ * resource (all nodes, or one) or, with no resource named, of every resource.
+ */
 function cleanup(ctx: TopContext, args: Word[]): void {
-  const r = resource(ctx, need(ctx, args, 1, "a resource id"));
-  const id = r.attrs["id"] ?? "";
+  const r = args[1] ? resource(ctx, args[1]) : undefined;
+  const ids = new Set(r ? primitiveIds(r) : []);
+  const base = (id: string): string => id.replace(/:\d+$/, "");
   const node = args[2]?.text;
   const status = ctx.cib.children.find((c) => c.name === "status");
   let n = 0;
@@ -194,12 +262,77 @@ function cleanup(ctx: TopContext, args: Word[]): void {
     for (const lrm of ns.children.filter((c) => c.name === "lrm")) {
       for (const lr of lrm.children.filter((c) => c.name === "lrm_resources")) {
         const before = lr.children.length;
-        lr.children = lr.children.filter((c) => c.attrs["id"] !== id);
+        // With no resource named, everything goes, resources no longer configured too.
+        lr.children = r ? lr.children.filter((c) => !ids.has(base(c.attrs["id"] ?? ""))) : [];
         n += before - lr.children.length;
       }
     }
+    for (const t of ns.children.filter((c) => c.name === "transient_attributes"))
+      for (const set of t.children)
+        set.children = set.children.filter((nv) => {
+          const m = /^(?:fail-count|last-failure)-(.+?)(?:#.*)?$/.exec(nv.attrs["name"] ?? "");
+          return !m || (r !== undefined && !ids.has(base(m[1] ?? "")));
+        });
   }
+  const what = r ? (r.attrs["id"] ?? "") : "all resources";
   ctx.info(
-    `Cleaned up ${id}${node ? ` on ${node}` : ""}: ${n} operation history entr${n === 1 ? "y" : "ies"} removed.`,
+    `Cleaned up ${what}${node ? ` on ${node}` : ""}: ${n} operation history entr${n === 1 ? "y" : "ies"} removed.`,
   );
+}
+
+/** `trace RSC [OP [INTERVAL]]`: trace_ra=1 on the operations (start and stop added when missing), as crmsh does. */
+function trace(ctx: TopContext, on: boolean, args: Word[]): void {
+  const r = resource(ctx, need(ctx, args, 1, "a resource id"));
+  if (r.name !== "primitive")
+    throw semanticError(
+      ctx.source,
+      args[1]?.pos,
+      `${r.attrs["id"] ?? ""} is a ${r.name}: trace one of its primitives`,
+    );
+  const id = r.attrs["id"] ?? "";
+  const opName = args[2]?.text === "probe" ? "monitor" : args[2]?.text;
+  const interval = args[3]?.text ?? (args[2]?.text === "probe" ? "0" : undefined);
+  let ops = r.children.find((c) => c.name === "operations");
+  const matching = (): XmlElement[] =>
+    (ops?.children ?? []).filter(
+      (o) =>
+        o.name === "op" &&
+        (opName === undefined || o.attrs["name"] === opName) &&
+        (interval === undefined ||
+          (Number.parseInt(o.attrs["interval"] ?? "0", 10) || 0) === (Number.parseInt(interval, 10) || 0)),
+    );
+  if (!on) {
+    for (const o of matching()) {
+      deleteNvpair(o, "instance_attributes", "trace_ra");
+      o.children = o.children.filter((c) => c.name !== "instance_attributes" || c.children.length > 0);
+    }
+    ctx.info(`Stop tracing ${id}${opName ? ` for operation ${opName}` : ""}`);
+    return;
+  }
+  const wanted = opName ? [opName] : ["start", "stop"];
+  if (opName === "monitor" && matching().length === 0 && interval === undefined)
+    throw semanticError(ctx.source, args[2]?.pos, `No monitor operation configured for ${id}`);
+  const ids = new IdAllocator(ctx.cib);
+  for (const name of wanted) {
+    const have = (ops?.children ?? []).some(
+      (o) => o.attrs["name"] === name && (interval === undefined || o.attrs["interval"] === interval),
+    );
+    if (have) continue;
+    if (!ops) {
+      ops = element("operations");
+      r.children.push(ops);
+    }
+    const iv = interval ?? "0";
+    ops.children.push(element("op", { name, interval: iv, id: ids.fresh(`${id}-${name}-${iv}`) }));
+  }
+  for (const o of matching().length > 0 ? matching() : (ops?.children ?? []))
+    upsertNvpair(
+      ctx.cib,
+      o,
+      "instance_attributes",
+      `${o.attrs["id"] ?? ""}-instance_attributes`,
+      "trace_ra",
+      "1",
+    );
+  ctx.info(`Trace for ${id}${opName ? `:${opName}` : ""} set: restart ${id} to trace its actions.`);
 }

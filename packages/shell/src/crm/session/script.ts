@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import type { CommandIo } from "../../command.js";
+import { isHacrmError } from "@hacrm/common";
+import type { Command, CommandIo } from "../../command.js";
 import { createAgentCatalog } from "./installed-agents.js";
 import { Session, type Level, type SessionDeps } from "./session.js";
 import { storeFromEnv } from "./store.js";
@@ -32,7 +33,31 @@ export function sessionDeps(io: CommandIo, json: boolean): SessionDeps {
     now: () => new Date(),
     readText: (path) => (path === "-" ? readAll(io.stdin) : readFile(resolve(io.cwd, path), "utf8")),
     json,
+    force: io.force ?? false,
+    ...(io.commands ? { others: io.commands } : {}),
+    runOther: (command, args, cibFile) => runOther(io, command, args, cibFile),
+    env: io.env,
+    cwd: io.cwd,
   };
+}
+
+/** Another hacrm command from inside the shell, on the CIB file in use (a shadow's, when one is). */
+async function runOther(
+  io: CommandIo,
+  command: Command,
+  args: string[],
+  cibFile: string | undefined,
+): Promise<number> {
+  const env = cibFile ? { ...io.env, CIB_file: cibFile } : io.env;
+  try {
+    return await command.run(args, { ...io, env });
+  } catch (err) {
+    if (isHacrmError(err)) {
+      io.stderr.write(`ERROR: ${command.name}: ${err.toLine()}\n`);
+      return 1;
+    }
+    throw err;
+  }
 }
 
 /** Run `text` as a crm script starting at `level` (batch mode). */

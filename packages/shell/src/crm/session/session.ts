@@ -1,4 +1,4 @@
-import type { HacrmError } from "@hacrm/common";
+import { HacrmError } from "@hacrm/common";
 import {
   changeKind,
   cloneElement,
@@ -8,6 +8,8 @@ import {
   type CibProblem,
   type XmlElement,
 } from "@hacrm/cib";
+import { formatSimulation, schedule } from "@hacrm/policy";
+import type { Command, CommandTable } from "../../command.js";
 import type { AgentCatalog } from "../lang/agent-catalog.js";
 import { applyCommand } from "../lang/apply.js";
 import type * as A from "../lang/ast.js";
@@ -23,13 +25,22 @@ import {
 import type { EditContext } from "../lang/edit.js";
 import { splitCommands, syntaxError, type CommandLine, type Pos } from "../lang/lexer.js";
 import { parseConfigure } from "../lang/parser.js";
+import { didYouMean } from "../lang/suggest.js";
 import { showJson, showObjects, showXml } from "../lang/printer.js";
+import { helpText, levelCommands } from "./help.js";
+import { putBack, removeObject, saveConfiguration } from "./load.js";
 import { nodeCommand } from "./node.js";
 import type { TopContext } from "./nvsets.js";
 import { resourceCommand } from "./resource.js";
+import { SHADOW_VERBS, shadowCommand, type ShadowContext } from "./shadow.js";
+import { clusterStatus } from "./status.js";
 import type { CibStore } from "./store.js";
 
-export type Level = "top" | "configure" | "resource" | "node";
+export type Level = "top" | "configure" | "resource" | "node" | "ra" | "cib";
+const LEVELS: Level[] = ["configure", "resource", "node", "ra", "cib"];
+function isLevel(w: string): w is Level {
+  return w === "top" || (LEVELS as string[]).includes(w);
+}
 
 export interface SessionDeps {
   store: CibStore;
@@ -45,6 +56,16 @@ export interface SessionDeps {
   /** Let the user edit a text ($EDITOR); absent when there is no terminal. */
   editText?: (text: string) => Promise<string>;
   json?: boolean;
+  /** -F: answer yes to questions, accept agents that are not installed. */
+  force?: boolean;
+  /** Ask the user a yes/no question; absent without a terminal (a script). */
+  ask?: (question: string) => Promise<boolean>;
+  /** The other hacrm commands (ra, verify, simulate, ...), and how to run one on the CIB file in use. */
+  others?: CommandTable;
+  runOther?: (command: Command, args: string[], cibFile: string | undefined) => Promise<number>;
+  /** For shadow CIBs (CIB_shadow_dir, CIB_file) and files named in load/save. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /**
@@ -59,7 +80,11 @@ export class Session {
   private readonly refPos = new Map<string, Pos>();
   private readonly objPos = new Map<string, Pos>();
 
-  constructor(private readonly deps: SessionDeps) {}
+  private readonly liveStore: CibStore;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.liveStore = deps.store;
+  }
 
   get agentCatalog(): AgentCatalog {
     return this.deps.agents;
@@ -97,66 +122,191 @@ export class Session {
     const head = line.tokens[0];
     if (!head) return "continue";
     const w = (k: number): A.Word[] => line.tokens.slice(k).map((t) => ({ text: t.text, pos: t.pos }));
-    if (head.text === "quit" || head.text === "exit" || head.text === "bye") return "quit";
-    switch (this.level) {
-      case "configure":
-        return this.configure(line, source);
+    const word = head.text;
+    if (word === "quit" || word === "exit" || word === "bye") return "quit";
+    // What every level has: help, status, moving between levels.
+    if (word === "help" || word === "?") {
+      await this.help(w(1), source);
+      return "continue";
+    }
+    if (
+      word === "status" &&
+      this.level !== "resource" &&
+      (this.level !== "node" || line.tokens.length === 1)
+    ) {
+      if (this.cibFile === undefined && this.deps.others?.["status"]) {
+        // Live: the running cluster's view (hacrm status asks hacrmd).
+        await this.runOther("status", []);
+        return "continue";
+      }
+      const cib = await this.cib();
+      this.deps.out(clusterStatus(cib, this.deps.now(), this.label));
+      return "continue";
+    }
+    if (word === "up" || word === "end" || word === "back") {
+      await this.goTo("top", source);
+      return "continue";
+    }
+    if (word === "cd") {
+      const to = line.tokens[1];
+      const target = to === undefined || to.text === ".." || to.text === "/" ? "top" : to.text;
+      if (!isLevel(target))
+        throw syntaxError(
+          source,
+          to?.pos ?? head.pos,
+          `cd: no level '${target}'`,
+          `levels: ${LEVELS.join(", ")}`,
+        );
+      await this.goTo(target, source);
+      return "continue";
+    }
+    if (this.level === "top" && isLevel(word) && word !== "top") {
+      if (line.tokens.length === 1) await this.goTo(word, source);
+      else await this.levelCommand(word, { ...line, tokens: line.tokens.slice(1) }, source, true);
+      return "continue";
+    }
+    if (this.level === "top") {
+      if (this.deps.others?.[word]) {
+        await this.runOther(
+          word,
+          w(1).map((x) => x.text),
+        );
+        return "continue";
+      }
+      throw syntaxError(
+        source,
+        head.pos,
+        `${word}: No such command`,
+        didYouMean(word, [...LEVELS, "status", "help", "quit", ...Object.keys(this.deps.others ?? {})]) ??
+          "type 'help' for the commands",
+      );
+    }
+    return this.levelCommand(this.level, line, source, false);
+  }
+
+  /** One command of a level; `once`: typed from the top (`configure show`), so configure commits at once. */
+  private async levelCommand(
+    level: Level,
+    line: CommandLine,
+    source: string,
+    once: boolean,
+  ): Promise<"continue" | "quit"> {
+    const args = line.tokens.map((t) => ({ text: t.text, pos: t.pos }));
+    switch (level) {
+      case "configure": {
+        const r = await this.configure(line, source);
+        if (once && this.dirty) await this.commit(source);
+        return r;
+      }
       case "resource":
       case "node":
-        if (head.text === "up" || head.text === "end" || head.text === "cd") {
-          this.level = "top";
-          return "continue";
-        }
-        await this.topCommand(this.level, w(0), source);
+        await this.topCommand(level, args, source);
+        return "continue";
+      case "ra":
+        await this.runOther(
+          "ra",
+          args.map((a) => a.text),
+        );
+        return "continue";
+      case "cib":
+        // Shadow CIBs here; show, query, replace, patch are the cib command's.
+        if (args[0] && !SHADOW_VERBS.has(args[0].text) && this.deps.others?.["cib"])
+          await this.runOther(
+            "cib",
+            args.map((a) => a.text),
+          );
+        else await shadowCommand(this.shadowContext(source), args);
         return "continue";
       default:
-        return this.top(line, source, w);
+        return "continue";
     }
   }
 
-  private async top(
-    line: CommandLine,
-    source: string,
-    w: (k: number) => A.Word[],
-  ): Promise<"continue" | "quit"> {
-    const head = line.tokens[0] as { text: string; pos: Pos };
-    switch (head.text) {
-      case "configure":
-        if (line.tokens.length === 1) this.level = "configure";
-        else {
-          const rest: CommandLine = { ...line, tokens: line.tokens.slice(1) };
-          await this.configure(rest, source);
-          if (this.dirty) await this.commit(source);
-        }
-        return "continue";
-      case "resource":
-      case "node":
-        if (line.tokens.length === 1) this.level = head.text;
-        else await this.topCommand(head.text, w(1), source);
-        return "continue";
-      case "cd": {
-        const to = line.tokens[1]?.text;
-        if (to === "configure" || to === "resource" || to === "node") this.level = to;
-        else if (to !== undefined && to !== ".." && to !== "/")
-          throw syntaxError(
-            source,
-            line.tokens[1]?.pos ?? head.pos,
-            `cd: no level '${to}'`,
-            "levels: configure, resource, node",
-          );
-        return "continue";
-      }
-      case "up":
-      case "end":
-        return "continue";
-      default:
-        throw syntaxError(
-          source,
-          head.pos,
-          `${head.text}: No such command`,
-          "top-level commands: configure, resource, node, quit",
-        );
+  /** Change level; leaving configure with changes asks (terminal) or commits (script), as crmsh does. */
+  async goTo(level: Level, source: string): Promise<void> {
+    if (this.level === "configure" && level !== "configure" && this.dirty) {
+      const yes = this.deps.force
+        ? true
+        : this.deps.ask
+          ? await this.deps.ask("There are changes pending. Do you want to commit them (y/n)? ")
+          : true;
+      if (yes) await this.commit(source);
+      else this.drop();
     }
+    this.level = level;
+  }
+
+  /** Forget the changes that are not committed. */
+  drop(): void {
+    if (this.original) this.working = cloneElement(this.original);
+  }
+
+  /** The CIB file in use (a shadow's, when one is used), for the other hacrm commands. */
+  get cibFile(): string | undefined {
+    return this.deps.store.path;
+  }
+
+  /** Switch to another CIB (a shadow, or back to the real one); refused with changes pending. */
+  async useStore(store: CibStore, source: string, pos?: Pos): Promise<void> {
+    if (this.dirty)
+      throw semanticError(
+        source,
+        pos,
+        "there are changes that are not committed",
+        "commit them (or quit) first",
+      );
+    this.deps.store = store;
+    this.original = undefined;
+    this.working = undefined;
+    await this.cib();
+  }
+
+  private shadowContext(source: string): ShadowContext {
+    return {
+      source,
+      env: this.deps.env ?? {},
+      liveStore: this.liveStore,
+      current: () => this.deps.store,
+      use: (store, pos) => this.useStore(store, source, pos),
+      out: this.deps.out,
+      info: this.deps.info,
+      now: this.deps.now,
+      force: this.deps.force ?? false,
+    };
+  }
+
+  private async runOther(name: string, args: string[]): Promise<void> {
+    const load = this.deps.others?.[name];
+    if (!load || !this.deps.runOther)
+      throw semanticError(
+        "<input>",
+        undefined,
+        `${name}: not available here`,
+        "run it as 'hacrm " + name + "'",
+      );
+    const status = await this.deps.runOther(await load(), args, this.cibFile);
+    if (status !== 0)
+      throw new HacrmError({ code: "COMMAND_FAILED", message: `${name} exited with status ${status}` });
+  }
+
+  private async help(args: A.Word[], source: string): Promise<void> {
+    const topic = args[0]?.text;
+    const summaries: Record<string, string> = {};
+    if (this.level === "top" || topic !== undefined)
+      for (const [n, load] of Object.entries(this.deps.others ?? {})) summaries[n] = (await load()).summary;
+    const text = helpText(this.level, topic, summaries);
+    if (text === undefined)
+      throw semanticError(
+        source,
+        args[0]?.pos,
+        `help: no command or level called '${topic ?? ""}'`,
+        didYouMean(topic ?? "", [
+          ...levelCommands(this.level),
+          ...LEVELS,
+          ...LEVELS.flatMap((l) => levelCommands(l)),
+        ]) ?? "type 'help' for the list",
+      );
+    this.deps.out(text);
   }
 
   private async topCommand(level: "resource" | "node", args: A.Word[], source: string): Promise<void> {
@@ -175,6 +325,7 @@ export class Session {
       json: this.deps.json ?? false,
       out: this.deps.out,
       info: this.deps.info,
+      now: this.deps.now(),
     };
     if (level === "resource") resourceCommand(ctx, args);
     else nodeCommand(ctx, args);
@@ -189,21 +340,10 @@ export class Session {
         await this.commit(source);
         return "continue";
       case "up":
-      case "cd": {
-        const to = cmd.cmd === "cd" ? cmd.args[0] : undefined;
-        if (to?.text === "configure") return "continue";
-        if (to && to.text !== ".." && to.text !== "/" && to.text !== "resource" && to.text !== "node") {
-          throw syntaxError(
-            source,
-            to.pos,
-            `cd: no level '${to.text}'`,
-            "levels: configure, resource, node, ..",
-          );
-        }
-        if (this.dirty) await this.commit(source);
-        this.level = to?.text === "resource" || to?.text === "node" ? to.text : "top";
+      case "cd":
+      case "help":
+        // Handled for every level in execute().
         return "continue";
-      }
       case "quit":
         return "quit";
       case "show":
@@ -216,16 +356,17 @@ export class Session {
       case "edit":
         await this.edit(cib, cmd.args, source);
         return "continue";
-      case "help":
-        this.deps.out(
-          "configure commands: primitive group clone ms bundle rsc_template location colocation order rsc_ticket property rsc_defaults op_defaults node tag fencing_topology alert role acl_target monitor delete rename modgroup set show verify edit load commit up quit",
-        );
-        return "continue";
       case "erase":
         erase(cib, cmd.args, source);
         return "continue";
       case "load":
         await this.load(cib, cmd.args, source);
+        return "continue";
+      case "save":
+        await saveConfiguration(cib, cmd.args, source, this.deps.cwd ?? ".");
+        return "continue";
+      case "simulate":
+        this.deps.out(formatSimulation(schedule(cib, Math.floor(this.deps.now().getTime() / 1000))));
         return "continue";
       default:
         await this.apply(cib, cmd, source);
@@ -242,6 +383,7 @@ export class Session {
       agents: this.deps.agents,
       refPos: this.refPos,
       warn: this.deps.info,
+      force: this.deps.force ?? false,
     };
     const edit: EditContext = { cib: scratch, source, info: (l) => this.deps.info(`INFO: ${l}`) };
     await applyCommand(ctx, edit, cmd);
@@ -374,19 +516,22 @@ export class Session {
   }
 
   /**
-   * `load [xml] replace|update PATH` (crmsh's): crm commands from a file, or
-   * a CIB document. `xml replace` proposes that document (its configuration
-   * and root attributes; the status stays); `xml update` replaces or adds
-   * its objects by id. Like any change it is committed through the write
-   * path, so a document `verify` refuses is never written.
+   * `load [xml] replace|update|push PATH` (crmsh's): crm commands from a file,
+   * or a CIB document (`xml`, or a file that starts with `<`). `replace` (and
+   * `push`) makes the file the configuration; `update` replaces objects with
+   * the same id where they are and adds the others. `xml replace` proposes the
+   * document (its configuration and root attributes; the status stays). All or
+   * nothing, and like any change it is committed through the write path, so a
+   * document `verify` refuses is never written.
    */
   private async load(cib: XmlElement, args: A.Word[], source: string): Promise<void> {
-    const xml = args[0]?.text === "xml";
-    const [how, file, extra] = xml ? args.slice(1) : args;
-    const usage = "load [xml] replace|update PATH";
-    if (!how || !file || extra || (how.text !== "replace" && how.text !== "update")) {
+    const xmlWord = args[0]?.text === "xml";
+    const [how, file, extra] = xmlWord ? args.slice(1) : args;
+    const usage = "load [xml] replace|update|push PATH";
+    if (!how || !file || extra || !["replace", "update", "push"].includes(how.text)) {
       throw semanticError(source, (extra ?? how ?? args[0])?.pos, `load: expected ${usage}`, usage);
     }
+    const method = how.text === "update" ? "update" : "replace";
     if (!this.deps.readText) throw semanticError(source, file.pos, "load: cannot read files here");
     let text: string;
     try {
@@ -394,10 +539,18 @@ export class Session {
     } catch (err) {
       throw semanticError(source, file.pos, `load: cannot read ${file.text}: ${(err as Error).message}`);
     }
-    if (xml) return this.loadXml(cib, parseXml(text, file.text), how.text, file, source);
-    if (how.text === "replace") erase(cib, [], source);
-    for (const line of splitCommands(text, file.text))
-      await this.apply(cib, parseConfigure(line, file.text), file.text);
+    if (xmlWord || text.trimStart().startsWith("<"))
+      return this.loadXml(cib, parseXml(text, file.text), method, file, source);
+    const scratch = cloneElement(cib);
+    if (method === "replace") for (const sec of configuration(scratch).children) sec.children = [];
+    for (const line of splitCommands(text, file.text)) {
+      const cmd = parseConfigure(line, file.text);
+      const id = "id" in cmd && cmd.id && typeof cmd.id === "object" ? cmd.id.text : undefined;
+      const place = method === "update" && id !== undefined ? removeObject(scratch, id) : undefined;
+      await this.apply(scratch, cmd, file.text);
+      if (place && id !== undefined) putBack(scratch, id, place);
+    }
+    cib.children = scratch.children;
   }
 
   private loadXml(cib: XmlElement, doc: XmlElement, how: string, file: A.Word, source: string): void {
@@ -455,12 +608,12 @@ export class Session {
   }
 }
 
-/** `erase [nodes]`: everything but the cluster properties (and the nodes, unless named). */
+/** `erase [nodes]`: the whole configuration but the nodes (those too when named), as crmsh does. */
 function erase(cib: XmlElement, args: A.Word[], source: string): void {
   const bad = args.find((a) => a.text !== "nodes");
   if (bad) throw semanticError(source, bad.pos, `erase: unexpected '${bad.text}'`, "erase [nodes]");
   for (const sec of configuration(cib).children) {
-    if (sec.name === "crm_config" || (sec.name === "nodes" && args.length === 0)) continue;
+    if (sec.name === "nodes" && args.length === 0) continue;
     sec.children = [];
   }
 }

@@ -7,6 +7,8 @@ import { commitCibFile, readCibFile } from "@hacrm/cib/file";
 export interface CibStore {
   /** For the prompt: `live`, or the CIB file's name. */
   readonly label: string;
+  /** The file, in offline mode (for the other hacrm commands and shadow CIBs). */
+  readonly path?: string;
   read(): Promise<XmlElement>;
   /**
    * Commit `proposed`, made from `base` (what `read` returned), through the
@@ -26,6 +28,7 @@ export interface CommitRequest {
 export function fileCibStore(path: string): CibStore {
   return {
     label: basename(path),
+    path,
     read: () => readCibFile(path),
     commit: (base, proposed, opts) => commitCibFile(path, proposed, { base, ...opts }),
   };
