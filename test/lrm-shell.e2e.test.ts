@@ -108,8 +108,8 @@ describe("hacrm ra", () => {
       "state=/tmp/a b",
     ]);
     expect(shown.status).toBe(0);
-    expect(shown.err).toContain('OCF_RESKEY_state="/tmp/a b"');
-    expect(shown.err).toContain('OCF_RESKEY_CRM_meta_clone_max="3"');
+    expect(shown.err).toContain("OCF_RESKEY_state='/tmp/a b'");
+    expect(shown.err).toContain("OCF_RESKEY_CRM_meta_clone_max='3'");
     expect((await hacrm(["ra", "exec", "ocf:hacrm:Dummy"])).status).toBe(2);
   });
 });

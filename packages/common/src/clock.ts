@@ -22,17 +22,26 @@ export const systemClock: Clock = {
   wallMs: () => Date.now(),
 };
 
+/** setTimeout's largest delay (2^31 - 1 ms, ~24.8 days); a longer one fires at once. */
+export const timerDelayMsMax = 2 ** 31 - 1;
+
 export function createSystemTimerHost(): TimerHost {
   let nextId = 1;
   const live = new Map<number, NodeJS.Timeout>();
   return {
     setTimer(delayMs, fire) {
       const id = nextId++;
-      const t = setTimeout(() => {
-        live.delete(id);
-        fire();
-      }, delayMs);
-      live.set(id, t);
+      // Longer delays are chained in steps setTimeout can hold (a 600 h timeout once fired after 1 ms).
+      const arm = (leftMs: number): void => {
+        const stepMs = Math.min(Math.max(0, leftMs), timerDelayMsMax);
+        const t = setTimeout(() => {
+          if (leftMs > stepMs) return arm(leftMs - stepMs);
+          live.delete(id);
+          fire();
+        }, stepMs);
+        live.set(id, t);
+      };
+      arm(delayMs);
       return { id };
     },
     clearTimer(handle) {

@@ -18,6 +18,15 @@ import { projectAgentsDir, resolveAgentPaths, type AgentPaths } from "./paths.js
 import { StartJournal, type JournalEntry } from "./journal.js";
 import { createProcessRunner, type ProcessRunner } from "./runner.js";
 
+/**
+ * Without a configured grace, SIGKILL follows the timeout's SIGTERM after a
+ * tenth of the timeout, from 200 ms to 5 s: an agent that ignores SIGTERM
+ * under a 2 s timeout ends at ~2.2 s, not 7 s.
+ */
+export function defaultKillGraceMs(timeoutMs: number): number {
+  return Math.min(5000, Math.max(200, Math.round(timeoutMs / 10)));
+}
+
 export interface ExecutorOptions {
   /** This node's name (HACRM_NODE, OCF_RESKEY_CRM_meta_on_node). */
   readonly nodeName: string;
@@ -233,7 +242,7 @@ export class Executor {
     const inv = located.cls.invocation(located.file, located.spec, op, this.baseEnvironment(), this.paths);
     const out = await this.runner(inv, {
       timeoutMs: op.timeoutMs,
-      killGraceMs: this.opts.killGraceMs ?? 5000,
+      killGraceMs: this.opts.killGraceMs ?? defaultKillGraceMs(op.timeoutMs),
       outputBytesMax: this.opts.outputBytesMax ?? 256 * 1024,
     });
     const rc =

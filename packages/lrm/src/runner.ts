@@ -85,6 +85,17 @@ function notRunnable(file: string): RunOutcome | undefined {
 export interface ProcessRunnerDeps {
   readonly clock: Clock;
   readonly timers: TimerHost;
+  /** Process groups of the agents running now (so a caller that is interrupted can end them). */
+  readonly groups?: Set<number>;
+}
+
+/** SIGTERM every group, then SIGKILL what is left after `graceMs`; resolves once none is alive. */
+export async function endGroups(groups: ReadonlySet<number>, graceMs: number): Promise<void> {
+  for (const g of groups) signalGroup(g, "SIGTERM");
+  const until = Date.now() + graceMs;
+  const alive = () => [...groups].some((g) => liveGroupMembers(g).length > 0);
+  while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  for (const g of groups) signalGroup(g, "SIGKILL");
 }
 
 /**
@@ -116,13 +127,15 @@ function runOne(
     stdio: ["pipe", "pipe", "pipe"],
   });
   const deadline = armTimeout(child.pid, limits, deps.timers);
+  if (child.pid !== undefined) deps.groups?.add(child.pid);
   let finished = false;
   const finish = (o: Omit<RunOutcome, "stdout" | "stderr" | "outputTruncated" | "durationMs">): void => {
     if (finished) return;
     finished = true;
     deadline.disarm();
     const pid = child.pid;
-    const done = (): void =>
+    const done = (): void => {
+      if (pid !== undefined) deps.groups?.delete(pid);
       resolve({
         ...o,
         stdout: out.text(),
@@ -131,6 +144,7 @@ function runOne(
         durationMs: deps.clock.nowMs() - started,
         pid,
       });
+    };
     if (deadline.fired && pid !== undefined) sweepGroup(pid, deps.timers, done);
     else done();
   };

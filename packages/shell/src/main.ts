@@ -103,7 +103,7 @@ function reportError(name: string, err: unknown, io: CommandIo): number {
     writeLine(io.stderr, `hacrm${name ? ` ${name}` : ""}: ${err.toLine()}`);
     return ExitStatus.invalid;
   }
-  if (err instanceof Error && "code" in err && err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+  if (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS_")) {
     writeLine(io.stderr, `hacrm ${name}: ${err.message}`);
     return ExitStatus.usage;
   }

@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
 import { durationMs } from "@hacrm/cib";
-import { HacrmError, createSystemTimerHost, systemClock } from "@hacrm/common";
+import { HacrmError, createSystemTimerHost, isHacrmError, systemClock } from "@hacrm/common";
 import { createSilentLogger } from "@hacrm/common/logger";
 import {
   Executor,
+  createProcessRunner,
   defaultTimeoutMs,
+  endGroups,
   listAgents,
   loadAgentMetadata,
   locateAgent,
@@ -50,7 +52,9 @@ exec options:
 exec exit status: the agent's exit code (OCF: 0 ok, 1 error, 2 invalid argument,
 3 unimplemented, 4 no permission, 5 not installed, 6 not configured, 7 not
 running, 8 promoted, 9 failed promoted); 5 when the agent does not exist, 4
-when it cannot be executed, 6 when parameters are refused, 124 on timeout.`;
+when it cannot be executed, 6 when parameters are refused, 124 on timeout,
+128+N when hacrm itself is ended by signal N (SIGINT, SIGTERM, SIGHUP: the
+agent's process group is ended first).`;
 
 export const command: Command = {
   name: "ra",
@@ -219,13 +223,23 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
     return ExitStatus.usage;
   }
   const paths = resolveAgentPaths({ env: io.env });
-  const located = locateAgent(agent, paths);
+  let located: ReturnType<typeof locateAgent>;
+  try {
+    located = locateAgent(agent, paths);
+  } catch (e) {
+    if (!isHacrmError(e) || e.code !== "AGENT_NOT_FOUND") throw e;
+    writeLine(io.stderr, `hacrm ra exec: ${safeText(e.toLine())}`);
+    return 5; // OCF "not installed", as the usage says
+  }
   const params = keyValues(pairs, "a parameter");
   const intervalMs = values.interval ? durationMs(values.interval, "--interval") : 0;
-  const timeoutMs = values.timeout
-    ? durationMs(values.timeout, "--timeout")
-    : await metadataTimeout(agent, action, intervalMs, paths);
+  const timeoutMs =
+    values.timeout !== undefined
+      ? operationTimeoutMs(values.timeout)
+      : await metadataTimeout(agent, action, intervalMs, paths);
   const stateDir = values["state-dir"] ?? io.env["HACRM_STATE_DIR"] ?? "/var/lib/hacrm";
+  const timers = createSystemTimerHost();
+  const groups = new Set<number>();
   const executor = new Executor(
     {
       nodeName: io.env["HACRM_NODE"] ?? hostname(),
@@ -235,7 +249,12 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
       attributeDir: io.env["HACRM_ATTR_DIR"],
       extraEnv: io.env["CIB_file"] ? { CIB_file: io.env["CIB_file"] } : {},
     },
-    { clock: systemClock, timers: createSystemTimerHost(), logger: createSilentLogger() },
+    {
+      clock: systemClock,
+      timers,
+      logger: createSilentLogger(),
+      runner: createProcessRunner({ clock: systemClock, timers, groups }),
+    },
   );
   const op = {
     resource: values.resource ?? located.spec.type,
@@ -255,9 +274,10 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
       executor.baseEnvironment(),
       paths,
     );
-    for (const [k, v] of Object.entries(inv.env).sort()) writeLine(io.stderr, `${k}=${JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(inv.env).sort()) writeLine(io.stderr, `${k}=${shellQuote(v)}`);
   }
   let result: OpResult;
+  const uninstall = endAgentsOnSignal(groups, io);
   try {
     // An intervalled exec runs once: recurring schedules belong to the daemon.
     result = await executor.execute({
@@ -266,6 +286,7 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
       meta: { ...op.meta, interval: String(intervalMs) },
     });
   } finally {
+    uninstall();
     await executor.close();
   }
   return report(result, io);
@@ -286,8 +307,8 @@ async function metadataTimeout(
 }
 
 function report(r: OpResult, io: CommandIo): number {
-  io.stdout.write(r.stdout);
-  io.stderr.write(r.stderr);
+  io.stdout.write(safeText(r.stdout));
+  io.stderr.write(safeText(r.stderr));
   if (r.outputTruncated) writeLine(io.stderr, "hacrm ra exec: (output truncated)");
   switch (r.status) {
     case "done": {
@@ -298,10 +319,59 @@ function report(r: OpResult, io: CommandIo): number {
       return r.signal ? 1 : code;
     }
     case "timeout":
-      writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: timed out (${r.reason ?? ""})`);
+      writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: timed out (${safeText(r.reason ?? "")})`);
       return 124;
     default:
-      writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: ${r.status}: ${r.reason ?? ""}`);
+      writeLine(io.stderr, `hacrm ra exec: ${r.agent} ${r.action}: ${r.status}: ${safeText(r.reason ?? "")}`);
       return r.rc;
   }
+}
+
+/** --timeout: a duration (the one parser, durationMs) above 0. */
+export function operationTimeoutMs(text: string): number {
+  const ms = durationMs(text, "--timeout");
+  if (ms <= 0) {
+    throw new HacrmError({
+      code: "DURATION",
+      where: "--timeout",
+      message: `'${safeText(text)}' is not above 0`,
+      hint: "give how long the action may run, e.g. 20s or 2min",
+    });
+  }
+  return ms;
+}
+
+/** A value for `sh`: single-quoted, so sourcing --show-env's output runs nothing. */
+export function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, "'\\''")}'`;
+}
+
+/** Agents' output and reasons as shown on a terminal: control bytes (escape sequences) made visible. */
+export function safeText(t: string): string {
+  return t.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * While an agent runs, Ctrl-C, SIGTERM and SIGHUP end its process group
+ * (SIGTERM, SIGKILL after 1 s) before hacrm exits with 128+N. Returns the
+ * function that removes the handlers.
+ */
+function endAgentsOnSignal(groups: Set<number>, io: CommandIo): () => void {
+  const handlers = Object.entries(signalNumbers).map(([name, n]) => {
+    const signal = name as NodeJS.Signals;
+    const h = (): void => {
+      writeLine(io.stderr, `hacrm ra exec: ${signal}: ending the agent's process group`);
+      void endGroups(groups, 1000).then(() => process.exit(128 + (n as number)));
+    };
+    process.once(signal, h);
+    return [signal, h] as const;
+  });
+  return () => {
+    for (const [signal, h] of handlers) process.off(signal, h);
+  };
 }
