@@ -68,6 +68,11 @@ describe("hacrm simulate what-if injections, against crm_simulate", () => {
     expect(r.actions).toEqual(["stop mfs-master mfs1"]);
   });
 
+  it("--node-fail without fencing: what ran on the lost node is recovered elsewhere", async () => {
+    const r = await agree(moosefs, ["--node-fail", "mfs1"]);
+    expect(r.placement).toContain("mfs-master Started mfs2");
+  });
+
   it("--op-inject: a failed monitor of the unpromoted disk is recovered", async () => {
     const r = await agree(moosefs, ["--op-inject", "drbd-mfs_monitor_31000@mfs2=7"]);
     expect(r.actions).toContain("recover drbd-mfs mfs2");
