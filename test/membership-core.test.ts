@@ -80,6 +80,42 @@ describe("failure detection and view agreement", () => {
     expect(Math.max(...after.map((v) => v.at)) - crashAt).toBeLessThan(1000 + 1200);
   });
 
+  it("with 40% of every node's inbound datagrams lost, a crash is still seen within token + margin and nothing else changes", () => {
+    const c = cluster(3, { tokenMs: 1000 });
+    c.run(1000);
+    for (const id of [1, 2, 3]) c.sim.net.setInboundLoss(id, 0.4);
+    const lossAt = c.sim.now();
+    c.run(30_000);
+    expect(c.viewEvents.filter((v) => v.at > lossAt)).toEqual([]);
+    const crashAt = c.sim.now();
+    c.sim.crash(3);
+    c.run(3000);
+    const after = c.viewEvents.filter((v) => v.at > crashAt);
+    expect(after.map((v) => [v.node, v.e.view.members])).toEqual(
+      expect.arrayContaining([
+        [1, [1, 2]],
+        [2, [1, 2]],
+      ]),
+    );
+    for (const v of after) expect(v.at - crashAt).toBeLessThanOrEqual(1000 + convergenceMarginMs(1000));
+  });
+
+  it("a cut link between two nodes that both still hear a third is dropped after 2 x token, not token", () => {
+    const c = cluster(3, { tokenMs: 500 });
+    c.run(1000);
+    const cutAt = c.sim.now();
+    c.sim.net.partition([1], [2]);
+    c.run(3000);
+    const first = c.viewEvents.find((v) => v.at > cutAt);
+    expect(first).toBeDefined();
+    expect((first?.at ?? 0) - cutAt).toBeGreaterThanOrEqual(2 * 500 - 50); // one heartbeat interval of slack
+    expect((first?.at ?? 0) - cutAt).toBeLessThanOrEqual(2 * 500 + convergenceMarginMs(500));
+    for (const id of [1, 2, 3]) {
+      const v = c.views.get(id) as View;
+      expect(v.members.includes(1) && v.members.includes(2)).toBe(false);
+    }
+  });
+
   it("a silent node is not declared lost before the token timeout, and one late heartbeat does not flap", () => {
     const c = cluster(3, { tokenMs: 1000 });
     c.run(2000);
@@ -128,12 +164,12 @@ describe("failure detection and view agreement", () => {
       c.viewEvents.filter((v) => v.at >= from && v.at < to).length;
     const start = c.sim.now();
     for (let k = 0; k < 20; k++) {
-      c.sim.net.partition([1], [2]); // down longer than token
-      c.run(450);
+      c.sim.net.partition([1], [2]); // down longer than the link timeout (2 x token; 3 still hears both)
+      c.run(750);
       c.sim.net.healAll(); // up for less than consensus
       c.run(250);
     }
-    const mid = start + 10 * 700;
+    const mid = start + 10 * 1000;
     expect(changesIn(start, mid)).toBeGreaterThan(0);
     expect(changesIn(mid, c.sim.now())).toBeLessThanOrEqual(3); // damped: the flapping pair stays apart
     c.run(3000); // the link stays up: everyone merges again

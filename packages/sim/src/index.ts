@@ -4,3 +4,4 @@ export * from "./network.js";
 export * from "./cluster.js";
 export * from "./membership-scenario.js";
 export * from "./controller-scenario.js";
+export * from "./membership-loss-scenario.js";

@@ -29,14 +29,20 @@ import type {
   View,
   ViewDesc,
 } from "./types.js";
-import { cliqueOf, ringId, sameView, targetView } from "./views.js";
+import { cliqueOf, ringId, sameView, seniorMembers, targetView } from "./views.js";
 
 export interface PeerState {
   id: number;
   votes: number;
   /** Incarnation last heard; 0 = never heard. */
   inc: number;
+  /** Last datagram received directly from this peer (any link). */
   lastHeardMs: number;
+  /**
+   * Freshest evidence that this incarnation was alive, on any path: a datagram
+   * from it, or its row relayed by another node, dated by the row's age.
+   */
+  aliveAtMs: number;
   hb: HeartbeatMsg | null;
   excludedUntilMs: number;
   /** Start of the current stretch of hearing this peer without a token-long gap. */
@@ -47,7 +53,8 @@ export interface PeerState {
 
 interface RowEntry {
   row: Row;
-  freshAtMs: number;
+  /** When the row's version was made, as far as this node can tell (receipt time minus the age relayed with it). */
+  madeAtMs: number;
 }
 
 export interface CoreState {
@@ -81,6 +88,14 @@ const lmsPendingMergedMax = 64;
 const hbGapMinMs = 2;
 /** A peer heard this many consensus periods in a row has its flaps forgiven. */
 const flapForgiveConsensusPeriods = 4;
+/** Heartbeats per token: a peer is lost only after this many in a row are missing on every path. */
+const heartbeatsPerToken = 10;
+/** A direct link counts as down after this many tokens without a datagram over it (while the peer is alive). */
+const linkTimeoutTokens = 2;
+
+export function defaultHeartbeatIntervalMs(tokenMs: number): number {
+  return Math.max(1, Math.floor(tokenMs / heartbeatsPerToken));
+}
 
 export function createCoreState(
   opts: CoreOptions,
@@ -94,7 +109,7 @@ export function createCoreState(
   );
   assert(inc > 0 && Number.isInteger(inc), "incarnation is a positive integer");
   assert(opts.consensusMs >= opts.tokenMs, "consensus >= token");
-  const hb = opts.heartbeatIntervalMs ?? Math.max(1, Math.floor(opts.tokenMs / 4));
+  const hb = opts.heartbeatIntervalMs ?? defaultHeartbeatIntervalMs(opts.tokenMs);
   const peers = new Map<number, PeerState>();
   for (const n of opts.nodes) {
     if (n.id !== opts.selfId)
@@ -103,6 +118,7 @@ export function createCoreState(
         votes: n.votes,
         inc: 0,
         lastHeardMs: -Infinity,
+        aliveAtMs: -Infinity,
         hb: null,
         excludedUntilMs: 0,
         heardSinceMs: 0,
@@ -172,13 +188,14 @@ function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number
     s.in.delete(from);
     const r = s.rows.get(from);
     if (r && r.row.inc < inc) s.rows.delete(from);
-  } else if (nowMs - p.lastHeardMs >= s.opts.tokenMs) {
+  } else if (!isAlive(s, p, nowMs) || !isLinkUp(s, p, nowMs)) {
     // back after a loss: a flapping link must stay up longer each time
     p.flaps++;
     p.heardSinceMs = nowMs;
   }
   if (p.flaps > 0 && nowMs - p.heardSinceMs >= flapForgiveConsensusPeriods * s.opts.consensusMs) p.flaps = 0;
   p.lastHeardMs = nowMs;
+  p.aliveAtMs = nowMs;
   if (msg.t === "hb") {
     const view = msg.view === "prop" ? msg.prop : msg.view;
     p.hb = { ...msg, view, lms: msg.lms ?? { committed: s.baseCfg, pending: [] } };
@@ -194,14 +211,27 @@ function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number
   }
 }
 
+/**
+ * Keep the newest row of each node. A row relayed by a third node is also
+ * evidence that its node was alive when it made the row: `age` ms before the
+ * relay sent it (receipt minus age; transit time is not counted, which on a
+ * LAN is a millisecond or less).
+ */
 function mergeRow(s: CoreState, r: Row, nowMs: number): void {
   if (r.id === s.opts.selfId || !s.peers.has(r.id)) return;
   const known = s.peers.get(r.id) as PeerState;
   if (r.inc < known.inc) return;
+  const age = Math.max(0, r.age ?? 0);
+  if (age >= s.opts.tokenMs) return;
+  const madeAtMs = nowMs - age;
+  const row: Row = { id: r.id, inc: r.inc, ver: r.ver, heard: r.heard };
   const cur = s.rows.get(r.id);
   if (!cur || r.inc > cur.row.inc || (r.inc === cur.row.inc && r.ver > cur.row.ver)) {
-    s.rows.set(r.id, { row: r, freshAtMs: nowMs });
+    s.rows.set(r.id, { row, madeAtMs });
+  } else if (r.inc === cur.row.inc && r.ver === cur.row.ver && madeAtMs > cur.madeAtMs) {
+    cur.madeAtMs = madeAtMs;
   }
+  if (r.inc === known.inc && madeAtMs > known.aliveAtMs) known.aliveAtMs = madeAtMs;
 }
 
 function onData(
@@ -256,10 +286,25 @@ function onSend(s: CoreState, to: number[], body: Uint8Array, nowMs: number, fx:
   }
 }
 
+/** Some path brought news of this incarnation within the last token: a real crash ends this within token. */
+function isAlive(s: CoreState, p: PeerState, nowMs: number): boolean {
+  return p.inc > 0 && nowMs - p.aliveAtMs < s.opts.tokenMs;
+}
+
+/**
+ * The direct link from the peer carried a datagram lately. A lossy link that
+ * delivers one heartbeat in 2 x token still counts; a cut one (the peer alive
+ * through others) stops counting after 2 x token, so views keep only pairs
+ * that hear each other.
+ */
+function isLinkUp(s: CoreState, p: PeerState, nowMs: number): boolean {
+  return nowMs - p.lastHeardMs < linkTimeoutTokens * s.opts.tokenMs;
+}
+
 function isHeard(s: CoreState, p: PeerState, nowMs: number): boolean {
   return (
-    p.inc > 0 &&
-    nowMs - p.lastHeardMs < s.opts.tokenMs &&
+    isAlive(s, p, nowMs) &&
+    isLinkUp(s, p, nowMs) &&
     p.excludedUntilMs <= nowMs &&
     p.lastHeardMs - p.heardSinceMs >= holdDownMs(s, p)
   );
@@ -275,15 +320,26 @@ export function holdDownMs(s: CoreState, p: PeerState): number {
   return Math.min(s.opts.consensusMs, (s.opts.tokenMs / 2) * 2 ** (p.flaps - 2));
 }
 
-/** Fresh connectivity rows, including this node's own. */
+/** Fresh connectivity rows (made less than a token ago), including this node's own. */
 function freshRows(s: CoreState, nowMs: number): Map<number, Row> {
   const rows = new Map<number, Row>();
   rows.set(s.opts.selfId, { id: s.opts.selfId, inc: s.inc, ver: s.hbCounter, heard: s.heard });
   for (const [id, e] of s.rows) {
     const p = s.peers.get(id) as PeerState;
-    if (nowMs - e.freshAtMs < s.opts.tokenMs && e.row.inc === p.inc) rows.set(id, e.row);
+    if (nowMs - e.madeAtMs < s.opts.tokenMs && e.row.inc === p.inc) rows.set(id, e.row);
   }
   return rows;
+}
+
+/** The rows a heartbeat carries, each with its age in whole ms (rounded up). */
+function rowsToSend(s: CoreState, nowMs: number): Row[] {
+  const out: Row[] = [{ id: s.opts.selfId, inc: s.inc, ver: s.hbCounter, heard: s.heard }];
+  for (const [id, e] of s.rows) {
+    const p = s.peers.get(id) as PeerState;
+    const age = Math.ceil(nowMs - e.madeAtMs);
+    if (age < s.opts.tokenMs && e.row.inc === p.inc) out.push({ ...e.row, age });
+  }
+  return out;
 }
 
 function reconcile(s: CoreState, nowMs: number, fx: Effects): void {
@@ -310,7 +366,11 @@ function reconcile(s: CoreState, nowMs: number, fx: Effects): void {
 }
 
 function propose(s: CoreState, nowMs: number): ViewDesc {
-  const ids = cliqueOf(s.opts.selfId, freshRows(s, nowMs));
+  const rows = freshRows(s, nowMs);
+  const current = (m: MemberRef) =>
+    m.id === s.opts.selfId ? m.inc === s.inc : s.peers.get(m.id)?.inc === m.inc && rows.has(m.id);
+  const known = [s.view, ...[...s.peers.values()].map((p) => (rows.has(p.id) ? (p.hb?.view ?? null) : null))];
+  const ids = cliqueOf(s.opts.selfId, rows, seniorMembers(known, current));
   const members: MemberRef[] = ids.map((id) => ({
     id,
     inc: id === s.opts.selfId ? s.inc : (s.peers.get(id) as PeerState).inc,
@@ -333,7 +393,11 @@ function agree(s: CoreState, nowMs: number, fx: Effects): void {
   const disagreeing = others.filter((m) => {
     const p = s.peers.get(m.id) as PeerState;
     return (
-      p.inc !== m.inc || !p.hb || !sameView(p.hb.prop, s.prop) || nowMs - p.lastHeardMs >= s.opts.tokenMs
+      p.inc !== m.inc ||
+      !p.hb ||
+      !sameView(p.hb.prop, s.prop) ||
+      !isAlive(s, p, nowMs) ||
+      !isLinkUp(s, p, nowMs)
     );
   });
   if (disagreeing.length === 0) {
@@ -463,7 +527,7 @@ function lastManStanding(
 
 function sendHeartbeats(s: CoreState, nowMs: number, fx: Effects): void {
   s.hbCounter++;
-  const rows = [...freshRows(s, nowMs).values()];
+  const rows = rowsToSend(s, nowMs);
   const isBase = s.lms.committed.epoch === 0 && s.lms.pending.length === 0;
   const view = s.view && sameView(s.view, s.prop) ? "prop" : s.view;
   const msg: HeartbeatWire = {
@@ -485,10 +549,13 @@ function nextWake(s: CoreState, nowMs: number): number {
     if (x > nowMs && x < t) t = x;
   };
   for (const p of s.peers.values()) {
-    if (p.inc > 0) later(p.lastHeardMs + s.opts.tokenMs);
+    if (p.inc > 0) {
+      later(p.aliveAtMs + s.opts.tokenMs);
+      later(p.lastHeardMs + linkTimeoutTokens * s.opts.tokenMs);
+    }
     later(p.excludedUntilMs);
   }
-  for (const e of s.rows.values()) later(e.freshAtMs + s.opts.tokenMs);
+  for (const e of s.rows.values()) later(e.madeAtMs + s.opts.tokenMs);
   if (s.disagreeSinceMs !== null) later(s.disagreeSinceMs + s.opts.consensusMs);
   if (s.opts.quorum.lastManStanding) later(s.viewInstalledAtMs + s.opts.quorum.lastManStandingWindowMs);
   for (const ch of s.out.values()) later(rel.nextRetransmitMs(ch, s.limits));

@@ -19,7 +19,7 @@ export interface CoreOptions {
   tokenMs: number;
   /** How long members may disagree on the next view before the disagreeing ones are set aside. */
   consensusMs: number;
-  /** Heartbeat period; default tokenMs / 4. */
+  /** Heartbeat period; default tokenMs / 10. */
   heartbeatIntervalMs?: number;
   quorum: QuorumOptions;
   /** Payload bytes per data fragment. */
@@ -59,6 +59,8 @@ export interface Row {
   inc: number;
   ver: number;
   heard: number[];
+  /** In a heartbeat: ms since the row's node made this version, as the sender reckons (absent = 0, its own row). */
+  age?: number;
 }
 
 export type Msg = HeartbeatWire | DataMsg | AckMsg;

@@ -33,10 +33,17 @@ export function componentOf(self: number, rows: Map<number, Row>): number[] {
   return [...seen].sort((a, b) => a - b);
 }
 
-/** The clique of `self` in the greedy clique partition of its component. */
-export function cliqueOf(self: number, rows: Map<number, Row>): number[] {
+/**
+ * The clique of `self` in the greedy clique partition of its component.
+ * `senior` (the members of an installed view, see `seniorMembers`) are
+ * taken first, so a node that just (re)started and hears only some of them
+ * yet cannot split an existing view; then the others by id.
+ */
+export function cliqueOf(self: number, rows: Map<number, Row>, senior: number[] = []): number[] {
   const edge = edgeSet(rows);
-  const left = componentOf(self, rows);
+  const component = componentOf(self, rows);
+  const first = component.filter((n) => senior.includes(n));
+  const left = [...first, ...component.filter((n) => !senior.includes(n))];
   while (left.length > 0) {
     const clique: number[] = [];
     for (const n of left) if (clique.every((c) => edge(c, n))) clique.push(n);
@@ -44,6 +51,26 @@ export function cliqueOf(self: number, rows: Map<number, Row>): number[] {
     for (const c of clique) left.splice(left.indexOf(c), 1);
   }
   return [self];
+}
+
+/**
+ * The members taken first when splitting into cliques: of the installed views
+ * known (this node's and those its peers report), the one with the most
+ * members that are still current (same incarnation as now known); ties go to
+ * the higher ring. Nodes that know the same views choose the same.
+ */
+export function seniorMembers(views: (ViewDesc | null)[], current: (m: MemberRef) => boolean): number[] {
+  let best: { ids: number[]; seq: number; rep: number } | null = null;
+  for (const v of views) {
+    if (!v) continue;
+    const ids = v.members.filter(current).map((m) => m.id);
+    const better =
+      !best ||
+      ids.length > best.ids.length ||
+      (ids.length === best.ids.length && (v.seq > best.seq || (v.seq === best.seq && v.rep < best.rep)));
+    if (better) best = { ids, seq: v.seq, rep: v.rep };
+  }
+  return best?.ids ?? [];
 }
 
 export function sameMembers(a: MemberRef[], b: MemberRef[]): boolean {
