@@ -60,7 +60,7 @@ export function lossShapeFromSeed(seed: number, prng: Prng): LossShape {
     cipher: prng.chance(0.1) ? "aes256" : "none",
     model: prng.pick<LossModel>(["uniform", "inbound", "asymmetric", "bursts"]),
     rate: nodeCount === 2 ? lossPropertyRateTwoNodes : lossPropertyRate,
-    lossPhaseMs: tokenMs * prng.int(3, 5),
+    lossPhaseMs: tokenMs * prng.int(2, 4),
   };
 }
 

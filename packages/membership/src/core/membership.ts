@@ -221,8 +221,8 @@ function mergeRow(s: CoreState, r: Row, nowMs: number): void {
   if (r.id === s.opts.selfId || !s.peers.has(r.id)) return;
   const known = s.peers.get(r.id) as PeerState;
   if (r.inc < known.inc) return;
-  const age = Math.max(0, r.age ?? 0);
-  if (age >= s.opts.tokenMs) return;
+  const age = r.age ?? 0;
+  if (typeof age !== "number" || !(age >= 0) || age >= s.opts.tokenMs) return; // stale, or not an age at all
   const madeAtMs = nowMs - age;
   const row: Row = { id: r.id, inc: r.inc, ver: r.ver, heard: r.heard };
   const cur = s.rows.get(r.id);
