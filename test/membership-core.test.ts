@@ -100,6 +100,19 @@ describe("failure detection and view agreement", () => {
     for (const v of after) expect(v.at - crashAt).toBeLessThanOrEqual(1000 + convergenceMarginMs(1000));
   });
 
+  it("relayed news of a crashed node does not keep it alive: with 30-40 ms delays it is still lost within token + 250 ms", () => {
+    const c = cluster(5, { tokenMs: 1000 });
+    c.sim.net.conditions = { ...c.sim.net.conditions, delayMinMs: 30, delayMaxMs: 40 };
+    c.run(3000);
+    const crashAt = c.sim.now();
+    c.sim.crash(5);
+    c.run(3000);
+    const after = c.viewEvents.filter((v) => v.at > crashAt);
+    expect(new Set(after.map((v) => v.node))).toEqual(new Set([1, 2, 3, 4]));
+    // last heartbeat before the crash + token, plus one delay for the agreement exchange
+    for (const v of after) expect(v.at - crashAt).toBeLessThanOrEqual(1000 + 250);
+  });
+
   it("a cut link between two nodes that both still hear a third is dropped after 2 x token, not token", () => {
     const c = cluster(3, { tokenMs: 500 });
     c.run(1000);

@@ -228,10 +228,13 @@ function mergeRow(s: CoreState, r: Row, nowMs: number): void {
   const cur = s.rows.get(r.id);
   if (!cur || r.inc > cur.row.inc || (r.inc === cur.row.inc && r.ver > cur.row.ver)) {
     s.rows.set(r.id, { row, madeAtMs });
-  } else if (r.inc === cur.row.inc && r.ver === cur.row.ver && madeAtMs > cur.madeAtMs) {
+    if (r.inc === known.inc && madeAtMs > known.aliveAtMs) known.aliveAtMs = madeAtMs;
+  } else if (r.inc === cur.row.inc && r.ver === cur.row.ver && madeAtMs < cur.madeAtMs) {
+    // The same version again, relayed back and forth: keep the earliest dating.
+    // Taking the latest would add each hop's transit and queueing time, and
+    // keep a dead node alive past token.
     cur.madeAtMs = madeAtMs;
   }
-  if (r.inc === known.inc && madeAtMs > known.aliveAtMs) known.aliveAtMs = madeAtMs;
 }
 
 function onData(
