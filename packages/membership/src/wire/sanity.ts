@@ -59,7 +59,8 @@ const rowOk = (r: unknown): boolean =>
   isU32(r["id"]) &&
   isU32(r["inc"]) &&
   isCount(r["ver"], Number.MAX_SAFE_INTEGER) &&
-  isList(r["heard"], nodesMax, isU32);
+  isList(r["heard"], nodesMax, isU32) &&
+  (r["age"] === undefined || isCount(r["age"], 0xffffffff)); // ms; the core ignores ages of a token or more
 
 /** A heartbeat's JSON (without its type) whose every counter is within bounds. */
 export function heartbeatOk(j: Obj): boolean {
