@@ -2,6 +2,7 @@ import type { Colocation, NodeScore, PNode, Rsc, WorkingSet } from "./model.js";
 import { applyColocation, dependentColocations, hasInfluence, mergeDependent } from "./colocation.js";
 import { canRunAny, scoreOn } from "./scoring.js";
 import { addScores, INFINITY } from "./scores.js";
+import { stoppedForQuorum } from "./quorum.js";
 import { canHost } from "./unpack-nodes.js";
 import { allPrimitives, topOf } from "./unpack-resources.js";
 import { setPromotionRoles, type PromotionDetail } from "./promotable.js";
@@ -126,10 +127,8 @@ export class Allocator {
       chosen = p.runningOn[0];
     } else if (p.targetRole === "Stopped" || (ws.options.stopAllResources && !p.orphan) || p.orphan) {
       chosen = undefined;
-    } else if (!ws.options.haveQuorum && ws.options.noQuorumPolicy === "stop") {
+    } else if (stoppedForQuorum(ws, p)) {
       chosen = undefined;
-    } else if (!ws.options.haveQuorum && ws.options.noQuorumPolicy === "freeze") {
-      chosen = p.runningOn[0] && scoreOn(p, p.runningOn[0].id) >= 0 ? p.runningOn[0] : undefined;
     } else {
       chosen = this.chooseNode(p, prefer);
     }

@@ -18,6 +18,7 @@ import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { scheduleFencing } from "./fencing.js";
+import { applyQuorumPolicy } from "./quorum.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { assertTransition } from "./invariants.js";
 import { createNotifications } from "./notify.js";
@@ -105,6 +106,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   orderAll(ws, set);
   createProbes(ws, set);
   scheduleFencing(ws, set);
+  applyQuorumPolicy(ws, set);
   orderMigrations(set);
   // Propagate "required" and "unrunnable" along orderings and mandatory colocations.
   propagate(set);

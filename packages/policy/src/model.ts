@@ -200,6 +200,8 @@ export interface ClusterOptions {
   maintenanceMode: boolean;
   stopAllResources: boolean;
   haveQuorum: boolean;
+  /** The partition lost quorum it had (no-quorum-panic): with no-quorum-policy=suicide it fences itself. */
+  noQuorumPanic: boolean;
   placementStrategy: string;
   defaultStickiness: number;
 }

@@ -4,6 +4,7 @@ import { addPart } from "./scoring.js";
 import { addScores, INFINITY, scoreOr } from "./scores.js";
 import { allPrimitives } from "./unpack-resources.js";
 import { canHost } from "./unpack-nodes.js";
+import { mayPromoteWithoutQuorum, quorumLost } from "./quorum.js";
 import { consume } from "./utilization.js";
 
 /** Promotion score of one instance on its node, with the parts it came from. */
@@ -236,7 +237,7 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     const node = c.inst.allocatedTo!;
     const n = perNode.get(node.id) ?? 0;
     if (n >= clone.promotedNodeMax) continue;
-    if (!ws.options.haveQuorum && ws.options.noQuorumPolicy !== "ignore") continue;
+    if (quorumLost(ws) && !allPrimitives(c.inst).some((q) => mayPromoteWithoutQuorum(ws, q))) continue;
     perNode.set(node.id, n + 1);
     promoted++;
     setRole(c.inst, "Promoted");

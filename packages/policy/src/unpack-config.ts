@@ -38,6 +38,7 @@ export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): Clust
     maintenanceMode: boolOpt(props, "maintenance-mode", false),
     stopAllResources: boolOpt(props, "stop-all-resources", false),
     haveQuorum,
+    noQuorumPanic: isTrue(cib.attrs["no-quorum-panic"]),
     placementStrategy: (props.get("placement-strategy") ?? "default").toLowerCase(),
     defaultStickiness: stickiness === undefined ? 0 : scoreOr(stickiness, 0),
   };

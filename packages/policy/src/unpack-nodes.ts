@@ -47,6 +47,7 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
     for (const [k, v] of readNvsets(el, "utilization", ids, { now }))
       node.capacity.set(k, Number.parseInt(v, 10) || 0);
     applyNodeState(node, state, options);
+    if (suicide(options) && node.online) markUnclean(node, "cluster does not have quorum");
     nodes.push(node);
   }
   return nodes;
@@ -114,6 +115,16 @@ function applyNodeState(node: PNode, state: XmlElement | undefined, options: Clu
   } else {
     markUnclean(node, "peer was in an unknown state");
   }
+}
+
+/** A partition that lost quorum with no-quorum-policy=suicide fences every node in it. */
+function suicide(options: ClusterOptions): boolean {
+  return (
+    options.stonithEnabled &&
+    !options.haveQuorum &&
+    options.noQuorumPanic &&
+    options.noQuorumPolicy === "suicide"
+  );
 }
 
 function terminateRequested(v: string | undefined): boolean {
