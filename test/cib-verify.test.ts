@@ -99,7 +99,7 @@ describe("hacrm verify", () => {
   it("is a usage error without a file, and a clear error for a missing file", async () => {
     expect((await run(["verify"])).code).toBe(2);
     const r = await run(["verify", "-x", join(dir, "missing.xml")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(66); // could not read, not invalid (1)
     expect(r.err).toMatch(/^hacrm verify: .*missing\.xml: cannot read the CIB file/);
   });
 });

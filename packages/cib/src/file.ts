@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { chown, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { HacrmError } from "@hacrm/common";
@@ -23,48 +23,74 @@ export function validateCibFile(
   opts: ValidateOptions & { limits?: ParseLimits } = {},
 ): TextValidation {
   const charsMax = opts.limits?.textCharsMax ?? defaultParseLimits.textCharsMax;
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (err) {
-    throw new HacrmError(
-      {
-        code: "CIB_FILE",
-        where: path,
-        message: `cannot read the CIB file: ${(err as Error).message}`,
-        hint: "check the path",
-      },
-      { cause: err },
-    );
-  }
   // A file's characters never outnumber its bytes: this refuses nothing the
   // parser would accept for ASCII documents, and reads nothing too big.
-  if (size > charsMax) {
-    const what = `file is ${size} bytes, over the limit of ${charsMax} characters`;
+  const text = readTextBounded(path, charsMax, "CIB_FILE");
+  if (text === null) {
+    const what = `file is over the limit of ${charsMax} characters`;
     return {
       problems: [
-        { code: "TOO_LARGE", element: "document", where: path, what, why: "refused before reading" },
+        { code: "TOO_LARGE", element: "document", where: path, what, why: "refused after that many bytes" },
       ],
     };
   }
-  return validateCibText(readFileSync(path, "utf8"), path, opts);
+  return validateCibText(text, path, opts);
+}
+
+/**
+ * A file's text, read until `bytesMax` bytes at most (never trusting its
+ * size: /dev/zero and /proc files say 0), or null when it is longer. A file
+ * that cannot be read (missing, a directory, no permission) is a HacrmError
+ * with `code`, which the shell reports as "could not read" (exit 66).
+ */
+export function readTextBounded(path: string, bytesMax: number, code: string): string | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, bytesMax + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > bytesMax) return null;
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === "EISDIR"
+        ? "it is a directory"
+        : e.code === "ENOENT"
+          ? "it does not exist"
+          : e.code === "EACCES"
+            ? "permission denied"
+            : e.message;
+    throw new HacrmError(
+      {
+        code,
+        where: path,
+        message: `cannot read the CIB file: ${why}`,
+        hint: "CIB_file must name a readable CIB XML file",
+      },
+      { cause: err },
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Read and parse a CIB file; a missing, unreadable or non-CIB file is a CIB_READ error. */
 export async function readCibFile(path: string): Promise<XmlElement> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new HacrmError(
-      {
-        code: "CIB_READ",
-        where: path,
-        message: `cannot read the CIB: ${(err as Error).message}`,
-        hint: "CIB_file must name an existing CIB XML file",
-      },
-      { cause: err },
-    );
+  const text = readTextBounded(path, defaultParseLimits.textCharsMax, "CIB_READ");
+  if (text === null) {
+    throw new HacrmError({
+      code: "CIB_TOO_LARGE",
+      where: path,
+      message: `the CIB is over the limit of ${defaultParseLimits.textCharsMax} characters`,
+    });
   }
   const cib = parseXml(text, path);
   if (cib.name !== "cib") {

@@ -33,7 +33,12 @@ export const ExitStatus = {
   invalid: 1,
   /** The command line itself was wrong. */
   usage: 2,
+  /** The input could not be read (missing, a directory, no permission); sysexits' EX_NOINPUT, as Pacemaker's tools. */
+  unreadable: 66,
 } as const;
+
+/** Error codes that mean "could not read the input" rather than "read it and found it wrong". */
+export const unreadableCodes: ReadonlySet<string> = new Set(["CIB_FILE", "CIB_READ"]);
 
 export function writeLine(stream: Writable, line: string): void {
   stream.write(line.endsWith("\n") ? line : `${line}\n`);

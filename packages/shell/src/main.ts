@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isHacrmError } from "@hacrm/common";
-import { ExitStatus, writeLine, type CommandIo } from "./command.js";
+import { ExitStatus, unreadableCodes, writeLine, type CommandIo } from "./command.js";
 import { editDistance } from "./crm/lang/suggest.js";
 import type { Level } from "./crm/session/session.js";
 import { commandLoaders } from "./registry.js";
@@ -101,7 +101,7 @@ async function runScriptText(io: CommandIo, text: string, source: string): Promi
 function reportError(name: string, err: unknown, io: CommandIo): number {
   if (isHacrmError(err)) {
     writeLine(io.stderr, `hacrm${name ? ` ${name}` : ""}: ${err.toLine()}`);
-    return ExitStatus.invalid;
+    return unreadableCodes.has(err.code) ? ExitStatus.unreadable : ExitStatus.invalid;
   }
   if (err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS_")) {
     writeLine(io.stderr, `hacrm ${name}: ${err.message}`);
