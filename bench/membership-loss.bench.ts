@@ -249,6 +249,7 @@ async function runRate(rate: number): Promise<string> {
       `  ${(rate * 100).toFixed(0)}% inbound UDP loss, ${seconds} s:`,
       `    view changes (3 nodes' logs): hacrm ${hv.changes} (${hv.losses} with a member lost)   corosync ${csWindow.length} (${csLosses} with a member lost)`,
       `    kill -9 of node 3 -> both survivors in a view without it: hacrm ${fmt(hDet)}   corosync ${fmt(cDet)}   bound token + 500 = ${tokenMs + 500} ms`,
+      `    (Corosync's survivors may already be in a membership without node 3 when it is killed, or flap into one soon after, under loss)`,
     ].join("\n");
   } finally {
     await cs.stop();
