@@ -93,13 +93,15 @@ export function formatSimulation(res: ScheduleResult): string {
           : a.task;
     out.push(`  * Resource action: ${(a.resource ?? "").padEnd(15)} ${task} on ${a.node ?? ""}`);
   }
-  out.push(
+  // Not out.push(...lines): a spread call puts every line on the stack (177k resources overflowed it).
+  const revised = [
     "",
     "Revised Cluster Status:",
     ...nodeList(ws),
     "",
     ...resourceList(ws, placedWhere(res.placement)),
-  );
+  ];
+  for (const line of revised) out.push(line);
   return out.join("\n") + "\n";
 }
 
