@@ -120,6 +120,18 @@ const SEQUENCES: Sequence[] = [
     ],
   },
   {
+    name: "resource demote of a resource that is not promotable is refused",
+    initial: deleteCase,
+    commands: [["resource", "demote", "d1"]],
+  },
+  { name: "resource maintenance", initial: deleteCase, commands: [["resource", "maintenance", "d1", "on"]] },
+  {
+    name: "resource utilization set",
+    initial: deleteCase,
+    commands: [["resource", "utilization", "d1", "set", "cpu", "1"]],
+  },
+  { name: "node maintenance", initial: deleteCase, commands: [["node", "maintenance", "node1"]] },
+  {
     name: "node attribute set",
     initial: deleteCase,
     commands: [["node", "attribute", "node1", "set", "rack", "2"]],

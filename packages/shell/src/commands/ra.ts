@@ -217,11 +217,12 @@ async function exec(args: string[], io: CommandIo): Promise<number> {
     },
     strict: true,
   });
-  const [agent, action, ...pairs] = positionals;
-  if (!agent || !action) {
+  const [given, action, ...pairs] = positionals;
+  if (!given || !action) {
     writeLine(io.stderr, "hacrm ra exec: give AGENT and ACTION, e.g. hacrm ra exec ocf:hacrm:Dummy monitor");
     return ExitStatus.usage;
   }
+  const agent = resolveAgentName(given, io.env);
   const paths = resolveAgentPaths({ env: io.env });
   let located: ReturnType<typeof locateAgent>;
   try {

@@ -138,7 +138,15 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
   const v = verb.text;
   const rv = ROLE_VERBS[v];
   if (rv) {
-    setMeta(ctx, need(ctx, args, 1, "a resource id"), rv[0], rv[1]);
+    const w = need(ctx, args, 1, "a resource id");
+    if ((v === "promote" || v === "demote") && !promotable(resource(ctx, w)))
+      throw semanticError(
+        ctx.source,
+        w.pos,
+        `${w.text} is not a promotable resource`,
+        "promote and demote act on a promotable clone (clone ... meta promotable=true, or ms)",
+      );
+    setMeta(ctx, w, rv[0], rv[1]);
     return;
   }
   switch (v) {
@@ -233,6 +241,14 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
         `commands: ${RESOURCE_VERBS.join(", ")}`,
       );
   }
+}
+
+/** An ms, or a clone with promotable=true (as crmsh checks before promote and demote). */
+function promotable(el: XmlElement): boolean {
+  if (el.name === "master") return true;
+  return (
+    el.name === "clone" && /^(true|yes|on|1)$/i.test(getNvpair(el, "meta_attributes", "promotable") ?? "")
+  );
 }
 
 /** The primitives of a resource (itself, or the members of a group, clone, bundle). */
