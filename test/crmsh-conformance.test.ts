@@ -33,7 +33,7 @@ describe("hacrm configure against the crmsh conformance corpus", () => {
       "--cmd",
       `CIB_file={out} ${join(repo, "bin/hacrm")} -F configure < {crm}`,
     ];
-    const r = await promisify(execFile)("node", args, { cwd: repo, timeout: 170_000 }).catch(
+    const r = await promisify(execFile)("node", args, { cwd: repo, timeout: 420_000 }).catch(
       (e: { stdout: string; stderr: string }) => e,
     );
     const lines = r.stdout.trim().split("\n");
@@ -42,7 +42,7 @@ describe("hacrm configure against the crmsh conformance corpus", () => {
     );
     const failed = lines.filter((l) => l.startsWith("FAIL ")).map((l) => l.split(/[\s:]/)[1]);
     expect(failed).toEqual(refusedOnPurpose);
-  }, 180_000);
+  }, 450_000);
 });
 
 function io(env: NodeJS.ProcessEnv) {
