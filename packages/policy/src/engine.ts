@@ -17,7 +17,7 @@ import { orderAll, propagate } from "./ordering.js";
 import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js";
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
-import { scheduleFencing } from "./fencing.js";
+import { scheduleFencing, scheduleUnfencing } from "./fencing.js";
 import { applyQuorumPolicy } from "./quorum.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { assertTransition } from "./invariants.js";
@@ -106,6 +106,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   orderAll(ws, set);
   createProbes(ws, set);
   scheduleFencing(ws, set);
+  scheduleUnfencing(ws, set);
   applyQuorumPolicy(ws, set);
   orderMigrations(set);
   // Propagate "required" and "unrunnable" along orderings and mandatory colocations.

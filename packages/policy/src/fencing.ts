@@ -64,12 +64,43 @@ export function scheduleFencing(ws: WorkingSet, set: ActionSet): Action[] {
   return fences;
 }
 
+/** A fencing device that provides unfencing (fence_scsi and the like): nodes are unfenced before use. */
+function unfencingInUse(ws: WorkingSet): boolean {
+  return (
+    ws.options.stonithEnabled &&
+    ws.primitives.some(
+      (p) => isFencingDevice(p) && (p.meta.get("provides") ?? p.params.get("provides")) === "unfencing",
+    )
+  );
+}
+
 /** What a resource needs before it may start: nothing, quorum, fencing of unclean nodes, or unfencing. */
 export function requires(ws: WorkingSet, p: Rsc): "nothing" | "quorum" | "fencing" | "unfencing" {
   const v = p.meta.get("requires")?.toLowerCase();
   if (v === "nothing" || v === "quorum") return v;
   if (isFencingDevice(p)) return "quorum";
   if (!ws.options.stonithEnabled) return "quorum";
-  if (v === "unfencing") return "unfencing";
+  if (v === "unfencing" || (v === undefined && unfencingInUse(ws))) return "unfencing";
   return "fencing";
+}
+
+/**
+ * With a device that provides unfencing, a node that has not been unfenced
+ * (no #node-unfenced attribute) is unfenced ("on") before anything probes
+ * or starts there.
+ */
+export function scheduleUnfencing(ws: WorkingSet, set: ActionSet): void {
+  if (!unfencingInUse(ws)) return;
+  for (const node of ws.nodes) {
+    if (!node.online || node.unclean || node.attrs.get("#node-unfenced") !== undefined) continue;
+    const here = set.list.filter(
+      (a) => a.node === node && a.rsc && (a.task === "start" || (a.task === "monitor" && a.intervalMs === 0)),
+    );
+    if (here.length === 0) continue;
+    const first = here[0]!;
+    const unfence = set.create(undefined, "fence", node, { optional: false });
+    unfence.fenceAction = "on";
+    unfence.reason = `required by ${first.rsc!.id} ${first.task}`;
+    for (const a of here) set.order(unfence, a, 0, `unfencing of ${node.uname}`);
+  }
 }
