@@ -5,7 +5,13 @@ import { basename, dirname, join } from "node:path";
 import { HacrmError } from "@hacrm/common";
 import { rebaseChanges } from "./core/patch.js";
 import { documentDigest } from "./core/version.js";
-import { validateCib, validateCibText, type TextValidation, type ValidateOptions } from "./validate.js";
+import {
+  defaultSchemaChecker,
+  validateCib,
+  validateCibText,
+  type TextValidation,
+  type ValidateOptions,
+} from "./validate.js";
 import { commitCib, type CommitOptions, type CommitOutcome } from "./write.js";
 import { defaultParseLimits, parseXml, serializeXml, type ParseLimits, type XmlElement } from "./xml.js";
 
@@ -146,7 +152,7 @@ export async function writeFileDurably(path: string, text: string): Promise<void
 }
 
 /** How long a writer waits for another writer of the same file before giving up. */
-const lockWaitMsMax = 60_000;
+const lockWaitMsMax = 120_000;
 
 /**
  * Run `fn` holding the write lock of the CIB file `path` (a lock file next
@@ -228,6 +234,11 @@ export async function commitCibFile(
   proposed: XmlElement,
   opts: CommitFileOptions = {},
 ): Promise<CommitOutcome> {
+  // Compile the schema before taking the lock: other writers wait for the
+  // lock, not for this process's ajv.
+  const validate =
+    opts.validate ?? ((cib: XmlElement) => validateCib(cib, { schema: defaultSchemaChecker() }));
+  if (opts.validate === undefined) defaultSchemaChecker();
   return withCibFileLock(path, async () => {
     const current = await readCibFile(path);
     const base = opts.base;
@@ -236,7 +247,7 @@ export async function commitCibFile(
         ? proposed
         : rebaseChanges(base, proposed, current);
     const outcome = commitCib(current, rebased, {
-      validate: opts.validate ?? ((cib) => validateCib(cib)),
+      validate,
       ...(opts.kind ? { kind: opts.kind } : {}),
       ...(opts.stamp ? { stamp: opts.stamp } : {}),
     });

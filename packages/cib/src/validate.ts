@@ -16,7 +16,11 @@ export interface ValidateOptions {
 let defaultChecker: SchemaChecker | undefined; // memoised compiled schema (read-only after creation)
 
 function checker(opts: ValidateOptions): SchemaChecker {
-  if (opts.schema) return opts.schema;
+  return opts.schema ?? defaultSchemaChecker();
+}
+
+/** The compiled default schema, compiled on first use and kept. */
+export function defaultSchemaChecker(): SchemaChecker {
   defaultChecker ??= createSchemaChecker();
   return defaultChecker;
 }
