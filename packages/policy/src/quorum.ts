@@ -40,6 +40,8 @@ export function applyQuorumPolicy(ws: WorkingSet, set: ActionSet): void {
     if (!needsQuorum(ws, p)) continue;
     for (const a of set.ofRsc(p)) {
       if (a.task !== "start" && a.task !== "promote") continue;
+      // A resource that stays where it is does not start again (blocking it would force a restart).
+      if (a.task === "start" && a.node && p.runningOn.includes(a.node)) continue;
       if (freeze && a.task === "start" && p.runningOn.length > 0) continue;
       if (freeze && a.task === "promote" && p.role === "Promoted") continue;
       a.runnable = false;
