@@ -37,7 +37,8 @@ function oracle(votes: number[], present: boolean[], o: QuorumOptions): boolean 
     total += v;
     if (present[i]) have += v;
   });
-  const expected = Math.max(o.expectedVotes ?? total, have);
+  // hacrm raises expected_votes below the nodelist's votes to them (Corosync does not).
+  const expected = Math.max(o.expectedVotes ?? total, total, have);
   const needed = o.twoNode && votes.length === 2 ? 1 : Math.floor(expected / 2) + 1;
   if (have >= needed) return true;
   if (o.autoTieBreaker && expected % 2 === 0 && have * 2 === expected) {

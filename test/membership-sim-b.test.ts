@@ -1,7 +1,13 @@
-/** Seeds 2501..5000 of the membership simulation (see membership-sim.test.ts). */
+/**
+ * A window of 2500 fresh membership seeds that moves with every commit (see
+ * membership-sim-lib.ts): the test name says which seeds ran and why.
+ * SIM_WINDOW=N pins the window's first seed.
+ */
 import { describe } from "vitest";
-import { defineSeedRange } from "./membership-sim-lib.js";
+import { defineSeedRange, freshWindowStart } from "./membership-sim-lib.js";
 
-describe("membership simulation, seeds 2501-5000", () => {
-  defineSeedRange(2501, 5000, false);
+const { start, from } = freshWindowStart();
+
+describe(`membership simulation, fresh seeds ${start}-${start + 2499} (${from})`, () => {
+  defineSeedRange(start, start + 2499, false);
 });

@@ -1,14 +1,48 @@
 /**
  * Shared driver of the seeded membership simulation tests. SIM_SEED=N runs
  * only seed N and prints its run; SIM_SEEDS=K scales the number of seeds.
+ *
+ * CI runs three sets at a flat cost: the fixed seeds 1-2500, the named
+ * regression seeds below, and a window of 2500 fresh seeds that moves with
+ * every commit (its start is derived from `git rev-parse HEAD`, or from the
+ * date when git is absent; SIM_WINDOW=N pins it), so coverage grows run
+ * after run. Every failing seed prints its replay line.
  */
+import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
 import { runMembershipScenario, type ScenarioResult } from "@hacrm/sim";
 
 const chunk = 250;
 const yieldEverySeeds = 10;
 
-function describeFailure(r: ScenarioResult): string {
+/** Seeds that once failed, with what they found. They run in CI on every commit. */
+export const regressionSeeds: { seed: number; found: string }[] = [
+  {
+    seed: 24531,
+    found:
+      "issue 20: a node judged quorum in a new view by its own stale configuration before merging a member's newer last_man_standing one; {1,3} and {2} both quorate",
+  },
+];
+
+/** Fresh windows start above every fixed seed and stay inside 31 bits. */
+const windowBase = 100_000;
+const windowSpan = 2 ** 31 - windowBase - 1_000_000;
+
+/** First seed of this commit's fresh window: from HEAD, else from the date. */
+export function freshWindowStart(): { start: number; from: string } {
+  const pinned = process.env["SIM_WINDOW"];
+  if (pinned !== undefined) return { start: Number(pinned), from: "SIM_WINDOW" };
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: "pipe" }).trim();
+    const h = Number.parseInt(head.slice(0, 8), 16);
+    return { start: windowBase + (h % windowSpan), from: `commit ${head.slice(0, 12)}` };
+  } catch {
+    const day = Math.floor(Date.now() / 86_400_000);
+    return { start: windowBase + ((day * 7919 * 2500) % windowSpan), from: `day ${day}` };
+  }
+}
+
+export function describeFailure(r: ScenarioResult): string {
   const s = r.shape;
   return [
     `seed ${r.seed} failed (${s.nodeCount} nodes, token ${s.tokenMs} ms, consensus ${s.consensusMs} ms, quorum ${s.quorumName}, cipher ${s.cipher}${s.intruder ? ", keyless intruder" : ""}):`,
@@ -17,27 +51,29 @@ function describeFailure(r: ScenarioResult): string {
   ].join("\n");
 }
 
+function replayOne(seed: number): void {
+  it(`seed ${seed}`, () => {
+    const r = runMembershipScenario(seed);
+    console.log(
+      JSON.stringify({
+        shape: r.shape,
+        convergedAfterMs: r.convergedAfterMs,
+        boundMs: r.boundMs,
+        crashOnly: r.crashOnly,
+        delivered: r.delivered,
+        dropped: r.dropped,
+      }),
+    );
+    expect(r.violations, describeFailure(r)).toEqual([]);
+  });
+}
+
+/** Run seeds [first, last] in chunks of 250 (scaled by SIM_SEEDS / 5000). */
 export function defineSeedRange(first: number, last: number, replayHere = true): void {
   const only = process.env["SIM_SEED"];
   if (only !== undefined) {
-    if (!replayHere) {
-      it.skip(`seed ${only} replays in test/membership-sim.test.ts`, () => undefined);
-      return;
-    }
-    it(`seed ${only}`, () => {
-      const r = runMembershipScenario(Number(only));
-      console.log(
-        JSON.stringify({
-          shape: r.shape,
-          convergedAfterMs: r.convergedAfterMs,
-          boundMs: r.boundMs,
-          crashOnly: r.crashOnly,
-          delivered: r.delivered,
-          dropped: r.dropped,
-        }),
-      );
-      expect(r.violations, describeFailure(r)).toEqual([]);
-    });
+    if (replayHere) replayOne(Number(only));
+    else it.skip(`seed ${only} replays in test/membership-sim.test.ts`, () => undefined);
     return;
   }
   const scale = Number(process.env["SIM_SEEDS"] ?? 5000) / 5000;
@@ -57,6 +93,17 @@ export function defineSeedRange(first: number, last: number, replayHere = true):
       }
       expect(failures.slice(0, 3).join("\n"), `${failures.length} failing seed(s)`).toBe("");
       expect(converged).toBe(to - from + 1);
+    });
+  }
+}
+
+/** The named regression seeds, one test each (skipped when SIM_SEED replays one seed). */
+export function defineRegressionSeeds(): void {
+  if (process.env["SIM_SEED"] !== undefined) return;
+  for (const { seed, found } of regressionSeeds) {
+    it(`regression seed ${seed} (${found.split(":")[0]})`, () => {
+      const r = runMembershipScenario(seed);
+      expect(r.violations, describeFailure(r)).toEqual([]);
     });
   }
 }

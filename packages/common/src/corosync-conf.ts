@@ -65,6 +65,8 @@ export interface QuorumConfig {
   lastManStanding: boolean;
   lastManStandingWindowMs: number;
   autoTieBreaker: boolean;
+  /** auto_tie_breaker_node: whose side wins an exact half; a list is tried in order. Default lowest. */
+  autoTieBreakerNode?: "lowest" | "highest" | number[];
 }
 
 /** Largest config file accepted, in bytes. */
@@ -209,7 +211,7 @@ const quorumKeys: Record<string, KeySpec> = {
   last_man_standing: bool01,
   last_man_standing_window: int(1, 3_600_000),
   auto_tie_breaker: bool01,
-  auto_tie_breaker_node: oneOf("lowest"),
+  auto_tie_breaker_node: str,
 };
 const quorumIgnored = new Set(["allow_downscale", "expected_votes_tracking"]);
 const loggingKeys: Record<string, KeySpec> = { debug: oneOf("on", "off", "trace") };
@@ -435,7 +437,20 @@ function readQuorum(
     lastManStanding: flag(m, "last_man_standing") ?? false,
     lastManStandingWindowMs: num(m, "last_man_standing_window") ?? Math.max(10_000, 2 * tokenMs),
     autoTieBreaker: flag(m, "auto_tie_breaker") ?? false,
+    autoTieBreakerNode: tieBreakerNode(m.get("auto_tie_breaker_node"), source),
   };
+}
+
+function tieBreakerNode(e: ConfEntry | undefined, source: string): "lowest" | "highest" | number[] {
+  if (e === undefined) return "lowest";
+  if (e.value === "lowest" || e.value === "highest") return e.value;
+  const ids = e.value.split(/\s+/);
+  if (ids.every((id) => /^[1-9][0-9]*$/.test(id))) return ids.map(Number);
+  throw confError(
+    `${source}:${e.line}`,
+    `quorum.auto_tie_breaker_node '${e.value}' is not valid`,
+    "allowed: lowest, highest, or node ids separated by spaces",
+  );
 }
 
 const hashOf = (v: string | undefined, source: string, warnings: ConfWarning[], line: number): CryptoHash => {

@@ -10,7 +10,7 @@
  * disagreeing members aside for `consensusMs` and tries again without them.
  */
 import { assert } from "@hacrm/common";
-import { baseConfig, computeQuorum, configOrder, mergeLms, sameConfig } from "./quorum.js";
+import { baseConfig, computeQuorum, lmsAdvance, mergeLms, sameConfig } from "./quorum.js";
 import * as rel from "./reliable.js";
 import type {
   CoreInput,
@@ -466,10 +466,13 @@ function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
   const base = s.baseCfg;
   const baseVotes = base.members.filter((m) => members.has(m.id)).reduce((a, m) => a + m.votes, 0);
   if (!s.wfaCleared && (baseVotes >= base.expected || peersHb.some((h) => h.wfaCleared))) s.wfaCleared = true;
-  let status = computeQuorum({ members, lms: s.lms, wfaCleared: s.wfaCleared, opts: s.opts.quorum });
+  // Quorate only with every member's state merged in: a member may hold a newer configuration.
+  const membersKnown = peersHb.length === v.members.length - 1;
+  const inputs = { members, wfaCleared: s.wfaCleared, opts: s.opts.quorum, membersKnown };
+  let status = computeQuorum({ ...inputs, lms: s.lms });
   lmsChanged = lastManStanding(s, v, status, peersHb, nowMs) || lmsChanged;
   if (lmsChanged) {
-    status = computeQuorum({ members, lms: s.lms, wfaCleared: s.wfaCleared, opts: s.opts.quorum });
+    status = computeQuorum({ ...inputs, lms: s.lms });
     fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
   }
   const q = s.quorum;
@@ -502,29 +505,18 @@ function lastManStanding(
   nowMs: number,
 ): boolean {
   if (!s.opts.quorum.lastManStanding) return false;
-  const tag = ringId(v);
-  const mine = s.lms.pending.find((p) => p.tag === tag);
-  if (mine) {
-    const holds = (l: LmsState) =>
-      configOrder(l.committed, mine) >= 0 || l.pending.some((p) => sameConfig(p, mine));
-    if (peersHb.length === v.members.length - 1 && peersHb.every((h) => holds(h.lms))) {
-      s.lms = { committed: mine, pending: s.lms.pending.filter((p) => configOrder(p, mine) > 0) };
-      return true;
-    }
-    return false;
-  }
   const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
-  const members: NodeSpec[] = v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 }));
-  const newest = s.lms.pending[s.lms.pending.length - 1] ?? s.lms.committed;
-  const sameSet =
-    members.length === newest.members.length && members.every((m, i) => m.id === newest.members[i]?.id);
-  const windowDone = nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs;
-  // More pending configurations only make quorum stricter; the cap keeps state bounded.
-  if (!status.quorate || sameSet || !windowDone || s.lms.pending.length >= lmsPendingMax) return false;
-  const epoch = Math.max(s.lms.committed.epoch, ...s.lms.pending.map((p) => p.epoch)) + 1;
-  const expected = members.reduce((a, m) => a + m.votes, 0);
-  if (expected === 0) return false;
-  s.lms = { committed: s.lms.committed, pending: [...s.lms.pending, { epoch, tag, members, expected }] };
+  const next = lmsAdvance({
+    lms: s.lms,
+    tag: ringId(v),
+    members: v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 })),
+    peers: peersHb.map((h) => h.lms),
+    quorate: status.quorate,
+    windowDone: nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs,
+    pendingMax: lmsPendingMax,
+  });
+  if (next === null) return false;
+  s.lms = next;
   return true;
 }
 

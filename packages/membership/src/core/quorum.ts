@@ -10,16 +10,26 @@
  * `pending` (a partition must then hold a majority of the old AND the new),
  * and is committed only once every member of the view that proposed it holds
  * it. Configurations are ordered by (epoch, tag).
+ *
+ * A view is quorate only once its node knows the quorum state of every
+ * member of the view (each member's heartbeat in that view): a member may
+ * hold a newer configuration than this node, and judging by an older one is
+ * how two disjoint partitions became quorate (issue 20, seed 24531).
  */
 import type { LmsState, NodeSpec, QuorumConfigSet, QuorumOptions, QuorumStatus } from "./types.js";
 
+/**
+ * The configuration of the nodelist. `expected_votes` below the nodelist's
+ * votes is raised to them: Corosync honours it, which lets two disjoint
+ * partitions each hold "a majority" of the lower number.
+ */
 export function baseConfig(nodes: NodeSpec[], opts: QuorumOptions): QuorumConfigSet {
   const sum = nodes.reduce((s, n) => s + n.votes, 0);
   return {
     epoch: 0,
     tag: "base",
     members: [...nodes].sort((a, b) => a.id - b.id),
-    expected: opts.expectedVotes ?? sum,
+    expected: Math.max(opts.expectedVotes ?? sum, sum),
   };
 }
 
@@ -51,10 +61,26 @@ export function quorateUnder(cfg: QuorumConfigSet, members: Set<number>, opts: Q
   const needed = votesNeeded({ ...cfg, expected }, opts);
   if (votes >= needed) return true;
   if (opts.autoTieBreaker && expected % 2 === 0 && votes * 2 === expected) {
-    const lowest = cfg.members.filter((m) => m.votes > 0).reduce((a, m) => Math.min(a, m.id), Infinity);
-    return members.has(lowest);
+    const breaker = tieBreakerOf(cfg, opts);
+    return breaker !== undefined && members.has(breaker);
   }
   return false;
+}
+
+/**
+ * The node whose side wins an exact half under `cfg` (auto_tie_breaker_node):
+ * the lowest or highest id with votes in the configuration, or the first
+ * listed id that has votes in it (a listed node that was not in the cluster
+ * before the split is skipped, as votequorum(5) says). Both sides of a split
+ * judge by the same configuration, so at most one side holds the breaker.
+ */
+export function tieBreakerOf(cfg: QuorumConfigSet, opts: QuorumOptions): number | undefined {
+  const voters = cfg.members.filter((m) => m.votes > 0).map((m) => m.id);
+  if (voters.length === 0) return undefined;
+  const rule = opts.autoTieBreakerNode ?? "lowest";
+  if (rule === "lowest") return Math.min(...voters);
+  if (rule === "highest") return Math.max(...voters);
+  return rule.find((id) => voters.includes(id));
 }
 
 /**
@@ -81,9 +107,15 @@ export function mergeLms(states: LmsState[], pendingMax: number): LmsState {
 
 export interface QuorumInputs {
   members: Set<number>;
+  /** The merged state of every member of the view; see `membersKnown`. */
   lms: LmsState;
   wfaCleared: boolean;
   opts: QuorumOptions;
+  /**
+   * Whether `lms` includes the state of every member of the view (default
+   * true, for arithmetic alone). When false the view is not quorate.
+   */
+  membersKnown?: boolean;
 }
 
 export function computeQuorum(q: QuorumInputs): QuorumStatus {
@@ -91,7 +123,7 @@ export function computeQuorum(q: QuorumInputs): QuorumStatus {
   const current = cfgs[cfgs.length - 1] as QuorumConfigSet;
   const votes = votesOf(current, q.members);
   const expected = Math.max(current.expected, votes);
-  const byVotes = cfgs.every((c) => quorateUnder(c, q.members, q.opts));
+  const byVotes = q.membersKnown !== false && cfgs.every((c) => quorateUnder(c, q.members, q.opts));
   const wfaPending = q.opts.waitForAll && !q.wfaCleared;
   const flags: string[] = [];
   if (q.opts.twoNode) flags.push("2Node");
@@ -107,4 +139,48 @@ export function computeQuorum(q: QuorumInputs): QuorumStatus {
     waitForAllPending: wfaPending,
     flags,
   };
+}
+
+export interface LmsAdvanceInput {
+  /** This node's merged state (already merged with `peers`). */
+  lms: LmsState;
+  /** Ring id of the current view: the tag of the configuration it may create. */
+  tag: string;
+  /** Members of the view with their votes from the nodelist, sorted by id. */
+  members: NodeSpec[];
+  /** The state each other member reported in this view (all of them, or the view is not quorate). */
+  peers: LmsState[];
+  /** Whether the view is quorate under every configuration held. */
+  quorate: boolean;
+  /** Whether the view has been stable for last_man_standing_window. */
+  windowDone: boolean;
+  /** Pending configurations kept at most (creation stops there). */
+  pendingMax: number;
+}
+
+/**
+ * last_man_standing's two phases, pure: commit this view's pending
+ * configuration once every other member holds it, or (after the window, in a
+ * quorate view whose members differ from the newest configuration) create a
+ * pending one with expected = the view's votes. Returns the new state, or
+ * null when nothing changes.
+ */
+export function lmsAdvance(i: LmsAdvanceInput): LmsState | null {
+  const mine = i.lms.pending.find((p) => p.tag === i.tag);
+  if (mine) {
+    const holds = (l: LmsState) =>
+      configOrder(l.committed, mine) >= 0 || l.pending.some((p) => sameConfig(p, mine));
+    if (i.peers.length !== i.members.length - 1 || !i.peers.every(holds)) return null;
+    return { committed: mine, pending: i.lms.pending.filter((p) => configOrder(p, mine) > 0) };
+  }
+  const newest = i.lms.pending[i.lms.pending.length - 1] ?? i.lms.committed;
+  const sameSet =
+    i.members.length === newest.members.length && i.members.every((m, k) => m.id === newest.members[k]?.id);
+  // More pending configurations only make quorum stricter; the cap keeps state bounded.
+  if (!i.quorate || sameSet || !i.windowDone || i.lms.pending.length >= i.pendingMax) return null;
+  const epoch = Math.max(i.lms.committed.epoch, ...i.lms.pending.map((p) => p.epoch)) + 1;
+  const expected = i.members.reduce((a, m) => a + m.votes, 0);
+  if (expected === 0) return null;
+  const created: QuorumConfigSet = { epoch, tag: i.tag, members: i.members, expected };
+  return { committed: i.lms.committed, pending: [...i.lms.pending, created] };
 }
