@@ -21,7 +21,6 @@ import type {
   LmsState,
   MemberRef,
   Msg,
-  NodeSpec,
   Persisted,
   QuorumConfigSet,
   QuorumStatus,
