@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Prng } from "@hacrm/sim";
+import { NodeHost, Prng, Scheduler } from "@hacrm/sim";
 import {
   ExecutorCore,
   type CoreEffect,
@@ -9,17 +9,17 @@ import {
 } from "@hacrm/lrm";
 
 /**
- * The executor's pure core on a virtual clock: a tiny discrete-event loop
- * plays the adapter (operations take a scripted time, timers fire at their
- * virtual time), so a minute of recurring monitors takes milliseconds.
+ * The executor's pure core in the simulator (packages/sim): a NodeHost on the
+ * shared Scheduler plays the adapter, performing the core's effects one at a
+ * time (operations take a scripted time, timers fire at their virtual time),
+ * so a minute of recurring monitors takes milliseconds.
  */
 class Sim {
-  nowMs = 0;
+  readonly sched = new Scheduler();
+  readonly host: NodeHost;
   reports: OpResult[] = [];
   spawned: { callId: number; op: OperationRequest; atMs: number }[] = [];
   maxInFlight = 0;
-  private events: { atMs: number; seq: number; fire: () => void }[] = [];
-  private seq = 0;
   private running = new Set<string>();
   constructor(
     readonly core: ExecutorCore,
@@ -28,7 +28,14 @@ class Sim {
       op: OperationRequest,
       nowMs: number,
     ) => { durationMs: number; rc: number; status?: OpOutcome["status"] },
-  ) {}
+  ) {
+    this.host = new NodeHost(this.sched, new Prng(1), { id: 1 });
+    this.host.start();
+  }
+
+  get nowMs(): number {
+    return this.host.now();
+  }
 
   request(op: OperationRequest): number {
     const { callId, effects } = this.core.request(op, this.nowMs);
@@ -40,29 +47,17 @@ class Sim {
     this.apply(this.core.cancel(resource, action, intervalMs, this.nowMs));
   }
 
-  at(atMs: number, fire: () => void): void {
-    this.events.push({ atMs, seq: this.seq++, fire });
-  }
-
   runUntil(endMs: number): void {
-    for (;;) {
-      this.events.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
-      const next = this.events[0];
-      if (!next || next.atMs > endMs) break;
-      this.events.shift();
-      this.nowMs = next.atMs;
-      next.fire();
-    }
-    this.nowMs = endMs;
+    while (this.sched.runOne(endMs));
   }
 
   apply(effects: readonly CoreEffect[]): void {
-    for (const e of effects) {
+    this.host.apply(effects, (e) => {
       if (e.kind === "report") this.reports.push(e.result);
       if (e.kind === "setTimer")
-        this.at(this.nowMs + e.delayMs, () => this.apply(this.core.timerFired(e.timerId)));
+        this.host.after(e.delayMs, () => this.apply(this.core.timerFired(e.timerId)));
       if (e.kind === "spawn") this.spawn(e.callId, e.op);
-    }
+    });
   }
 
   private spawn(callId: number, op: OperationRequest): void {
@@ -71,7 +66,7 @@ class Sim {
     this.maxInFlight = Math.max(this.maxInFlight, this.running.size);
     this.spawned.push({ callId, op, atMs: this.nowMs });
     const b = this.behave(op, this.nowMs);
-    this.at(this.nowMs + b.durationMs, () => {
+    this.host.after(b.durationMs, () => {
       this.running.delete(op.resource);
       const o: OpOutcome = {
         status: b.status ?? "done",

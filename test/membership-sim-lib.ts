@@ -44,8 +44,17 @@ export function freshWindowStart(): { start: number; from: string } {
 
 export function describeFailure(r: ScenarioResult): string {
   const s = r.shape;
+  const h = s.hostFaults;
+  const host = [
+    h.crashBetweenEffectsRate > 0 ? `crash between effects ${h.crashBetweenEffectsRate}` : "",
+    h.disk.fsyncFailRate > 0
+      ? `fsync failures ${h.disk.fsyncFailRate}, torn writes ${h.disk.tornWriteRate}`
+      : "",
+    h.driftPpmMax > 0 ? `clock drift up to ${h.driftPpmMax} ppm` : "",
+    s.crashAfterPersist ? "a crash after a persist" : "",
+  ].filter((x) => x !== "");
   return [
-    `seed ${r.seed} failed (${s.nodeCount} nodes, token ${s.tokenMs} ms, consensus ${s.consensusMs} ms, quorum ${s.quorumName}, cipher ${s.cipher}${s.intruder ? ", keyless intruder" : ""}):`,
+    `seed ${r.seed} failed (${s.nodeCount} nodes, token ${s.tokenMs} ms, consensus ${s.consensusMs} ms, quorum ${s.quorumName}, cipher ${s.cipher}${s.intruder ? ", keyless intruder" : ""}${host.map((x) => `, ${x}`).join("")}):`,
     ...r.violations.map((v) => `  ${v}`),
     `replay: SIM_SEED=${r.seed} npx vitest run test/membership-sim`,
   ].join("\n");

@@ -1,7 +1,10 @@
 /**
  * N membership nodes running the real core and codec on the virtual clock
- * and the simulated network, with crashes and restarts (each node keeps a
- * "disk" for what the core persists) and an optional keyless intruder.
+ * and the simulated network, each in a NodeHost (its own skewed clock,
+ * crashes and restarts, effects one at a time) with a SimDisk for what the
+ * core persists, and an optional keyless intruder. A node's output is
+ * performed as hacrmd's worker performs it: persist first, then the
+ * datagrams, then the events, so a crash can fall between any two.
  * Observers get every event; invariants are checked by the caller after
  * every step (see membership-scenario.ts).
  */
@@ -12,9 +15,26 @@ import {
   type Persisted,
   type QuorumOptions,
 } from "@hacrm/membership";
+import { NodeHost, SimDisk, noDiskFaults, type CrashCause, type DiskFaults } from "./host.js";
 import { Prng } from "./prng.js";
 import { Scheduler } from "./scheduler.js";
 import { SimNetwork } from "./network.js";
+
+/** Process and disk faults of the nodes; drawn from their own PRNG stream. */
+export interface HostFaults {
+  /** Chance of a crash in each gap between two effects of one step. */
+  crashBetweenEffectsRate: number;
+  disk: DiskFaults;
+  /** Largest clock rate error, ppm (each node draws its own, with an offset). */
+  driftPpmMax: number;
+}
+
+export const noHostFaults: HostFaults = { crashBetweenEffectsRate: 0, disk: noDiskFaults, driftPpmMax: 0 };
+
+type Effect =
+  | { kind: "persist"; persisted: Persisted }
+  | { kind: "datagram"; to: number; bytes: Uint8Array }
+  | { kind: "event"; event: MembershipEvent };
 
 export interface SimClusterOptions {
   seed: number;
@@ -27,18 +47,26 @@ export interface SimClusterOptions {
   votes?: Record<number, number>;
   /** Add a nodelist entry (id nodeCount+1) that runs without the cluster key. */
   keylessNode?: boolean;
+  /** Process, disk and clock faults (default none), seeded by `faultSeed` (default seed ^ 0xfa17). */
+  hostFaults?: HostFaults;
+  faultSeed?: number;
 }
 
 export interface SimNode {
   id: number;
   node: MembershipNode | null;
-  disk: Persisted | null;
+  host: NodeHost;
+  disk: SimDisk<Persisted>;
   incarnation: number;
+  /** Local time of the pending wake-up, Infinity when none. */
   wakeAtMs: number;
   keyless: boolean;
+  /** Crash right after the next persist (the gap between persisting and sending). */
+  crashAfterPersist: boolean;
 }
 
 export type Observer = (nodeId: number, event: MembershipEvent) => void;
+export type CrashObserver = (nodeId: number, cause: CrashCause) => void;
 
 export class SimCluster {
   readonly prng: Prng;
@@ -46,18 +74,51 @@ export class SimCluster {
   readonly net: SimNetwork;
   readonly nodes = new Map<number, SimNode>();
   readonly observers: Observer[] = [];
+  readonly crashObservers: CrashObserver[] = [];
+  /** The fault stream: host crashes, disk faults, clock skew. */
+  readonly faultPrng: Prng;
   private readonly key: Uint8Array;
   private readonly badKey: Uint8Array;
 
   constructor(readonly opts: SimClusterOptions) {
     this.prng = new Prng(opts.seed);
+    this.faultPrng = new Prng(opts.faultSeed ?? opts.seed ^ 0xfa17);
     this.net = new SimNetwork(this.sched, this.prng);
     this.key = this.prng.bytes(32);
     this.badKey = this.prng.bytes(32);
+    const faults = opts.hostFaults ?? noHostFaults;
     const total = opts.nodeCount + (opts.keylessNode ? 1 : 0);
     for (let id = 1; id <= total; id++) {
       const keyless = opts.keylessNode === true && id === total;
-      this.nodes.set(id, { id, node: null, disk: null, incarnation: 0, wakeAtMs: Infinity, keyless });
+      const clock =
+        faults.driftPpmMax > 0
+          ? {
+              offsetMs: this.faultPrng.int(0, 1_000_000),
+              driftPpm: (this.faultPrng.float() * 2 - 1) * faults.driftPpmMax,
+            }
+          : undefined;
+      const host = new NodeHost(this.sched, this.faultPrng, {
+        id,
+        crashBetweenEffectsRate: faults.crashBetweenEffectsRate,
+        ...(clock ? { clock } : {}),
+      });
+      const disk = new SimDisk<Persisted>(this.faultPrng, faults.disk, "atomic");
+      const n: SimNode = {
+        id,
+        node: null,
+        host,
+        disk,
+        incarnation: 0,
+        wakeAtMs: Infinity,
+        keyless,
+        crashAfterPersist: false,
+      };
+      host.onCrash = (cause) => {
+        n.node = null;
+        n.wakeAtMs = Infinity;
+        for (const o of this.crashObservers) o(id, cause);
+      };
+      this.nodes.set(id, n);
       this.net.attach(id, (from, bytes) => this.deliver(id, bytes, from));
     }
   }
@@ -75,6 +136,10 @@ export class SimCluster {
   start(id: number): void {
     const n = this.nodes.get(id);
     if (!n || n.node) return;
+    const persisted = n.disk.read();
+    // hacrmd refuses to start on a state file it cannot read; so does the node here.
+    if (!persisted.ok) return;
+    n.host.start();
     n.incarnation++;
     const nodes = [...this.nodes.keys()].map((i) => ({ id: i, votes: this.opts.votes?.[i] ?? 1 }));
     n.node = new MembershipNode(
@@ -93,25 +158,28 @@ export class SimCluster {
           hash: "sha256",
         },
         incarnation: n.incarnation,
-        persisted: n.disk,
+        persisted: persisted.value,
       },
-      this.now(),
+      n.host.now(),
     );
-    this.apply(n, n.node.tick(this.now()));
+    this.apply(n, n.node.tick(n.host.now()));
   }
 
   crash(id: number): void {
+    this.nodes.get(id)?.host.crash();
+  }
+
+  /** Crash node `id` right after its next persist, before the datagrams of that step. */
+  crashAfterNextPersist(id: number): void {
     const n = this.nodes.get(id);
-    if (!n) return;
-    n.node = null;
-    n.wakeAtMs = Infinity;
+    if (n?.node) n.crashAfterPersist = true;
   }
 
   /** Ask node `from` to send `body` reliably to `to` in its current view. */
   send(from: number, to: number[], body: Uint8Array): NodeOutput | null {
     const n = this.nodes.get(from);
     if (!n?.node) return null;
-    const out = n.node.send(to, body, this.now());
+    const out = n.node.send(to, body, n.host.now());
     this.apply(n, out);
     return out;
   }
@@ -128,24 +196,41 @@ export class SimCluster {
   private deliver(id: number, bytes: Uint8Array, _from: number): void {
     const n = this.nodes.get(id);
     if (!n?.node) return;
-    this.apply(n, n.node.receive(bytes, this.now()));
+    this.apply(n, n.node.receive(bytes, n.host.now()));
   }
 
+  /** Perform one step's output in hacrmd's order, one effect at a time. */
   private apply(n: SimNode, out: NodeOutput): void {
     const node = n.node;
     if (!node) return;
-    for (const d of out.datagrams) this.net.send(n.id, d.to, d.bytes);
-    if (out.persist) n.disk = structuredClone(out.persist);
-    for (const e of out.events) for (const o of this.observers) o(n.id, e);
-    if (out.wakeAtMs < n.wakeAtMs || n.wakeAtMs <= this.now()) {
+    const effects: Effect[] = [];
+    if (out.persist) effects.push({ kind: "persist", persisted: out.persist });
+    for (const d of out.datagrams) effects.push({ kind: "datagram", to: d.to, bytes: d.bytes });
+    for (const e of out.events) effects.push({ kind: "event", event: e });
+    n.host.apply(effects, (e) => this.perform(n, e));
+    if (n.node !== node) return;
+    const now = n.host.now();
+    if (out.wakeAtMs < n.wakeAtMs || n.wakeAtMs <= now) {
       n.wakeAtMs = out.wakeAtMs;
       if (out.wakeAtMs === Infinity) return;
       const at = out.wakeAtMs;
-      this.sched.at(at, () => {
+      n.host.atLocal(at, () => {
         if (n.node !== node || n.wakeAtMs !== at) return;
         n.wakeAtMs = Infinity;
-        this.apply(n, node.tick(this.now()));
+        this.apply(n, node.tick(n.host.now()));
       });
+    }
+  }
+
+  private perform(n: SimNode, e: Effect): void {
+    if (e.kind === "datagram") this.net.send(n.id, e.to, e.bytes);
+    else if (e.kind === "event") for (const o of this.observers) o(n.id, e.event);
+    else {
+      const w = n.disk.write(e.persisted);
+      // A failed fsync or a torn write ends the process, as in hacrmd.
+      if (w !== "ok") n.host.crash("disk");
+      else if (n.crashAfterPersist) n.host.crashAfterEffects(0);
+      n.crashAfterPersist = false;
     }
   }
 }

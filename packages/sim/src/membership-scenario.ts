@@ -7,9 +7,10 @@
  * faults stop is checked at the stated bound.
  */
 import type { MembershipEvent, QuorumOptions, View } from "@hacrm/membership";
-import { SimCluster } from "./cluster.js";
+import { SimCluster, type HostFaults } from "./cluster.js";
+import { noDiskFaults } from "./host.js";
 import { calmNetwork } from "./network.js";
-import type { Prng } from "./prng.js";
+import { Prng } from "./prng.js";
 
 export interface ScenarioShape {
   seed: number;
@@ -21,6 +22,10 @@ export interface ScenarioShape {
   cipher: "none" | "aes256";
   intruder: boolean;
   faultPhaseMs: number;
+  /** Crashes between effects, disk faults and clock skew during the fault phase. */
+  hostFaults: HostFaults;
+  /** Crash one node between a persist and the datagrams after it, once. */
+  crashAfterPersist: boolean;
 }
 
 export interface ScenarioResult {
@@ -67,6 +72,25 @@ export function shapeFromSeed(seed: number, prng: Prng): ScenarioShape {
     cipher: prng.chance(0.25) ? "aes256" : "none",
     intruder: prng.chance(0.3),
     faultPhaseMs: tokenMs * prng.int(2, 6),
+    ...hostFaultsFromSeed(seed),
+  };
+}
+
+/**
+ * Process, disk and clock faults from their own stream, so the network and
+ * workload of a seed stay what they were before these faults existed.
+ */
+export function hostFaultsFromSeed(seed: number): Pick<ScenarioShape, "hostFaults" | "crashAfterPersist"> {
+  const p = new Prng((seed ^ 0x0c0ffee) >>> 0);
+  return {
+    hostFaults: {
+      crashBetweenEffectsRate: p.chance(0.4) ? p.pick([0.0005, 0.002, 0.01]) : 0,
+      disk: p.chance(0.3)
+        ? { fsyncFailRate: p.pick([0.05, 0.2]), tornWriteRate: p.pick([0.05, 0.2]) }
+        : noDiskFaults,
+      driftPpmMax: p.chance(0.5) ? p.pick([100, 1000]) : 0,
+    },
+    crashAfterPersist: p.chance(0.4),
   };
 }
 
@@ -98,6 +122,7 @@ export function runMembershipScenario(seed: number): ScenarioResult {
     quorum: shape.quorum,
     cipher: shape.cipher,
     keylessNode: shape.intruder,
+    hostFaults: shape.hostFaults,
   });
   const prng = sim.prng;
   const violations: string[] = [];
@@ -179,11 +204,17 @@ export function runMembershipScenario(seed: number): ScenarioResult {
 
   const afterStep = () => checkQuorum();
   const crashOnly = scheduleFaults(sim, shape, prng, { views, quorate, sendApp });
+  scheduleHostFaults(sim, shape);
   for (const id of sim.ids()) sim.start(id);
   if (shape.intruder) sim.start(intruderId);
   sim.runUntil(shape.faultPhaseMs, afterStep);
 
-  // Faults stop: network calm and healed; crashed nodes stay down.
+  // Faults stop: network calm and healed, hosts and disks sound; crashed nodes stay down.
+  for (const n of sim.nodes.values()) {
+    n.host.crashBetweenEffectsRate = 0;
+    n.disk.faults = { ...noDiskFaults };
+    n.crashAfterPersist = false;
+  }
   sim.net.healAll();
   sim.net.conditions = { ...calmNetwork };
   sim.net.tap = null;
@@ -332,6 +363,26 @@ function applyFault(sim: SimCluster, kind: string, ids: number[], prng: Prng, en
         sim.sched.at(t, () => (k % 2 === 0 ? sim.net.partition([a], [b]) : sim.net.healAll()));
       }
     }
+  }
+}
+
+/**
+ * A node that crashed on a host fault (between two effects, on a failed fsync
+ * or a torn write) is restarted 50-400 ms later, as systemd would, at the
+ * latest just before the faults stop; one crash right after a persist.
+ */
+function scheduleHostFaults(sim: SimCluster, shape: ScenarioShape): void {
+  const p = sim.faultPrng;
+  const lastRestartMs = shape.faultPhaseMs - 1;
+  sim.crashObservers.push((id, cause) => {
+    if (cause === "crash" || sim.now() >= lastRestartMs) return;
+    sim.sched.at(Math.min(lastRestartMs, sim.now() + p.int(50, 400)), () => sim.start(id));
+  });
+  if (shape.crashAfterPersist) {
+    sim.sched.at(p.int(shape.tokenMs, Math.max(shape.tokenMs, shape.faultPhaseMs - 50)), () => {
+      const alive = sim.alive();
+      if (alive.length > 0) sim.crashAfterNextPersist(p.pick(alive).id);
+    });
   }
 }
 

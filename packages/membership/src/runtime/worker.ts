@@ -5,7 +5,7 @@
  * deliveries), status requests in.
  */
 import { createSocket, type Socket } from "node:dgram";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
@@ -120,10 +120,23 @@ function refuseState(file: string, problem: string, log: Logger): never {
   throw new Error(`membership state file ${file} rejected: ${problem} (${hint})`);
 }
 
+/** Durable replace: write a temp file, fsync it, rename it over, fsync the directory. Throws on any failure. */
 function saveState(dir: string, st: StateFile): void {
   const tmp = join(dir, `membership.json.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(st));
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, JSON.stringify(st));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, join(dir, "membership.json"));
+  const dfd = openSync(dir, "r");
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
 }
 
 class MembershipWorker {
@@ -307,9 +320,15 @@ class MembershipWorker {
     this.apply(out);
   }
 
+  /**
+   * Persist before sending: a heartbeat may tell peers that this node holds a
+   * quorum configuration, and they may commit it on that word; the
+   * configuration must survive a crash right after (the simulator crashes
+   * nodes between these effects).
+   */
   private apply(out: NodeOutput): void {
-    for (const d of out.datagrams) this.transmit(d.to, d.bytes);
     if (out.persist) this.persist(out.persist);
+    for (const d of out.datagrams) this.transmit(d.to, d.bytes);
     for (const e of out.events) this.onEvent(e);
     this.schedule(out.wakeAtMs);
   }
