@@ -10,7 +10,7 @@
  * disagreeing members aside for `consensusMs` and tries again without them.
  */
 import { assert } from "@hacrm/common";
-import { baseConfig, computeQuorum, lmsAdvance, mergeLms, sameConfig } from "./quorum.js";
+import { baseConfig, viewQuorum } from "./quorum.js";
 import * as rel from "./reliable.js";
 import type {
   CoreInput,
@@ -454,26 +454,38 @@ function viewPeers(s: CoreState): HeartbeatMsg[] {
   return out;
 }
 
+/**
+ * last_man_standing_window, at least token + consensus + one heartbeat
+ * interval: by then a member cut off from the rest has left its quorate view
+ * (or seen a peer's heartbeat from another view), so the rest cannot move to
+ * a configuration that lets a disjoint partition be quorate while it still
+ * counts itself quorate in the old view.
+ */
+export function lmsWindowMs(s: CoreState): number {
+  const o = s.opts;
+  return Math.max(o.quorum.lastManStandingWindowMs, o.tokenMs + o.consensusMs + o.heartbeatIntervalMs);
+}
+
 function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
   const v = s.view;
   if (!v) return;
-  const members = new Set(v.members.map((m) => m.id));
-  const peersHb = viewPeers(s);
-  const merged = mergeLms([s.lms, ...peersHb.map((h) => h.lms)], lmsPendingMergedMax);
-  let lmsChanged = !sameLms(merged, s.lms);
-  s.lms = merged;
-  const base = s.baseCfg;
-  const baseVotes = base.members.filter((m) => members.has(m.id)).reduce((a, m) => a + m.votes, 0);
-  if (!s.wfaCleared && (baseVotes >= base.expected || peersHb.some((h) => h.wfaCleared))) s.wfaCleared = true;
-  // Quorate only with every member's state merged in: a member may hold a newer configuration.
-  const membersKnown = peersHb.length === v.members.length - 1;
-  const inputs = { members, wfaCleared: s.wfaCleared, opts: s.opts.quorum, membersKnown };
-  let status = computeQuorum({ ...inputs, lms: s.lms });
-  lmsChanged = lastManStanding(s, v, status, peersHb, nowMs) || lmsChanged;
-  if (lmsChanged) {
-    status = computeQuorum({ ...inputs, lms: s.lms });
-    fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
-  }
+  const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
+  const r = viewQuorum({
+    lms: s.lms,
+    wfaCleared: s.wfaCleared,
+    tag: ringId(v),
+    members: v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 })),
+    peers: viewPeers(s),
+    base: s.baseCfg,
+    opts: s.opts.quorum,
+    windowDone: nowMs - s.viewInstalledAtMs >= lmsWindowMs(s),
+    pendingMax: lmsPendingMax,
+    mergedPendingMax: lmsPendingMergedMax,
+  });
+  s.lms = r.lms;
+  s.wfaCleared = r.wfaCleared;
+  const status = r.status;
+  if (r.lmsChanged) fx.persist = { ringSeq: s.ringSeq, lms: s.lms };
   const q = s.quorum;
   if (
     !q ||
@@ -485,38 +497,6 @@ function updateQuorum(s: CoreState, nowMs: number, fx: Effects): void {
     fx.events.push({ type: "quorum", status, viewId: ringId(v) });
   }
   s.quorum = status;
-}
-
-function sameLms(a: LmsState, b: LmsState): boolean {
-  return (
-    sameConfig(a.committed, b.committed) &&
-    a.pending.length === b.pending.length &&
-    a.pending.every((p, i) => sameConfig(p, b.pending[i] as typeof p))
-  );
-}
-
-/** Propose (after the window) and commit (once all members hold it) a new quorum configuration. */
-function lastManStanding(
-  s: CoreState,
-  v: ViewDesc,
-  status: QuorumStatus,
-  peersHb: HeartbeatMsg[],
-  nowMs: number,
-): boolean {
-  if (!s.opts.quorum.lastManStanding) return false;
-  const votesById = new Map(s.opts.nodes.map((n) => [n.id, n.votes]));
-  const next = lmsAdvance({
-    lms: s.lms,
-    tag: ringId(v),
-    members: v.members.map((m) => ({ id: m.id, votes: votesById.get(m.id) ?? 0 })),
-    peers: peersHb.map((h) => h.lms),
-    quorate: status.quorate,
-    windowDone: nowMs - s.viewInstalledAtMs >= s.opts.quorum.lastManStandingWindowMs,
-    pendingMax: lmsPendingMax,
-  });
-  if (next === null) return false;
-  s.lms = next;
-  return true;
 }
 
 function sendHeartbeats(s: CoreState, nowMs: number, fx: Effects): void {
@@ -551,7 +531,7 @@ function nextWake(s: CoreState, nowMs: number): number {
   }
   for (const e of s.rows.values()) later(e.madeAtMs + s.opts.tokenMs);
   if (s.disagreeSinceMs !== null) later(s.disagreeSinceMs + s.opts.consensusMs);
-  if (s.opts.quorum.lastManStanding) later(s.viewInstalledAtMs + s.opts.quorum.lastManStandingWindowMs);
+  if (s.opts.quorum.lastManStanding) later(s.viewInstalledAtMs + lmsWindowMs(s));
   for (const ch of s.out.values()) later(rel.nextRetransmitMs(ch, s.limits));
   return Math.max(t, nowMs);
 }

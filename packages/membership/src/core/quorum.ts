@@ -184,3 +184,67 @@ export function lmsAdvance(i: LmsAdvanceInput): LmsState | null {
   const created: QuorumConfigSet = { epoch, tag: i.tag, members: i.members, expected };
   return { committed: i.lms.committed, pending: [...i.lms.pending, created] };
 }
+
+export interface ViewQuorumInput {
+  /** This node's state. */
+  lms: LmsState;
+  wfaCleared: boolean;
+  /** Ring id of the view. */
+  tag: string;
+  /** Members of the view with their nodelist votes, sorted by id. */
+  members: NodeSpec[];
+  /** What each other member said in its latest heartbeat in this view. */
+  peers: { lms: LmsState; wfaCleared: boolean }[];
+  base: QuorumConfigSet;
+  opts: QuorumOptions;
+  windowDone: boolean;
+  pendingMax: number;
+  mergedPendingMax: number;
+}
+
+/**
+ * One node's quorum in its view, pure: merge the members' states, clear
+ * wait_for_all, judge (quorate only once every member's state is in), and
+ * advance last_man_standing. The membership core calls this on every step.
+ */
+export function viewQuorum(i: ViewQuorumInput): {
+  lms: LmsState;
+  wfaCleared: boolean;
+  status: QuorumStatus;
+  lmsChanged: boolean;
+} {
+  const members = new Set(i.members.map((m) => m.id));
+  let lms = mergeLms([i.lms, ...i.peers.map((p) => p.lms)], i.mergedPendingMax);
+  let lmsChanged = !sameLms(lms, i.lms);
+  const baseVotes = votesOf(i.base, members);
+  const wfaCleared = i.wfaCleared || baseVotes >= i.base.expected || i.peers.some((p) => p.wfaCleared);
+  // Quorate only with every member's state merged in: a member may hold a newer configuration.
+  const membersKnown = i.peers.length === i.members.length - 1;
+  const inputs = { members, wfaCleared, opts: i.opts, membersKnown };
+  let status = computeQuorum({ ...inputs, lms });
+  if (i.opts.lastManStanding) {
+    const next = lmsAdvance({
+      lms,
+      tag: i.tag,
+      members: i.members,
+      peers: i.peers.map((p) => p.lms),
+      quorate: status.quorate,
+      windowDone: i.windowDone,
+      pendingMax: i.pendingMax,
+    });
+    if (next !== null) {
+      lms = next;
+      lmsChanged = true;
+      status = computeQuorum({ ...inputs, lms });
+    }
+  }
+  return { lms, wfaCleared, status, lmsChanged };
+}
+
+export function sameLms(a: LmsState, b: LmsState): boolean {
+  return (
+    sameConfig(a.committed, b.committed) &&
+    a.pending.length === b.pending.length &&
+    a.pending.every((p, k) => sameConfig(p, b.pending[k] as QuorumConfigSet))
+  );
+}
