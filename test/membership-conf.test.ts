@@ -154,6 +154,22 @@ describe("cluster config (corosync.conf syntax)", () => {
     expect(e.toLine()).toContain("allowed values: udpu, knet, udp");
   });
 
+  it("reads auto_tie_breaker_node: lowest (default), highest, or a list of node ids", () => {
+    const withNode = (v: string) =>
+      parseClusterConfig(
+        udpu.replace("auto_tie_breaker: 1", `auto_tie_breaker: 1\n  auto_tie_breaker_node: ${v}`),
+        "c",
+      ).quorum.autoTieBreakerNode;
+    expect(parseClusterConfig(udpu, "c").quorum.autoTieBreakerNode).toBe("lowest");
+    expect(withNode("highest")).toBe("highest");
+    expect(withNode("3 1")).toEqual([3, 1]);
+    const e = errorOf(
+      udpu.replace("auto_tie_breaker: 1", "auto_tie_breaker: 1\n  auto_tie_breaker_node: first"),
+    );
+    expect(e.where).toBe("/etc/hacrm/hacrm.conf:28");
+    expect(e.toLine()).toContain("auto_tie_breaker_node 'first' is not valid");
+  });
+
   it("a wrong number is an error with its range", () => {
     const e = errorOf(udpu.replace("wait_for_all: 1", "wait_for_all: yes"));
     expect(e.where).toBe("/etc/hacrm/hacrm.conf:24");

@@ -14,6 +14,8 @@ import { runMembershipScenario, type ScenarioResult } from "@hacrm/sim";
 
 const chunk = 250;
 const yieldEverySeeds = 10;
+/** A chunk is ~10 s of CPU; on a machine shared with other jobs it can take several times that. */
+const chunkTimeoutMs = 300_000;
 
 /** Seeds that once failed, with what they found. They run in CI on every commit. */
 export const regressionSeeds: { seed: number; found: string }[] = [
@@ -89,20 +91,24 @@ export function defineSeedRange(first: number, last: number, replayHere = true):
   const end = first - 1 + Math.max(1, Math.round((last - first + 1) * scale));
   for (let from = first; from <= end; from += chunk) {
     const to = Math.min(end, from + chunk - 1);
-    it(`seeds ${from}-${to}: views agree, no disjoint quorate partitions, reliable once-in-order, nothing from a keyless node`, async () => {
-      const failures: string[] = [];
-      let converged = 0;
-      for (let seed = from; seed <= to; seed++) {
-        // Seeds are pure CPU: let the worker's event loop breathe between
-        // them, or vitest's RPC replies queue behind a minute of work and time out.
-        if ((seed - from) % yieldEverySeeds === 0) await new Promise((resolve) => setImmediate(resolve));
-        const r = runMembershipScenario(seed);
-        if (r.violations.length > 0) failures.push(describeFailure(r));
-        if (r.convergedAfterMs !== null) converged++;
-      }
-      expect(failures.slice(0, 3).join("\n"), `${failures.length} failing seed(s)`).toBe("");
-      expect(converged).toBe(to - from + 1);
-    });
+    it(
+      `seeds ${from}-${to}: views agree, no disjoint quorate partitions, reliable once-in-order, nothing from a keyless node`,
+      async () => {
+        const failures: string[] = [];
+        let converged = 0;
+        for (let seed = from; seed <= to; seed++) {
+          // Seeds are pure CPU: let the worker's event loop breathe between
+          // them, or vitest's RPC replies queue behind a minute of work and time out.
+          if ((seed - from) % yieldEverySeeds === 0) await new Promise((resolve) => setImmediate(resolve));
+          const r = runMembershipScenario(seed);
+          if (r.violations.length > 0) failures.push(describeFailure(r));
+          if (r.convergedAfterMs !== null) converged++;
+        }
+        expect(failures.slice(0, 3).join("\n"), `${failures.length} failing seed(s)`).toBe("");
+        expect(converged).toBe(to - from + 1);
+      },
+      chunkTimeoutMs,
+    );
   }
 }
 

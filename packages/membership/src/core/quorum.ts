@@ -174,12 +174,15 @@ export function lmsAdvance(i: LmsAdvanceInput): LmsState | null {
     return { committed: mine, pending: i.lms.pending.filter((p) => configOrder(p, mine) > 0) };
   }
   const newest = i.lms.pending[i.lms.pending.length - 1] ?? i.lms.committed;
-  const sameSet =
-    i.members.length === newest.members.length && i.members.every((m, k) => m.id === newest.members[k]?.id);
-  // More pending configurations only make quorum stricter; the cap keeps state bounded.
-  if (!i.quorate || sameSet || !i.windowDone || i.lms.pending.length >= i.pendingMax) return null;
-  const epoch = Math.max(i.lms.committed.epoch, ...i.lms.pending.map((p) => p.epoch)) + 1;
   const expected = i.members.reduce((a, m) => a + m.votes, 0);
+  // The view is the newest configuration already (an expected_votes above the nodelist's is lowered too).
+  const same =
+    newest.expected === expected &&
+    i.members.length === newest.members.length &&
+    i.members.every((m, k) => m.id === newest.members[k]?.id);
+  // More pending configurations only make quorum stricter; the cap keeps state bounded.
+  if (!i.quorate || same || !i.windowDone || i.lms.pending.length >= i.pendingMax) return null;
+  const epoch = Math.max(i.lms.committed.epoch, ...i.lms.pending.map((p) => p.epoch)) + 1;
   if (expected === 0) return null;
   const created: QuorumConfigSet = { epoch, tag: i.tag, members: i.members, expected };
   return { committed: i.lms.committed, pending: [...i.lms.pending, created] };
