@@ -556,6 +556,8 @@ export function runControllerScenario(seed: number, trace?: (line: string) => vo
     for (const h of hosts.values()) {
       const s = h.state;
       if (!s) continue;
+      // Quorum follows a view by one heartbeat exchange (every member's quorum state must be in).
+      if (shape.policy === "stop" && !h.quorate) return false;
       if (!s.view || (view !== undefined && s.view.id !== view)) return false;
       if (digest !== undefined && s.cib.digest !== digest) return false;
       view = s.view.id;
