@@ -197,7 +197,11 @@ function onRecv(s: CoreState, from: number, inc: number, msg: Msg, nowMs: number
   p.aliveAtMs = nowMs;
   if (msg.t === "hb") {
     const view = msg.view === "prop" ? msg.prop : msg.view;
-    p.hb = { ...msg, view, lms: msg.lms ?? { committed: s.baseCfg, pending: [] } };
+    // A heartbeat overtaken by a newer one (reordered or delayed on the wire) says
+    // nothing new about its sender's view: keeping it would move the peer back to
+    // an old view and drop quorum in a stable one (controller sim seed 697).
+    const ver = (h: { rows: Row[] }) => h.rows.find((r) => r.id === from)?.ver ?? -1;
+    if (!p.hb || ver(msg) >= ver(p.hb)) p.hb = { ...msg, view, lms: msg.lms ?? { committed: s.baseCfg, pending: [] } };
     for (const r of msg.rows) mergeRow(s, r, nowMs);
   } else if (msg.t === "data") {
     onData(s, from, msg, nowMs, fx);
