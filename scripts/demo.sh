@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: a local 3-node hacrm cluster on 127.0.0.1-3.
 #  1. make a cluster key with `hacrm keygen` and a config in corosync.conf syntax
-#  2. start three hacrmd and show `hacrm membership` and `hacrm quorum`
-#  3. kill -9 one node and show the new view and quorum
-#  4. restart it, show it rejoin, then stop everything (also on Ctrl-C)
-#  5. offline, on a CIB for these three nodes: configure a DRBD-style
+#  2. start three hacrmd and show `hacrm membership`, `hacrm quorum`, the DC
+#     they elected and `hacrm status`
+#  3. write through a node that is not the DC and read it back on every node
+#  4. kill -9 the DC and show the new view, the new DC and the write kept
+#  5. restart it, show it rejoin with the write, then stop (also on Ctrl-C)
+#  6. offline, on a CIB for these three nodes: configure a DRBD-style
 #     promotable stack with the crm shell, verify it, ask the policy engine
 #     what it would do, and run an agent action by hand
 # State lives in ./.demo (override with DEMO_DIR); UDP port 15405 (DEMO_PORT).
@@ -65,6 +67,24 @@ wait_view() {
   return 1
 }
 
+# dc_of NODE: the DC's name as NODE sees it (empty when there is none)
+dc_of() {
+  "$HACRM" status --json --socket "$DEMO_DIR/$1.sock" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).cluster.dc??"")}catch{console.log("")}})'
+}
+
+# wait_dc NODE NOT: until NODE sees a DC other than NOT (and other than none)
+wait_dc() {
+  local n=$1 not=$2 dc
+  for _ in $(seq 1 400); do
+    dc=$(dc_of "$n")
+    if [ -n "$dc" ] && [ "$dc" != "$not" ]; then return 0; fi
+    sleep 0.05
+  done
+  echo "demo: $n sees no DC; see $DEMO_DIR/$n.log" >&2
+  return 1
+}
+
 started=$(now_ms)
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
@@ -113,6 +133,7 @@ EOF
 say "config: $DEMO_DIR/hacrm.conf (token $TOKEN_MS ms, AES-256-GCM, UDP port $DEMO_PORT)"
 
 say "starting hacrmd on 127.0.0.1, 127.0.0.2, 127.0.0.3 (logs in $DEMO_DIR/nodeN.log)"
+daemons_started=$(now_ms)
 for n in "${NODES[@]}"; do start_node "$n"; done
 for n in "${NODES[@]}"; do wait_view "$n" 3; done
 
@@ -120,33 +141,48 @@ say "hacrm membership (node1)"
 "$HACRM" membership --socket "$DEMO_DIR/node1.sock"
 say "hacrm quorum (node1)"
 "$HACRM" quorum --socket "$DEMO_DIR/node1.sock" || true
+wait_dc node1 ""
+dc_elected=$(now_ms)
+echo "a DC was elected $((dc_elected - daemons_started)) ms after the daemons were started (Pacemaker waits dc-deadtime, 20 s)"
+say "hacrm status (node1): the DC, quorum and the CIB version"
+"$HACRM" status --socket "$DEMO_DIR/node1.sock"
 
-say "kill -9 node3"
+DC=$(dc_of node1)
+OTHER=node1; [ "$DC" = node1 ] && OTHER=node2
+say "a write through $OTHER (not the DC): hacrm cib replace, returns once every member has it on disk"
+"$HACRM" cib query --socket "$DEMO_DIR/$OTHER.sock" |
+  sed 's#<crm_config/>#<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="demo-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>#' \
+    >"$DEMO_DIR/write.xml"
+"$HACRM" cib replace "$DEMO_DIR/write.xml" --socket "$DEMO_DIR/$OTHER.sock"
+for n in "${NODES[@]}"; do
+  printf '%s: ' "$n"
+  "$HACRM" cib query --section crm_config --socket "$DEMO_DIR/$n.sock" | grep -o 'name="stonith-enabled" value="[a-z]*"'
+done
+
+say "kill -9 the DC ($DC)"
 killed=$(now_ms)
-kill -KILL "${PIDS[node3]}"
-wait "${PIDS[node3]}" 2>/dev/null || true
-unset "PIDS[node3]"
-wait_view node1 2
-wait_view node2 2
-installed=$("$HACRM" membership --json --socket "$DEMO_DIR/node1.sock" |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).view.installedAtWallMs))')
-echo "node1 installed the new view $((installed - killed)) ms after the kill (token $TOKEN_MS ms)"
+kill -KILL "${PIDS[$DC]}"
+wait "${PIDS[$DC]}" 2>/dev/null || true
+unset "PIDS[$DC]"
+wait_view "$OTHER" 2
+wait_dc "$OTHER" "$DC"
+echo "$OTHER sees a new DC, $(dc_of "$OTHER"), $(($(now_ms) - killed)) ms after the kill (token $TOKEN_MS ms)"
+say "hacrm status ($OTHER) after the kill: 2 of 3 votes, still quorate, the write kept"
+"$HACRM" status --socket "$DEMO_DIR/$OTHER.sock"
 
-say "hacrm membership (node1) after the kill"
-"$HACRM" membership --socket "$DEMO_DIR/node1.sock"
-say "hacrm quorum (node2) after the kill: 2 of 3 votes, still quorate"
-"$HACRM" quorum --socket "$DEMO_DIR/node2.sock" || true
-
-say "restarting node3"
-start_node node3
+say "restarting $DC"
+start_node "$DC"
 for n in "${NODES[@]}"; do wait_view "$n" 3; done
-"$HACRM" membership --socket "$DEMO_DIR/node3.sock"
+wait_dc "$DC" ""
+"$HACRM" membership --socket "$DEMO_DIR/$DC.sock"
+printf '%s has the write made while it was down: ' "$DC"
+"$HACRM" cib query --section crm_config --socket "$DEMO_DIR/$DC.sock" | grep -o 'name="stonith-enabled" value="[a-z]*"'
 
 say "stopping the cluster"
 cleanup
 
-# Act 2. The DC and the transition engine are not built yet; the CIB, the crm
-# shell, the policy engine and the executor are, and work offline on a file.
+# Act 2. The transition engine is not built yet: the crm shell, the policy
+# engine and the executor work offline on a file.
 CIB="$DEMO_DIR/cib.xml"
 cat >"$CIB" <<EOF
 <cib validate-with="pacemaker-3.9" crm_feature_set="3.16.1" admin_epoch="0" epoch="1" num_updates="0" have-quorum="1">
