@@ -77,7 +77,7 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
     await waitFor("the 3-node view", 20_000, () => agreedView(h, names, names));
   });
   afterAll(async () => {
-    await h.cleanup();
+    await h.cleanup(process.env["KEEP"] === "1");
   });
 
   it("SIGUSR1/SIGUSR2 step the log level and open no debugger; SIGHUP is logged and ignored", async () => {
@@ -115,6 +115,12 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/refusing to run with a debugger: NODE_OPTIONS asks for a debugger/);
     expect(existsSync(join(h.dir, "x.sock"))).toBe(false);
+    // A config that is a directory: one line naming it, not a stack trace (item 13).
+    const d = runHacrmd(["--config", h.dir, "--node", "h4"]);
+    expect(d.status).toBe(1);
+    expect(d.err).toBe(
+      `hacrmd: CONFIG_UNREADABLE: ${h.dir}: cannot read the cluster config: is a directory\n`,
+    );
   });
 
   it("the socket and state dir are root and haclient only, whatever the umask; nobody cannot connect", () => {
