@@ -48,6 +48,23 @@ function runHacrmd(args: string[], env: Record<string, string> = {}): { status: 
   return { status: r.status, err: `${r.stderr}` };
 }
 
+async function cibQuery(socket: string): Promise<{ ok: boolean; xml: string; digest: string }> {
+  return (await request(socket, { cmd: "cib-query" })) as unknown as {
+    ok: boolean;
+    xml: string;
+    digest: string;
+  };
+}
+
+/** The same CIB with fencing off (a configuration change that crm_verify accepts). */
+function withStonithOff(xml: string): string {
+  if (!xml.includes("<crm_config/>")) throw new Error("expected the empty crm_config of a new cluster");
+  return xml.replace(
+    "<crm_config/>",
+    '<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>',
+  );
+}
+
 function listensTcp(p: number): boolean {
   return execFileSync("ss", ["-ltnpH"], { encoding: "utf8" }).includes(`pid=${p},`);
 }
@@ -243,7 +260,7 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
     expect(views[0]?.view?.id).toMatch(/^1\.\d{1,6}$/);
   });
 
-  it("full disk: membership goes on in memory, the file is named, and it recovers by itself", async () => {
+  it("full disk: membership and the CIB go on in memory, the files are named, and it recovers by itself", async () => {
     const mnt = join(h.dir, "small");
     mkdirSync(mnt);
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]);
@@ -254,7 +271,37 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
       const d = h.start("h3", { stateDir });
       const logOf = () => h.logText("h3");
       await waitFor("3-node view", 20_000, () => agreedView(h, names, names));
+      // h3 holds the DC's copy before the disk fills (the DC is h1: lowest id, up longest).
+      await waitFor("h3 has the DC's CIB", 20_000, async () => {
+        const [a, b] = await Promise.all([cibQuery(sock("h1")), cibQuery(d.socket)]);
+        return a.ok && a.digest === b.digest && existsSync(join(stateDir, "cib-state.json"))
+          ? true
+          : undefined;
+      });
       spawnSync("dd", ["if=/dev/zero", `of=${join(mnt, "filler")}`, "bs=4k"], { stdio: "ignore" });
+      const cibFile = join(stateDir, "cib-state.json");
+      // A write through the DC: h3 cannot make it durable, so it does not confirm it yet.
+      const pending = request(
+        sock("h1"),
+        {
+          cmd: "cib-write",
+          write: { op: "replace", xml: withStonithOff((await cibQuery(sock("h1"))).xml), base: null },
+        },
+        30_000,
+      ) as Promise<{ ok: boolean; result?: { ok: boolean } }>;
+      await waitFor("h3 logs the CIB it cannot write", 10_000, () =>
+        logOf().includes(`"event":"cib_persist_failed","file":"${cibFile}","error":"ENOSPC`)
+          ? true
+          : undefined,
+      );
+      // A write through h3 itself is refused at once, naming the file; nothing changes.
+      const refused = (await request(d.socket, {
+        cmd: "cib-write",
+        write: { op: "replace", xml: (await cibQuery(d.socket)).xml, base: null },
+      })) as unknown as { result: { ok: boolean; error: { code: string; message: string } } };
+      expect(refused.result.ok).toBe(false);
+      expect(refused.result.error.code).toBe("NOT_DURABLE");
+      expect(refused.result.error.message).toContain(`${cibFile}: ENOSPC`);
       h.kill9("h2"); // a view change: h3 must write its ring seq, and cannot
       await waitFor("h1+h3", 10_000, () => agreedView(h, ["h1", "h3"], ["h1", "h3"]));
       const s = await status(d.socket);
@@ -266,13 +313,20 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
       expect(d.proc?.exitCode).toBeNull();
       rmSync(join(mnt, "filler"));
       await waitFor("persistence recovered", 5000, async () =>
-        (await status(d.socket)).persistence.ok ? true : undefined,
+        (await status(d.socket)).persistence.ok && logOf().includes('"event":"cib_persist_recovered"')
+          ? true
+          : undefined,
       );
       expect(logOf()).toMatch(/"event":"state_persist_recovered"/);
       const saved = JSON.parse(readFileSync(join(stateDir, "membership.json"), "utf8")) as {
         ringSeq: number;
       };
       expect(`1.${saved.ringSeq}`).toBe(s.view?.id);
+      // The copy on disk is the one in memory, the write through the DC included.
+      const onDisk = JSON.parse(readFileSync(cibFile, "utf8")) as { digest: string; xml: string };
+      expect(onDisk.digest).toBe((await cibQuery(d.socket)).digest);
+      expect(onDisk.xml).toContain('name="stonith-enabled" value="false"');
+      await pending.catch(() => undefined); // acknowledged or interrupted by the view change: either is honest
       h.start("h2");
       await waitFor("3-node view", 20_000, () => agreedView(h, names, names));
     } finally {

@@ -55,6 +55,7 @@ interface StateFile {
 }
 
 const stateFileName = "cib-state.json";
+const persistRetryMs = 1000;
 
 export class CibHost {
   readonly state: ControllerState;
@@ -62,6 +63,10 @@ export class CibHost {
   private pending: ControllerInput & { type: "membership" } = { type: "membership" };
   private flushScheduled = false;
   private reqCounter = 0;
+  /** Set while this node's copy cannot be written; what the core said after that waits in `held`. */
+  private persistError: { file: string; error: string } | undefined;
+  private held: Effect[] = [];
+  private persistRetry: NodeJS.Timeout | undefined;
   quorate = false;
 
   constructor(
@@ -91,6 +96,17 @@ export class CibHost {
 
   submit(write: CibWrite): Promise<WriteResult> {
     this.flush();
+    const pe = this.persistError;
+    if (pe) {
+      return Promise.resolve({
+        ok: false,
+        error: {
+          code: "NOT_DURABLE",
+          message: `cannot write this node's copy of the CIB to ${pe.file}: ${pe.error}`,
+          hint: "free space there (or make it writable); hacrmd retries by itself every second",
+        },
+      });
+    }
     const req = `local-${++this.reqCounter}`;
     return new Promise((resolve) => {
       this.waiting.set(req, resolve);
@@ -126,15 +142,76 @@ export class CibHost {
     this.input(p);
   }
 
+  /** Whether the local copy is durable: `{ok: false, file, error}` while the disk refuses it. */
+  persistence(): { ok: true } | { ok: false; file: string; error: string } {
+    return this.persistError ? { ok: false, ...this.persistError } : { ok: true };
+  }
+
   private input(inp: ControllerInput): void {
-    for (const e of controllerStep(this.state, inp)) this.perform(e);
+    this.performAll(controllerStep(this.state, inp));
+  }
+
+  /**
+   * Perform effects in order. The core puts a persist before the sends and
+   * replies that depend on it (a confirmation that the copy is durable), so
+   * when the disk refuses the write (full, read-only) those wait, with every
+   * later effect, until a retry succeeds: the node keeps its membership and
+   * its copy in memory, never confirms what it does not hold durably, and
+   * refuses local writes with NOT_DURABLE naming the file. Log events go out
+   * at once.
+   */
+  private performAll(fx: Effect[]): void {
+    for (const e of fx) {
+      if (e.type === "event") this.perform(e);
+      else if (this.persistError) {
+        if (e.type !== "persist") this.held.push(e);
+      } else if (e.type !== "persist") this.perform(e);
+      else this.tryPersist(e.cib);
+    }
+  }
+
+  private tryPersist(cib: StoredCib): boolean {
+    try {
+      saveStoredCib(this.opts.stateDir, cib);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (typeof e.code !== "string") throw err;
+      const error = `${e.code}: ${e.message}`;
+      if (this.persistError === undefined) {
+        this.deps.logger.error({
+          event: "cib_persist_failed",
+          file: join(this.opts.stateDir, stateFileName),
+          error,
+          hint: "the CIB is kept in memory and this node confirms no write until it is written again; free space there, it is retried by itself",
+        });
+      }
+      this.persistError = { file: join(this.opts.stateDir, stateFileName), error };
+      this.persistRetry ??= setTimeout(() => this.retryPersist(), persistRetryMs);
+      return false;
+    }
+    return true;
+  }
+
+  private retryPersist(): void {
+    this.persistRetry = undefined;
+    const failed = this.persistError;
+    if (!this.tryPersist(this.state.cib)) return;
+    this.persistError = undefined;
+    this.deps.logger.warn({ event: "cib_persist_recovered", file: failed?.file, after: failed?.error });
+    const held = this.held;
+    this.held = [];
+    this.performAll(held);
+  }
+
+  /** Stop retrying (hacrmd is stopping). */
+  close(): void {
+    clearTimeout(this.persistRetry);
   }
 
   private perform(e: Effect): void {
     switch (e.type) {
       case "persist":
-        saveStoredCib(this.opts.stateDir, e.cib);
-        return;
+        throw new Error("persist effects go through tryPersist");
       case "send":
         this.deps.send(e.to, e.body);
         return;

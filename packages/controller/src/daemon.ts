@@ -207,6 +207,7 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
   const stop = async (): Promise<void> => {
     stopping = true;
     socket.close();
+    cib.close();
     await started.stop();
     log.info({ event: "hacrmd_stopped", node: nodeName });
   };

@@ -89,7 +89,9 @@ export type WriteErrorCode =
   | "PATCH_REFUSED"
   | "BAD_REQUEST"
   | "WRITE_INTERRUPTED"
-  | "BUSY";
+  | "BUSY"
+  /** This node cannot make its copy durable (disk full, read-only); `message` names the file. */
+  | "NOT_DURABLE";
 
 export interface WriteError {
   code: WriteErrorCode;
