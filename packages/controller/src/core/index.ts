@@ -3,3 +3,6 @@ export * from "./election.js";
 export * from "./join.js";
 export * from "./write.js";
 export * from "./controller.js";
+export * from "./operation-history.js";
+export * from "./transition-status.js";
+export * from "./transition.js";

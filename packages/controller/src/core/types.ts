@@ -79,7 +79,22 @@ export type CibWrite =
   /** Apply a patch made from the client's copy (its `from` is the base). */
   | { op: "patch"; patch: CibPatch; force?: boolean }
   /** Replace (or add) one node's `node_state` in the status section. */
-  | { op: "status"; nodeState: string };
+  | { op: "status"; nodeState: string }
+  /**
+   * A node records its own operation history (operation-history.ts): one
+   * `lrm_resource` replaced (null: removed) in its `node_state`, and
+   * transient attributes set (null: deleted).
+   */
+  | {
+      op: "history";
+      node: string;
+      uname: string;
+      resource: string;
+      lrmResource: string | null;
+      attributes: Record<string, string | null>;
+    }
+  /** Forget a resource's operation history and fail counts (on one node, or everywhere): `hacrm resource cleanup`. */
+  | { op: "cleanup"; resource: string; node?: string };
 
 export type WriteErrorCode =
   | "NO_QUORUM"

@@ -22,6 +22,7 @@ import {
   type XmlElement,
 } from "@hacrm/cib";
 import { isHacrmError } from "@hacrm/common";
+import { withCleanup, withHistory } from "./transition-status.js";
 import type { BaseRef, CibWrite, WriteError } from "./types.js";
 
 /** One configuration change the DC made: its version and the configuration paths it touched. */
@@ -106,6 +107,10 @@ function edit(current: XmlElement, write: CibWrite, ctx: WriteContext): Edited {
         return bad("a status write is one <node_state> element with an id");
       return { ok: true, doc: withNodeState(current, ns) };
     }
+    case "history":
+      return { ok: true, doc: withHistory(current, write) };
+    case "cleanup":
+      return { ok: true, doc: withCleanup(current, write) };
   }
 }
 
