@@ -44,6 +44,8 @@ export interface CibHostOptions {
 export interface CibHostDeps {
   send: (to: number, body: Uint8Array) => void;
   logger: Logger;
+  /** Called after every step of the core (the transition engine follows the CIB and the role). */
+  afterStep?: () => void;
 }
 
 /** The durable form of a node's copy: one file, written whole (temp file, fsync, rename). */
@@ -149,6 +151,12 @@ export class CibHost {
 
   private input(inp: ControllerInput): void {
     this.performAll(controllerStep(this.state, inp));
+    this.deps.afterStep?.();
+  }
+
+  /** This node's own `node_state` (its operation history), reported when it joins a DC. */
+  setLocalState(nodeState: string | null): void {
+    this.performAll(controllerStep(this.state, { type: "local-state", nodeState }));
   }
 
   /**

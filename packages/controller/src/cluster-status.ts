@@ -1,13 +1,13 @@
 /**
  * The object `hacrm status --json` prints (docs/controller.md), as this node
  * sees the cluster: its view and quorum, the DC it follows, its copy of the
- * CIB. Resources and failures stay empty until the executor runs inside the
- * daemon (the next part of issue 11's work).
+ * CIB, with its resources and failures (resource-status.ts).
  */
 import { child, childrenNamed, type XmlElement } from "@hacrm/cib";
 import type { ClusterConfig } from "@hacrm/common";
 import type { MembershipStatus } from "@hacrm/membership";
 import type { CibHost } from "./cib-host.js";
+import { failureEntries, resourceEntries, type FailureEntry, type ResourceEntry } from "./resource-status.js";
 
 export type NodeState = "online" | "offline" | "standby" | "maintenance" | "unclean" | "pending";
 
@@ -19,8 +19,8 @@ export interface ClusterStatus {
     cib: { admin_epoch: number; epoch: number; num_updates: number };
   };
   nodes: { name: string; id: number; state: NodeState; dc: boolean }[];
-  resources: never[];
-  failures: never[];
+  resources: ResourceEntry[];
+  failures: FailureEntry[];
 }
 
 export function clusterStatus(cfg: ClusterConfig, cib: CibHost, m: MembershipStatus): ClusterStatus {
@@ -41,8 +41,8 @@ export function clusterStatus(cfg: ClusterConfig, cib: CibHost, m: MembershipSta
       state: nodeState(s.cib.doc, n.nodeid, members.has(n.nodeid), dcId !== null),
       dc: n.nodeid === dcId,
     })),
-    resources: [],
-    failures: [],
+    resources: resourceEntries(s.cib.doc, Math.floor(Date.now() / 1000)),
+    failures: failureEntries(s.cib.doc),
   };
 }
 

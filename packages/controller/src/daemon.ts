@@ -5,6 +5,7 @@
  * request line in, one JSON reply line out).
  */
 import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import {
   HacrmError,
@@ -28,6 +29,7 @@ import {
 } from "./local-socket.js";
 import { installSignalHandlers } from "./signals.js";
 import { CibHost } from "./cib-host.js";
+import { ExecutorHost, isExecuteMessage } from "./executor-host.js";
 import { clusterStatus } from "./cluster-status.js";
 import type { CibWrite } from "./core/index.js";
 
@@ -159,14 +161,31 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
   // The socket first: a path that is taken stops hacrmd before it joins the cluster.
   const ready: { membership?: MembershipHandle } = {};
   const self = cfg.nodes.find((n) => n.name === nodeName) as ClusterConfig["nodes"][number];
+  const hooks: { afterStep?: () => void } = {};
   const cib = new CibHost(
     {
       stateDir: opts.stateDir,
       selfId: self.nodeid,
       nodes: cfg.nodes.map((n) => ({ id: n.nodeid, name: n.name })),
     },
-    { send: (to, body) => ready.membership?.send([to], body), logger: log },
+    {
+      send: (to, body) => ready.membership?.send([to], body),
+      logger: log,
+      afterStep: () => hooks.afterStep?.(),
+    },
   );
+  // Every daemon runs an executor; the DC also runs the transition engine (executor-host.ts).
+  const execHost = new ExecutorHost(
+    {
+      selfId: self.nodeid,
+      nodeName,
+      nodes: cfg.nodes.map((n) => ({ id: n.nodeid, name: n.name })),
+      stateDir: join(opts.stateDir, "executor"),
+      settings: executor,
+    },
+    { cib, send: (to, body) => ready.membership?.send([to], body), logger: log },
+  );
+  hooks.afterStep = () => execHost.afterControllerStep();
   const socket = await serveLocalSocket(
     opts.socket,
     access,
@@ -190,7 +209,10 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
         logLevel: cfg.logging.debug ? "debug" : undefined,
       },
       {
-        onEvent: (e) => cib.onMembership(e),
+        onEvent: (e) =>
+          e.type === "deliver" && isExecuteMessage(e.body)
+            ? execHost.onMessage(e.from, e.body)
+            : cib.onMembership(e),
         onExit: (err) => {
           // Before it is ready, a failure rejects startMembershipWorker (reported below).
           if (stopping || ready.membership === undefined) return;
@@ -208,6 +230,7 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
     stopping = true;
     socket.close();
     cib.close();
+    await execHost.close();
     await started.stop();
     log.info({ event: "hacrmd_stopped", node: nodeName });
   };
@@ -230,7 +253,7 @@ interface Ctx {
   log: Logger;
 }
 
-const writeOps = new Set(["replace", "patch", "status"]);
+const writeOps = new Set(["replace", "patch", "status", "cleanup"]);
 
 async function answer(req: Request, ctx: Ctx): Promise<unknown> {
   const { membership, log } = ctx;

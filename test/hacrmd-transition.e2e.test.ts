@@ -1,0 +1,209 @@
+/**
+ * Three real hacrmd on 127.0.0.1-3 keeping a service running (issue 12's
+ * first slice, stonith-enabled=false): Debian's ocf:heartbeat:Dummy,
+ * configured through `hacrm cib replace`, starts on one node; deleting its
+ * state file (what the agent's monitor checks: the service is gone) is seen
+ * by the recurring monitor and the service restarts in place, with its fail
+ * count in `hacrm status --json`; a cleanup clears the fail count;
+ * migration-threshold=1 moves it on its first failure; kill -9 of the hacrmd
+ * running it moves it to a survivor. The times are printed.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { command as cibCommand } from "../packages/shell/src/commands/cib.js";
+import { command as statusCommand } from "../packages/shell/src/commands/status.js";
+import { Harness, buildOnce, request, waitFor, writeConfig } from "./membership-e2e-lib.js";
+
+const port = 37000 + (process.pid % 4000) * 2;
+const names = ["t1", "t2", "t3"];
+const h = new Harness();
+
+interface StatusJson {
+  cluster: { dc: string | null; quorate: boolean };
+  resources: { id: string; agent: string; role: string; node: string | null; failed: boolean }[];
+  failures: { resource: string; node: string; operation: string; failCount: number }[];
+}
+
+async function run(cmd: typeof cibCommand, args: string[], node: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d: Buffer) => (out += d.toString()));
+  stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const io = {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: { HACRM_SOCKET: h.daemons.get(node)?.socket ?? "" },
+    cwd: h.dir,
+  };
+  const code = await cmd.run(args, io);
+  return { code, out, err };
+}
+
+async function clusterStatus(node: string): Promise<StatusJson> {
+  const r = await run(statusCommand, ["--json"], node);
+  if (r.code !== 0) throw new Error(r.err);
+  return JSON.parse(r.out) as StatusJson;
+}
+
+/** Where `svc` runs, when every named node agrees it runs on exactly one node and is not failed. */
+async function runningOn(nodes: string[], rsc = "svc"): Promise<string | undefined> {
+  const all = await Promise.all(nodes.map(clusterStatus));
+  const where = new Set<string>();
+  for (const s of all) {
+    const entries = s.resources.filter((r) => r.id === rsc);
+    if (entries.length !== 1 || entries[0]?.role !== "Started" || !entries[0].node) return undefined;
+    where.add(entries[0].node);
+  }
+  return where.size === 1 ? [...where][0] : undefined;
+}
+
+async function queryXml(node: string): Promise<string> {
+  const r = await request(h.daemons.get(node)?.socket ?? "", { cmd: "cib-query" });
+  return (r as unknown as { xml: string }).xml;
+}
+
+function config(meta: string): string {
+  return (
+    `<crm_config><cluster_property_set id="cib-bootstrap-options">` +
+    `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
+    `</NODES><resources><primitive id="svc" class="ocf" provider="heartbeat" type="Dummy">${meta}` +
+    `<operations><op id="svc-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>` +
+    `</primitive></resources>`
+  );
+}
+
+/** Replace the configuration (nodes kept) through a live node. */
+async function configure(node: string, meta = ""): Promise<void> {
+  const xml = await queryXml(node);
+  const nodes = xml.slice(xml.indexOf("<nodes"), xml.indexOf("</nodes>") + "</nodes>".length);
+  const edited = xml.replace(
+    /<crm_config[\s\S]*?<\/resources>|<crm_config[\s\S]*?<resources\/>/,
+    config(meta).replace("</NODES>", nodes),
+  );
+  const file = join(h.dir, "config.xml");
+  writeFileSync(file, edited);
+  const r = await run(cibCommand, ["replace", file], node);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+}
+
+const stateFile = (node: string) => join(h.dir, `state-${node}`, "executor", "rsctmp", "Dummy-svc.state");
+
+describe("hacrmd: the cluster keeps a service running", () => {
+  beforeAll(() => {
+    buildOnce();
+    h.makeKey();
+    writeConfig(h.config, {
+      nodes: names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [`127.0.0.${i + 1}`] })),
+      port,
+      tokenMs: 1000,
+      keyFile: h.keyFile,
+      cipher: "none",
+    });
+    for (const n of names) h.start(n);
+  });
+  afterAll(async () => {
+    await h.cleanup(process.env["KEEP"] === "1");
+  });
+
+  let home = "";
+
+  it("a configured resource starts on one node; status and crm_simulate agree", async () => {
+    await waitFor("one DC", 30_000, async () => {
+      const all = await Promise.all(names.map(clusterStatus));
+      const dcs = new Set(all.map((s) => s.cluster.dc));
+      return dcs.size === 1 && all[0]?.cluster.dc && all.every((s) => s.cluster.quorate) ? true : undefined;
+    });
+    const t = Date.now();
+    await configure("t2");
+    home = await waitFor("svc started", 20_000, () => runningOn(names));
+    console.log(`configuration committed -> svc started on ${home}: ${Date.now() - t} ms`);
+    expect(existsSync(stateFile(home))).toBe(true);
+    for (const n of names.filter((x) => x !== home)) expect(existsSync(stateFile(n))).toBe(false);
+    // The CIB the cluster wrote is Pacemaker's: crm_simulate sees the same placement, nothing to do.
+    const cibFile = join(h.dir, "live.xml");
+    writeFileSync(cibFile, await queryXml(home));
+    execFileSync("crm_verify", ["-x", cibFile], { stdio: "pipe" });
+    const sim = execFileSync("crm_simulate", ["-x", cibFile, "-S"], { encoding: "utf8", stdio: "pipe" });
+    expect(sim).toMatch(new RegExp(`svc\\s+\\(ocf:heartbeat:Dummy\\):\\s+Started ${home}`));
+    expect(sim).not.toMatch(/\* (Start|Stop|Move|Recover|Restart)\s/);
+  });
+
+  it("the monitor sees the service gone and restarts it in place; the fail count shows; cleanup clears it", async () => {
+    const t = Date.now();
+    rmSync(stateFile(home));
+    await waitFor("the failure seen", 10_000, async () => {
+      const s = await clusterStatus(home);
+      return s.failures.some((f) => f.resource === "svc" && f.node === home && f.failCount === 1)
+        ? true
+        : undefined;
+    });
+    const seen = Date.now() - t;
+    const again = await waitFor("svc restarted", 20_000, async () =>
+      existsSync(stateFile(home)) ? runningOn(names) : undefined,
+    );
+    console.log(
+      `state file deleted -> failure recorded ${seen} ms -> svc running again on ${again}: ${Date.now() - t} ms`,
+    );
+    expect(again).toBe(home);
+    const s = await clusterStatus("t1");
+    expect(s.failures).toEqual([
+      expect.objectContaining({ resource: "svc", node: home, operation: "monitor_1000", failCount: 1 }),
+    ]);
+    const r = await request(h.daemons.get("t3")?.socket ?? "", {
+      cmd: "cib-write",
+      write: { op: "cleanup", resource: "svc" },
+    });
+    expect(r.ok).toBe(true);
+    await waitFor("no failures", 10_000, async () => {
+      const all = await Promise.all(names.map(clusterStatus));
+      return all.every((x) => x.failures.length === 0) ? true : undefined;
+    });
+    // The history went with it: the cluster probes again and finds the service where it runs.
+    expect(await waitFor("svc still there", 10_000, () => runningOn(names))).toBe(home);
+  });
+
+  it("migration-threshold=1 moves it away on its first failure", async () => {
+    await configure(
+      "t1",
+      '<meta_attributes id="svc-meta"><nvpair id="svc-mt" name="migration-threshold" value="1"/></meta_attributes>',
+    );
+    await waitFor("configured everywhere", 10_000, async () =>
+      (await Promise.all(names.map(queryXml))).every((x) => x.includes("migration-threshold"))
+        ? true
+        : undefined,
+    );
+    expect(await waitFor("svc settled", 10_000, () => runningOn(names))).toBe(home);
+    const from = home;
+    const t = Date.now();
+    rmSync(stateFile(from));
+    home = await waitFor("svc moved", 20_000, async () => {
+      const at = await runningOn(names);
+      return at && at !== from ? at : undefined;
+    });
+    console.log(
+      `migration-threshold=1: state file deleted on ${from} -> running on ${home}: ${Date.now() - t} ms`,
+    );
+    expect(existsSync(stateFile(home))).toBe(true);
+    expect(existsSync(stateFile(from))).toBe(false);
+  });
+
+  it("kill -9 of the hacrmd running it: a survivor runs it", async () => {
+    const victim = home;
+    const rest = names.filter((n) => n !== victim);
+    const t = h.kill9(victim);
+    home = await waitFor("svc on a survivor", 30_000, async () => {
+      const at = await runningOn(rest);
+      return at && at !== victim ? at : undefined;
+    });
+    console.log(`kill -9 of ${victim}'s hacrmd -> svc running on ${home}: ${Date.now() - t} ms`);
+    expect(rest).toContain(home);
+    expect(existsSync(stateFile(home))).toBe(true);
+  });
+});
