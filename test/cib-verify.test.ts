@@ -88,7 +88,8 @@ describe("hacrm verify", () => {
   it("reads the CIB from standard input with --xml-pipe", async () => {
     const good = await run(["verify", "--xml-pipe"], {}, cib(dummy("r1")));
     expect(good.code).toBe(0);
-    expect(good.out).toBe("<stdin>: OK (version 0.1.0, 1 resources, 0 constraints)\n");
+    expect(good.out).toBe("<stdin>: OK (version 0.1.0, 1 resources, 0 constraints, 1 warning)\n");
+    expect(good.err).toMatch(/^warning: cib\/configuration: stonith-enabled is true and no fencing device/);
     const bad = await run(["verify", "-p"], {}, "<cib>");
     expect(bad.code).toBe(1);
     expect(bad.err.split("\n")[0]).toBe(

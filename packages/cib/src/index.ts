@@ -8,6 +8,7 @@ export { configurationSections, dateSpecFields } from "./types.js";
 export * from "./read.js";
 export * from "./core/problems.js";
 export { checkSemantics } from "./core/semantic.js";
+export { checkWarnings, type WarningOptions } from "./core/warnings.js";
 export * from "./vocabulary.js";
 export { toJsonForm, type JsonForm, type JsonObject } from "./core/json-form.js";
 export * from "./core/version.js";

@@ -18,6 +18,7 @@ import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
 import { scheduleFencing, scheduleUnfencing } from "./fencing.js";
+import { blockOrderLoops } from "./order-loops.js";
 import { applyQuorumPolicy } from "./quorum.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
 import { assertTransition } from "./invariants.js";
@@ -111,6 +112,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   orderMigrations(set);
   // Propagate "required" and "unrunnable" along orderings and mandatory colocations.
   propagate(set);
+  while (blockOrderLoops(ws, set)) propagate(set);
   for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
   if (settleMigrations(set)) propagate(set);
   createNotifications(ws, set);

@@ -13,7 +13,12 @@ export type CibProblemCode =
   | "BAD_ROLE"
   | "BAD_RULE"
   | "BAD_VALUE"
-  | "DUPLICATE_OP";
+  | "DUPLICATE_OP"
+  | "ORDER_LOOP"
+  /** Warnings (`checkWarnings`): valid, but likely not what was meant. */
+  | "UNKNOWN_NODE"
+  | "UNKNOWN_AGENT"
+  | "NO_FENCING_DEVICE";
 
 /** One problem: where (element and id), what is wrong, why it is wrong. */
 export interface CibProblem {

@@ -8,6 +8,7 @@ import {
   parseRole,
 } from "../vocabulary.js";
 import type { XmlElement } from "../xml.js";
+import { findOrderLoops } from "./order-loops.js";
 import { problem, type CibProblem } from "./problems.js";
 
 /**
@@ -31,14 +32,22 @@ export function checkSemantics(tree: XmlElement): CibProblem[] {
     checkOperations(chain, el, out);
     checkRule(chain, el, out);
   }
+  out.push(...findOrderLoops(configuration, chainLookup(index)).problems);
   return out;
+}
+
+/** The ancestor chain of a configuration element, looked up by the element. */
+export function chainLookup(index: { chains: XmlElement[][] }): (el: XmlElement) => XmlElement[] {
+  const byEl = new Map<XmlElement, XmlElement[]>();
+  for (const c of index.chains) byEl.set(c[c.length - 1] as XmlElement, c);
+  return (el) => byEl.get(el) ?? [el];
 }
 
 /** Elements whose `id` attribute refers to something instead of defining it. */
 const referenceElements = new Set(["resource_ref", "obj_ref"]);
 const resourceElements = new Set(["primitive", "group", "clone", "master", "bundle", "template"]);
 
-interface ConfigIndex {
+export interface ConfigIndex {
   /** Every configuration element with its ancestor chain (cib first). */
   chains: XmlElement[][];
   /** id -> defining element. */
@@ -48,7 +57,7 @@ interface ConfigIndex {
   problems: CibProblem[];
 }
 
-function indexConfiguration(tree: XmlElement, configuration: XmlElement): ConfigIndex {
+export function indexConfiguration(tree: XmlElement, configuration: XmlElement): ConfigIndex {
   const index: ConfigIndex = {
     chains: [],
     ids: new Map(),

@@ -149,6 +149,7 @@ async function run(args: string[], io: CommandIo): Promise<number> {
   }
   cib = inject(cib, values, nowSec);
   const res = schedule(cib, nowSec);
+  for (const w of res.workingSet.warnings) writeLine(io.stderr, `warning: ${w}`);
   const opFail = (values["op-fail"] ?? []).map(parseOpSpec);
   if (opFail.length > 0 || values["save-output"]) {
     const after = applyTransition(cib, res, opFail, nowSec);

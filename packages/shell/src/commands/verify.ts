@@ -1,17 +1,24 @@
 import { parseArgs } from "node:util";
 import type { Readable } from "node:stream";
 import { HacrmError } from "@hacrm/common";
-import { problemLine, readCib } from "@hacrm/cib";
+import { checkWarnings, problemLine, readCib } from "@hacrm/cib";
 import { validateCibFile } from "@hacrm/cib/file";
 import { validateCibText, type TextValidation } from "@hacrm/cib/validate";
 import { ExitStatus, writeLine, type Command } from "../command.js";
+import { createAgentCatalog } from "../crm/session/installed-agents.js";
 
 const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE | --xml-pipe | -p] [-q]
 
 Check a CIB like crm_verify: the JSON Schemas of cib-schemas/ (structure,
 required attributes, allowed values) and the checks a schema cannot express
 (duplicate ids, references to resources that do not exist, scores, agent
-classes, roles, rules that cannot be evaluated).
+classes, roles, rules that cannot be evaluated, order loops).
+
+Warnings, where crmsh warns, do not make the CIB invalid: a location on a
+node the CIB does not list, fencing enabled without a fencing device (no
+resource starts), an agent not installed on this machine, an order loop
+that needs an optional order. They are printed as "warning: where: what:
+why" on stderr.
 
 Without --xml-file or --xml-pipe, checks the file named by the CIB_file
 environment variable. Exit 0 and one OK line when valid; exit 1 and one line
@@ -54,11 +61,22 @@ export const command: Command = {
       writeLine(io.stderr, `hacrm verify: ${file}: ${n} problem${n === 1 ? "" : "s"}, CIB not valid`);
       return ExitStatus.invalid;
     }
+    const agents = createAgentCatalog({ env: io.env });
+    const warnings = checkWarnings(tree, {
+      agentInstalled: (cls, provider, type) =>
+        agents.installed([cls, provider, type].filter((x) => x !== undefined).join(":")) ?? true,
+    });
+    for (const w of warnings) writeLine(io.stderr, `warning: ${problemLine(w)}`);
     if (!values.quiet) {
       const cib = readCib(tree);
       const v = cib.version;
       const counts = `${cib.configuration.resources.length} resources, ${cib.configuration.constraints.length} constraints`;
-      writeLine(io.stdout, `${file}: OK (version ${v.admin_epoch}.${v.epoch}.${v.num_updates}, ${counts})`);
+      const n = warnings.length;
+      const warned = n > 0 ? `, ${n} warning${n === 1 ? "" : "s"}` : "";
+      writeLine(
+        io.stdout,
+        `${file}: OK (version ${v.admin_epoch}.${v.epoch}.${v.num_updates}, ${counts}${warned})`,
+      );
     }
     return ExitStatus.ok;
   },

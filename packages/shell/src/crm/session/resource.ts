@@ -119,6 +119,14 @@ function moveOrBan(ctx: TopContext, ban: boolean, args: Word[]): void {
   const r = resource(ctx, need(ctx, args, 1, "a resource id"));
   const node = need(ctx, args, 2, ban ? "the node to ban from" : "the node to move to");
   const id = r.attrs["id"] ?? "";
+  const known = knownNodes(ctx.cib);
+  if (!known.includes(node.text))
+    throw semanticError(
+      ctx.source,
+      node.pos,
+      `node ${node.text} does not exist`,
+      known.length > 0 ? `the nodes are ${known.join(", ")}` : "the CIB lists no nodes yet",
+    );
   if (ban) {
     location(ctx, `cli-ban-${id}-on-${node.text}`, id, node.text, "-INFINITY");
     ctx.info(`Ban constraint cli-ban-${id}-on-${node.text} created: ${id} will not run on ${node.text}.`);
@@ -130,6 +138,20 @@ function moveOrBan(ctx: TopContext, ban: boolean, args: Word[]): void {
   ctx.info(
     `It stays until removed: run 'hacrm resource clear ${id}' once the move is done, or ${id} can never move back.`,
   );
+}
+
+/** The nodes the CIB knows: the nodes section and the status section (as crm_resource looks them up). */
+function knownNodes(cib: XmlElement): string[] {
+  const names = new Set<string>();
+  for (const sec of cib.children)
+    for (const c of sec.children)
+      if (sec.name === "configuration" && c.name === "nodes")
+        for (const n of c.children) if (n.name === "node" && n.attrs["uname"]) names.add(n.attrs["uname"]);
+  for (const st of cib.children)
+    if (st.name === "status")
+      for (const n of st.children)
+        if (n.name === "node_state" && n.attrs["uname"]) names.add(n.attrs["uname"]);
+  return [...names].sort();
 }
 
 /** `resource VERB ...` on the CIB, as crm_resource would change it. */

@@ -1,6 +1,7 @@
 import { HacrmError } from "@hacrm/common";
 import {
   changeKind,
+  checkWarnings,
   cloneElement,
   parseXml,
   problemLine,
@@ -405,11 +406,22 @@ export class Session {
     if (problems.length > 0) throw this.problemError(problems, source);
     const { validateCib } = await import("@hacrm/cib/validate");
     const deep = validateCib(cib);
-    if (deep.length === 0) {
-      this.deps.info("configuration is valid");
-      return;
-    }
-    throw this.validationError(cib, deep, source);
+    if (deep.length > 0) throw this.validationError(cib, deep, source);
+    // crmsh's verify refuses an agent that is not installed; the rest are warnings.
+    const warnings = this.warnings(cib);
+    const missing = warnings.filter((w) => w.code === "UNKNOWN_AGENT");
+    if (missing.length > 0) throw this.validationError(cib, missing, source);
+    for (const w of warnings) this.deps.info(`WARNING: ${problemLine(w)}`);
+    this.deps.info("configuration is valid");
+  }
+
+  /** Verify's warnings (crmsh's): nodes the CIB does not list, no fencing device, agents not installed, optional order loops. */
+  private warnings(cib: XmlElement): CibProblem[] {
+    const agents = this.deps.agents;
+    return checkWarnings(cib, {
+      agentInstalled: (cls, provider, type) =>
+        agents.installed([cls, provider, type].filter((x) => x !== undefined).join(":")) ?? true,
+    });
   }
 
   /** Verify's problems as one error at the line that made the first of them (the others printed before). */
@@ -478,6 +490,10 @@ export class Session {
       ...(configChanged ? { stamp } : {}),
     });
     if (!outcome.ok) throw this.validationError(cib, outcome.problems, source);
+    // An agent that is not installed was already warned about where it was written (accepted with -F).
+    if (configChanged)
+      for (const w of this.warnings(outcome.cib))
+        if (w.code !== "UNKNOWN_AGENT") this.deps.info(`WARNING: ${problemLine(w)}`);
     this.original = outcome.cib;
     this.working = cloneElement(outcome.cib);
   }
