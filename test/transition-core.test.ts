@@ -331,6 +331,41 @@ describe("transition engine", () => {
     expect(b.te.current).toBeNull();
   });
 
+  it("a resource running without its recurring monitor (a transition aborted after its start) gets the monitor", () => {
+    const b = new Bench(cibXml(dummy("r1")));
+    // The history a transition aborted right after the start leaves: probes everywhere, the start on n2.
+    let call = 0;
+    const put = (node: number, task: string, rc: number): void => {
+      const h = b.histories.get(node) as OperationHistory;
+      const w = recordOperation(
+        h,
+        {
+          resource: "r1",
+          agent: "ocf:heartbeat:Dummy",
+          task,
+          intervalMs: 0,
+          callId: ++call,
+          rc,
+          opStatus: 0,
+          transitionKey: `${call}:1:${task === "monitor" ? 7 : 0}:x`,
+          execMs: 1,
+          queueMs: 0,
+          nowSec: 1,
+        },
+        { startFailureIsFatal: true },
+      );
+      if (w?.op === "history") b.cib = withHistory(b.cib, w);
+    };
+    for (const n of [1, 2, 3]) put(n, "monitor", 7);
+    put(2, "start", 0);
+    b.running.set("r1", new Set([2]));
+    b.step();
+    expect(b.sent()).toEqual(["r1_monitor_10000@n2"]);
+    b.settle();
+    expect(serializeXml(b.cib)).toMatch(/id="r1_monitor_10000"/);
+    expect(b.idle()).toBe(true);
+  });
+
   it("records a pending operation first, so a new DC sees the start as under way", () => {
     const h = createOperationHistory("2", "n2");
     const w = recordOperation(

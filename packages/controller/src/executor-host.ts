@@ -24,10 +24,13 @@ import {
   createTransitionState,
   followCib,
   historyNodeState,
+  historyWriteAnswered,
+  reconcileWrites,
   recordOperation,
   roleOf,
   transitionStep,
   type ActionRequest,
+  type CibWrite,
   type ControllerNode,
   type ExecutedOp,
   type OperationHistory,
@@ -166,6 +169,8 @@ export class ExecutorHost {
       this.configDigest = configurationDigest(s.cib.doc);
       if (followCib(this.history, s.cib.doc)) this.publishLocalState();
     }
+    // Joined to a DC: what this node's history has and the CIB lacks (a refused write) goes again.
+    if (s.dc !== null) for (const w of reconcileWrites(this.history, s.cib.doc)) this.submitHistory(w);
     const dc = roleOf(s) === "dc";
     this.performAll(
       transitionStep(
@@ -231,20 +236,22 @@ export class ExecutorHost {
     const key = `${r.resource}_${r.task}_${r.intervalMs}`;
     this.requests.set(key, r);
     this.sentAt.set(key, Date.now());
-    this.record({
-      resource: r.resource,
-      agent: r.agent,
-      task: r.task,
-      intervalMs: r.intervalMs,
-      callId: -1,
-      rc: 0,
-      opStatus: OpStatus.pending,
-      transitionKey: r.transitionKey,
-      execMs: 0,
-      queueMs: 0,
-      nowSec: Math.floor(Date.now() / 1000),
-      digest: r.digest,
-    });
+    // What changes a resource's state is recorded as pending first (a DC elected meanwhile sees it under way).
+    if (changesState(r.task))
+      this.record({
+        resource: r.resource,
+        agent: r.agent,
+        task: r.task,
+        intervalMs: r.intervalMs,
+        callId: -1,
+        rc: 0,
+        opStatus: OpStatus.pending,
+        transitionKey: r.transitionKey,
+        execMs: 0,
+        queueMs: 0,
+        nowSec: Math.floor(Date.now() / 1000),
+        digest: r.digest,
+      });
     void this.executor
       .execute({
         resource: r.resource,
@@ -288,13 +295,19 @@ export class ExecutorHost {
     const write = recordOperation(this.history, op, { startFailureIsFatal: startFailureIsFatal(doc) });
     if (!write) return;
     this.publishLocalState();
+    this.submitHistory(write);
+  }
+
+  private submitHistory(write: CibWrite): void {
+    if (write.op !== "history") return;
     void this.deps.cib.submit(write).then((result) => {
+      historyWriteAnswered(this.history, write.resource);
       if (!result.ok)
         this.deps.logger.info({
           event: "history_write_deferred",
-          resource: op.resource,
+          resource: write.resource,
           code: result.error.code,
-          message: "the history is reported at the next join",
+          message: "written again once this node is joined to a DC",
         });
     });
   }
@@ -302,6 +315,11 @@ export class ExecutorHost {
   private publishLocalState(): void {
     this.deps.cib.setLocalState(historyNodeState(this.history));
   }
+}
+
+/** Operations whose pending record matters to a DC elected while they run (not probes and monitors). */
+export function changesState(task: string): boolean {
+  return task !== "monitor" && task !== "notify" && task !== "meta-data";
 }
 
 function startFailureIsFatal(doc: XmlElement): boolean {

@@ -6,3 +6,4 @@ export * from "./cluster.js";
 export * from "./membership-scenario.js";
 export * from "./controller-scenario.js";
 export * from "./membership-loss-scenario.js";
+export * from "./transition-scenario.js";

@@ -64,6 +64,8 @@ export interface OperationHistory {
   resources: Map<string, ResourceHistory>;
   /** Transient attributes this node keeps: name -> value, and whether the CIB had them. */
   attrs: Map<string, { value: string; confirmed: boolean }>;
+  /** History writes sent and not answered yet, per resource (reconcile leaves those alone). */
+  writesInFlight: Map<string, number>;
 }
 
 export interface HistoryOptions {
@@ -72,7 +74,7 @@ export interface HistoryOptions {
 }
 
 export function createOperationHistory(nodeId: string, uname: string): OperationHistory {
-  return { nodeId, uname, resources: new Map(), attrs: new Map() };
+  return { nodeId, uname, resources: new Map(), attrs: new Map(), writesInFlight: new Map() };
 }
 
 /** The expected rc a transition key carries (probes 7, promoted monitors 8, else 0). */
@@ -171,14 +173,68 @@ export function recordOperation(h: OperationHistory, op: ExecutedOp, opts: Histo
     if (value === null) h.attrs.delete(name);
     else h.attrs.set(name, { value, confirmed: false });
   }
+  return historyWrite(h, op.resource, attributes);
+}
+
+function historyWrite(
+  h: OperationHistory,
+  resource: string,
+  attributes: Record<string, string | null>,
+): CibWrite {
+  const rh = h.resources.get(resource);
+  h.writesInFlight.set(resource, (h.writesInFlight.get(resource) ?? 0) + 1);
   return {
     op: "history",
     node: h.nodeId,
     uname: h.uname,
-    resource: op.resource,
-    lrmResource: lrmResourceXml(op.resource, rh),
+    resource,
+    lrmResource: rh ? lrmResourceXml(resource, rh) : null,
     attributes,
   };
+}
+
+/** A history write of `resource` was answered (acknowledged or refused). */
+export function historyWriteAnswered(h: OperationHistory, resource: string): void {
+  const n = (h.writesInFlight.get(resource) ?? 0) - 1;
+  if (n > 0) h.writesInFlight.set(resource, n);
+  else h.writesInFlight.delete(resource);
+}
+
+/**
+ * The writes that bring the CIB's copy of this node's history up to the
+ * node's own (after a refused write: no DC, no quorum, a view change), for
+ * every resource with no write in flight. Call `followCib` first, so a
+ * cleanup is not undone.
+ */
+export function reconcileWrites(h: OperationHistory, cib: XmlElement): CibWrite[] {
+  const { resources: inCib, attrs: attrsInCib } = cibHistoryOf(h, cib);
+  const out: CibWrite[] = [];
+  for (const [id, rh] of h.resources) {
+    if (h.writesInFlight.has(id)) continue;
+    const attributes: Record<string, string | null> = {};
+    for (const [name, a] of h.attrs)
+      if (name.includes(`-${id}#`) && attrsInCib.get(name) !== a.value) attributes[name] = a.value;
+    const r = inCib.get(id);
+    if (r && sameOps(r, rh) && Object.keys(attributes).length === 0) continue;
+    out.push(historyWrite(h, id, attributes));
+  }
+  return out;
+}
+
+function cibHistoryOf(
+  h: OperationHistory,
+  cib: XmlElement,
+): { resources: Map<string, XmlElement>; attrs: Map<string, string> } {
+  const status = child(cib, "status");
+  const ns = status ? childrenNamed(status, "node_state").find((n) => n.attrs["id"] === h.nodeId) : undefined;
+  const lrmRes = ns ? child(child(ns, "lrm") ?? ns, "lrm_resources") : undefined;
+  const resources = new Map<string, XmlElement>();
+  for (const r of lrmRes ? childrenNamed(lrmRes, "lrm_resource") : []) resources.set(r.attrs["id"] ?? "", r);
+  const attrs = new Map<string, string>();
+  const ta = ns ? child(ns, "transient_attributes") : undefined;
+  for (const set of ta ? childrenNamed(ta, "instance_attributes") : [])
+    for (const nv of childrenNamed(set, "nvpair")) attrs.set(nv.attrs["name"] ?? "", nv.attrs["value"] ?? "");
+  return { resources, attrs };
 }
 
 function lrmResourceElement(id: string, rh: ResourceHistory): XmlElement {
@@ -240,16 +296,7 @@ export function historyNodeState(h: OperationHistory): string {
  * anything was forgotten.
  */
 export function followCib(h: OperationHistory, cib: XmlElement): boolean {
-  const status = child(cib, "status");
-  const ns = status ? childrenNamed(status, "node_state").find((n) => n.attrs["id"] === h.nodeId) : undefined;
-  const lrmRes = ns ? child(child(ns, "lrm") ?? ns, "lrm_resources") : undefined;
-  const inCib = new Map<string, XmlElement>();
-  for (const r of lrmRes ? childrenNamed(lrmRes, "lrm_resource") : []) inCib.set(r.attrs["id"] ?? "", r);
-  const attrsInCib = new Map<string, string>();
-  const ta = ns ? child(ns, "transient_attributes") : undefined;
-  for (const set of ta ? childrenNamed(ta, "instance_attributes") : [])
-    for (const nv of childrenNamed(set, "nvpair"))
-      attrsInCib.set(nv.attrs["name"] ?? "", nv.attrs["value"] ?? "");
+  const { resources: inCib, attrs: attrsInCib } = cibHistoryOf(h, cib);
   let forgot = false;
   for (const [id, rh] of h.resources) {
     const r = inCib.get(id);

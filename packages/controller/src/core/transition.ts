@@ -356,7 +356,7 @@ function startTransition(s: TransitionState, nowMs: number, fx: TransitionEffect
   const cib = s.cib as XmlElement;
   s.needPlan = false;
   const plan = s.opts.plan(cib, Math.floor(nowMs / 1000));
-  const actions = plan.graph.actions;
+  const actions = [...plan.graph.actions, ...missingMonitors(plan, cib)];
   if (actions.length === 0) return;
   const id = s.nextId++;
   const t: Transition = {
@@ -394,6 +394,54 @@ function startTransition(s: TransitionState, nowMs: number, fx: TransitionEffect
         .map((a) => `${a.resource ?? ""}_${a.task}_${a.intervalMs}${a.node ? ` ${a.node}` : ""}`),
     },
   });
+}
+
+/**
+ * Recurring monitors of resources that stay where they run but whose
+ * monitor is not in their node's history (a transition aborted between the
+ * start and its monitor; a history cleaned up). Pacemaker's scheduler
+ * schedules these itself; hacrm's schedules a monitor only with a start or
+ * promote, so the engine adds them (as independent actions) until it does.
+ * A graph that already has the monitor is left as it is.
+ */
+export function missingMonitors(plan: Plan, cib: XmlElement): GraphAction[] {
+  const out: GraphAction[] = [];
+  const inGraph = new Set(plan.graph.actions.map((a) => a.resource));
+  let id = plan.graph.actions.reduce((m, a) => Math.max(m, a.id), -1) + 1;
+  const status = child(cib, "status");
+  for (const p of plan.workingSet.primitives) {
+    const node = p.allocatedTo;
+    if (!node || !status || inGraph.has(p.id) || !p.managed || p.failed || p.orphan) continue;
+    if (p.runningOn.length !== 1 || p.runningOn[0] !== node || p.nextRole !== p.role) continue;
+    const recorded = recordedOpIds(status, node.id, lrmIdOf(p));
+    for (const op of p.ops) {
+      if (op.name !== "monitor" || op.intervalMs === 0 || !op.enabled) continue;
+      const roleOk =
+        op.role === "Unknown" ||
+        op.role === "Started" ||
+        op.role === p.role ||
+        (op.role === "Unpromoted" && p.role === "Started");
+      if (!roleOk || recorded.has(`${lrmIdOf(p)}_monitor_${op.intervalMs}`)) continue;
+      out.push({
+        id: id++,
+        resource: p.id,
+        task: "monitor",
+        node: node.uname,
+        intervalMs: op.intervalMs,
+        timeoutMs: op.timeoutMs,
+        pseudo: false,
+        inputs: [],
+      });
+    }
+  }
+  return out;
+}
+
+function recordedOpIds(status: XmlElement, nodeId: string, lrmId: string): Set<string> {
+  const ns = childrenNamed(status, "node_state").find((n) => n.attrs["id"] === nodeId);
+  const res = ns ? child(child(ns, "lrm") ?? ns, "lrm_resources") : undefined;
+  const r = res ? childrenNamed(res, "lrm_resource").find((x) => x.attrs["id"] === lrmId) : undefined;
+  return new Set((r ? childrenNamed(r, "lrm_rsc_op") : []).map((o) => o.attrs["id"] ?? ""));
 }
 
 /** The id the executor and the history use: anonymous clone instances run under their member's own id. */

@@ -54,7 +54,9 @@ export function applyWrite(current: XmlElement, write: CibWrite, ctx: WriteConte
     const code = err.code === "PATCH_REFUSED" ? "PATCH_REFUSED" : "BAD_REQUEST";
     return { ok: false, error: { code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   }
-  const next = commitCib(current, proposed, { validate: ctx.validate });
+  // A node's operation history and a cleanup edit the status section only: the configuration stays as checked.
+  const statusOnly = write.op === "history" || write.op === "cleanup";
+  const next = commitCib(current, proposed, { validate: statusOnly ? () => [] : ctx.validate });
   if (!next.ok) {
     const lines = next.problems.map(problemLine);
     return {
