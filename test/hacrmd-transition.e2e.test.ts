@@ -1,19 +1,22 @@
 /**
- * Three real hacrmd on 127.0.0.1-3 keeping a service running (issue 12's
- * first slice, stonith-enabled=false): Debian's ocf:heartbeat:Dummy,
- * configured through `hacrm cib replace`, starts on one node; deleting its
- * state file (what the agent's monitor checks: the service is gone) is seen
- * by the recurring monitor and the service restarts in place, with its fail
- * count in `hacrm status --json`; a cleanup clears the fail count;
- * migration-threshold=1 moves it on its first failure; kill -9 of the hacrmd
- * running it moves it to a survivor. The times are printed.
+ * Three real hacrmd on 127.0.0.1-3 keeping services running (issue 12's
+ * first slice, stonith-enabled=false): Debian's ocf:heartbeat:Dummy and the
+ * project's lsb:hacrm-sleeper (a real daemon process), configured through
+ * `hacrm cib replace`, start; kill -9 of the sleeper's process, and deleting
+ * Dummy's state file (what its monitor checks), are seen by the recurring
+ * monitors and the services restart in place, with the fail counts in
+ * `hacrm status`; `hacrm resource cleanup` clears them; migration-threshold=1
+ * moves Dummy on its first failure; kill -9 of the hacrmd running it moves it
+ * to a survivor, and when that node comes back (Dummy still "running" there:
+ * no fencing) the cluster stops the extra copy. The times are printed.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { command as cibCommand } from "../packages/shell/src/commands/cib.js";
+import { command as resourceCommand } from "../packages/shell/src/commands/resource.js";
 import { command as statusCommand } from "../packages/shell/src/commands/status.js";
 import { Harness, buildOnce, request, waitFor, writeConfig } from "./membership-e2e-lib.js";
 
@@ -74,6 +77,8 @@ function config(meta: string): string {
     `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
     `</NODES><resources><primitive id="svc" class="ocf" provider="heartbeat" type="Dummy">${meta}` +
     `<operations><op id="svc-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>` +
+    `</primitive><primitive id="sleeper" class="lsb" type="hacrm-sleeper">` +
+    `<operations><op id="sleeper-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>` +
     `</primitive></resources>`
   );
 }
@@ -94,6 +99,17 @@ async function configure(node: string, meta = ""): Promise<void> {
 }
 
 const stateFile = (node: string) => join(h.dir, `state-${node}`, "executor", "rsctmp", "Dummy-svc.state");
+const pidFile = (node: string) =>
+  join(h.dir, `state-${node}`, "executor", "rsctmp", "hacrm-sleeper", "hacrm-sleeper.pid");
+const sleeperPid = (node: string): number | undefined => {
+  try {
+    const pid = Number(readFileSync(pidFile(node), "utf8").trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+};
 
 describe("hacrmd: the cluster keeps a service running", () => {
   beforeAll(() => {
@@ -109,6 +125,12 @@ describe("hacrmd: the cluster keeps a service running", () => {
     for (const n of names) h.start(n);
   });
   afterAll(async () => {
+    await h.stopAll();
+    // The sleeper daemons left their process group and outlive hacrmd (no fencing, no shutdown yet): end them.
+    for (const n of names) {
+      const pid = sleeperPid(n);
+      if (pid !== undefined) process.kill(pid, "SIGKILL");
+    }
     await h.cleanup(process.env["KEEP"] === "1");
   });
 
@@ -124,6 +146,10 @@ describe("hacrmd: the cluster keeps a service running", () => {
     await configure("t2");
     home = await waitFor("svc started", 20_000, () => runningOn(names));
     console.log(`configuration committed -> svc started on ${home}: ${Date.now() - t} ms`);
+    const sleeperHome = await waitFor("sleeper started", 20_000, () => runningOn(names, "sleeper"));
+    expect(sleeperPid(sleeperHome)).toBeDefined();
+    const human = await run(statusCommand, [], "t3");
+    expect(human.out).toMatch(new RegExp(`\\* svc\\t\\(ocf:heartbeat:Dummy\\):\\t Started ${home}`));
     expect(existsSync(stateFile(home))).toBe(true);
     for (const n of names.filter((x) => x !== home)) expect(existsSync(stateFile(n))).toBe(false);
     // The CIB the cluster wrote is Pacemaker's: crm_simulate sees the same placement, nothing to do.
@@ -133,6 +159,32 @@ describe("hacrmd: the cluster keeps a service running", () => {
     const sim = execFileSync("crm_simulate", ["-x", cibFile, "-S"], { encoding: "utf8", stdio: "pipe" });
     expect(sim).toMatch(new RegExp(`svc\\s+\\(ocf:heartbeat:Dummy\\):\\s+Started ${home}`));
     expect(sim).not.toMatch(/\* (Start|Stop|Move|Recover|Restart)\s/);
+  });
+
+  it("kill -9 of the service's process: its monitor sees it and it runs again in place", async () => {
+    const where = (await runningOn(names, "sleeper")) as string;
+    const pid = sleeperPid(where) as number;
+    const t = Date.now();
+    process.kill(pid, "SIGKILL");
+    const again = await waitFor("sleeper restarted", 20_000, async () => {
+      const p = sleeperPid(where);
+      return p !== undefined && p !== pid ? runningOn(names, "sleeper") : undefined;
+    });
+    console.log(`kill -9 of the sleeper's process -> running again on ${again}: ${Date.now() - t} ms`);
+    expect(again).toBe(where);
+    const s = await clusterStatus("t2");
+    expect(s.failures).toEqual([
+      expect.objectContaining({ resource: "sleeper", node: where, operation: "monitor_1000", failCount: 1 }),
+    ]);
+    const human = await run(statusCommand, [], "t1");
+    expect(human.out).toContain(`* Node ${where}: sleeper: fail-count=1 (monitor_1000)`);
+    const r = await run(resourceCommand, ["cleanup", "sleeper"], "t3");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    await waitFor("no failures", 10_000, async () => {
+      const all = await Promise.all(names.map(clusterStatus));
+      return all.every((x) => x.failures.length === 0) ? true : undefined;
+    });
   });
 
   it("the monitor sees the service gone and restarts it in place; the fail count shows; cleanup clears it", async () => {
@@ -156,11 +208,9 @@ describe("hacrmd: the cluster keeps a service running", () => {
     expect(s.failures).toEqual([
       expect.objectContaining({ resource: "svc", node: home, operation: "monitor_1000", failCount: 1 }),
     ]);
-    const r = await request(h.daemons.get("t3")?.socket ?? "", {
-      cmd: "cib-write",
-      write: { op: "cleanup", resource: "svc" },
-    });
-    expect(r.ok).toBe(true);
+    const r = await run(resourceCommand, ["cleanup", "svc", home], "t3");
+    expect(r.out).toContain(`Cleaned up svc on ${home}`);
+    expect(r.code).toBe(0);
     await waitFor("no failures", 10_000, async () => {
       const all = await Promise.all(names.map(clusterStatus));
       return all.every((x) => x.failures.length === 0) ? true : undefined;
@@ -205,5 +255,26 @@ describe("hacrmd: the cluster keeps a service running", () => {
     console.log(`kill -9 of ${victim}'s hacrmd -> svc running on ${home}: ${Date.now() - t} ms`);
     expect(rest).toContain(home);
     expect(existsSync(stateFile(home))).toBe(true);
+  });
+
+  it("the killed node comes back with the service still there: one copy is left, nothing more to do", async () => {
+    const victim = names.find((n) => h.daemons.get(n)?.proc === null) as string;
+    expect(existsSync(stateFile(victim))).toBe(true);
+    const t = Date.now();
+    h.start(victim);
+    const cibFile = join(h.dir, "live-2.xml");
+    const at = await waitFor("one copy of each, nothing left to do", 30_000, async () => {
+      const where = names.filter((n) => existsSync(stateFile(n)));
+      const sleepers = names.filter((n) => sleeperPid(n) !== undefined);
+      if (where.length !== 1 || sleepers.length !== 1) return undefined;
+      const on = await runningOn(names);
+      if (!on || !(await runningOn(names, "sleeper"))) return undefined;
+      writeFileSync(cibFile, await queryXml(victim));
+      const sim = execFileSync("crm_simulate", ["-x", cibFile, "-S"], { encoding: "utf8", stdio: "pipe" });
+      return /\* (Start|Stop|Move|Recover|Restart)\s/.test(sim) ? undefined : on;
+    });
+    console.log(
+      `node ${victim} back with svc still active there -> one copy, on ${at}: ${Date.now() - t} ms`,
+    );
   });
 });

@@ -1,7 +1,9 @@
-import type { Command } from "../command.js";
+import type { Command, CommandIo } from "../command.js";
 import { ExitStatus, writeLine } from "../command.js";
 import { RESOURCE_VERBS } from "../crm/session/resource.js";
 import { joinArgs, runBatch, takeJson } from "../crm/session/script.js";
+import { askDaemon } from "../daemon-client.js";
+import { socketPath } from "./membership.js";
 
 export const command: Command = {
   name: "resource",
@@ -26,7 +28,31 @@ export const command: Command = {
       writeLine(io.stderr, this.usage);
       return ExitStatus.usage;
     }
+    if (rest[0] === "cleanup" && rest[1] !== undefined && io.env["CIB_file"] === undefined)
+      return cleanupLive(rest[1], rest[2], io);
     await runBatch(io, "top", `resource ${joinArgs(rest)}`, "<command line>", json);
     return ExitStatus.ok;
   },
 };
+
+/**
+ * Live cleanup (no CIB_file): the running cluster forgets the resource's
+ * operation history and fail counts (a `cleanup` write, docs/transitions.md);
+ * the DC then probes it again.
+ */
+async function cleanupLive(resource: string, node: string | undefined, io: CommandIo): Promise<number> {
+  const write = { op: "cleanup", resource, ...(node !== undefined ? { node } : {}) };
+  const reply = await askDaemon<{
+    ok: boolean;
+    result: { ok: boolean; error?: { code: string; message: string } };
+  }>(socketPath(undefined, io), { cmd: "cib-write", write });
+  if (!reply.result.ok) {
+    writeLine(
+      io.stderr,
+      `hacrm resource cleanup: ${reply.result.error?.code ?? "ERROR"}: ${reply.result.error?.message ?? ""}`,
+    );
+    return ExitStatus.invalid;
+  }
+  writeLine(io.stdout, `Cleaned up ${resource} on ${node ?? "all nodes"}`);
+  return ExitStatus.ok;
+}

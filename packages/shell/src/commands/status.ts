@@ -12,16 +12,16 @@ interface ClusterStatus {
     cib: { admin_epoch: number; epoch: number; num_updates: number };
   };
   nodes: { name: string; id: number; state: string; dc: boolean }[];
-  resources: unknown[];
-  failures: unknown[];
+  resources: { id: string; agent: string; role: string; node: string | null; managed: boolean }[];
+  failures: { resource: string; node: string; operation: string; failCount: number }[];
 }
 
 const usage = `Usage: hacrm status [--json] [--socket PATH]
 
 The cluster as the local hacrmd sees it, in the style of crm_mon -1: the
-cluster name, the DC, quorum, the CIB version and every node with its state
-(online, offline, standby, maintenance, unclean, pending). --json prints one
-object (docs/controller.md).`;
+cluster name, the DC, quorum, the CIB version, every node with its state
+(online, offline, standby, maintenance, unclean, pending), the resources
+and their fail counts. --json prints one object (docs/controller.md).`;
 
 export const command: Command = {
   name: "status",
@@ -56,6 +56,22 @@ export const command: Command = {
     if (online.length > 0) writeLine(io.stdout, `  * Online: [ ${online.join(" ")} ]`);
     for (const n of s.nodes.filter((x) => x.state !== "online"))
       writeLine(io.stdout, `  * Node ${n.name}: ${n.state.toUpperCase()}`);
+    writeLine(io.stdout, "");
+    writeLine(io.stdout, "Full List of Resources:");
+    if (s.resources.length === 0) writeLine(io.stdout, "  * No resources");
+    for (const r of s.resources) {
+      const where = r.node ? ` ${r.node}` : "";
+      const unmanaged = r.managed ? "" : " (unmanaged)";
+      writeLine(io.stdout, `  * ${r.id}\t(${r.agent}):\t ${r.role}${where}${unmanaged}`);
+    }
+    if (s.failures.length > 0) {
+      writeLine(io.stdout, "");
+      writeLine(io.stdout, "Migration Summary:");
+      for (const f of s.failures) {
+        const count = f.failCount >= 1_000_000 ? "INFINITY" : String(f.failCount);
+        writeLine(io.stdout, `  * Node ${f.node}: ${f.resource}: fail-count=${count} (${f.operation})`);
+      }
+    }
     return ExitStatus.ok;
   },
 };
