@@ -274,6 +274,49 @@ describe("transition engine", () => {
     expect(b.idle()).toBe(true);
   });
 
+  it("failure-timeout: the DC plans again when the fail count expires, and the resource comes back", () => {
+    const meta =
+      '<meta_attributes id="r1-m"><nvpair id="r1-m-t" name="migration-threshold" value="1"/>' +
+      '<nvpair id="r1-m-f" name="failure-timeout" value="60s"/></meta_attributes>';
+    const b = new Bench(
+      cibXml(dummy("r1", meta)).replace(
+        "<constraints/>",
+        '<constraints><rsc_location id="l1" rsc="r1" node="n2" score="100"/></constraints>',
+      ),
+    );
+    b.step();
+    b.settle();
+    expect(b.where("r1")).toEqual([2]);
+    b.running.get("r1")?.delete(2);
+    const failedAt = Math.floor(b.now / 1000);
+    b.record(
+      2,
+      {
+        transitionKey: "9:1:0:x",
+        resource: "r1",
+        agent: "ocf:heartbeat:Dummy",
+        task: "monitor",
+        intervalMs: 10_000,
+        timeoutMs: 20_000,
+        params: {},
+        meta: {},
+        expectedRc: 0,
+        digest: "d",
+      },
+      7,
+      OpStatus.done,
+    );
+    b.settle();
+    expect(b.where("r1")).toHaveLength(1);
+    expect(b.where("r1")[0]).not.toBe(2);
+    // Nothing changes until the failure expires; then the DC plans again on its own.
+    expect(b.wakeAt).toBe((failedAt + 60) * 1000 + 1000);
+    b.now = b.wakeAt;
+    b.step({ type: "tick" });
+    b.settle();
+    expect(b.where("r1")).toEqual([2]);
+  });
+
   it("never has more than batch-limit actions in flight, and sends them in the graph's order", () => {
     const rs = ["a", "b", "c", "d", "e"].map((id) => dummy(id)).join("");
     const b = new Bench(cibXml(rs, '<nvpair id="o-b" name="batch-limit" value="2"/>'));

@@ -135,6 +135,8 @@ export interface TransitionState {
   failures: Set<string>;
   /** Completed transitions (for tests and status). */
   completed: number;
+  /** When to plan again with nothing else changed: a fail count's failure-timeout expiry, or cluster-recheck-interval. */
+  recheckAtMs: number;
 }
 
 export function createTransitionState(opts: TransitionOptions): TransitionState {
@@ -154,6 +156,7 @@ export function createTransitionState(opts: TransitionOptions): TransitionState 
     needPlan: false,
     failures: new Set(),
     completed: 0,
+    recheckAtMs: Infinity,
   };
 }
 
@@ -170,7 +173,13 @@ export function transitionStep(
 ): TransitionEffect[] {
   const fx: TransitionEffect[] = [];
   if (input.type === "cluster") onCluster(s, input, fx);
-  else checkTimeouts(s, nowMs, fx);
+  else {
+    checkTimeouts(s, nowMs, fx);
+    if (s.active && nowMs >= s.recheckAtMs) {
+      s.recheckAtMs = Infinity;
+      s.needPlan = true;
+    }
+  }
   if (s.active) {
     run(s, nowMs, fx);
     if (!s.current && s.needPlan) {
@@ -329,7 +338,7 @@ function checkTimeouts(s: TransitionState, nowMs: number, fx: TransitionEffect[]
 }
 
 function nextDeadline(s: TransitionState): number {
-  let min = Infinity;
+  let min = s.recheckAtMs;
   for (const run of s.current?.runs.values() ?? [])
     if (run.state === "running") min = Math.min(min, run.deadlineMs);
   return min;
@@ -356,6 +365,7 @@ function startTransition(s: TransitionState, nowMs: number, fx: TransitionEffect
   const cib = s.cib as XmlElement;
   s.needPlan = false;
   const plan = s.opts.plan(cib, Math.floor(nowMs / 1000));
+  s.recheckAtMs = nextRecheckMs(plan.workingSet, cib, nowMs);
   const actions = [...plan.graph.actions, ...missingMonitors(plan, cib)];
   if (actions.length === 0) return;
   const id = s.nextId++;
@@ -442,6 +452,33 @@ function recordedOpIds(status: XmlElement, nodeId: string, lrmId: string): Set<s
   const res = ns ? child(child(ns, "lrm") ?? ns, "lrm_resources") : undefined;
   const r = res ? childrenNamed(res, "lrm_resource").find((x) => x.attrs["id"] === lrmId) : undefined;
   return new Set((r ? childrenNamed(r, "lrm_rsc_op") : []).map((o) => o.attrs["id"] ?? ""));
+}
+
+/**
+ * When the DC must plan again though nothing changed: the earliest
+ * failure-timeout expiry of a recorded failure (then the fail count no longer
+ * counts and the resource may come back), else cluster-recheck-interval
+ * (0: never) after now.
+ */
+export function nextRecheckMs(ws: WorkingSet, cib: XmlElement, nowMs: number): number {
+  const recheck = durationMs(
+    numberOption(cib, "cluster-recheck-interval") ?? "15min",
+    "cluster-recheck-interval",
+  );
+  let at = recheck > 0 ? nowMs + recheck : Infinity;
+  const timeouts = new Map<string, number>();
+  for (const p of ws.primitives) if (p.failureTimeoutSec > 0) timeouts.set(p.baseId, p.failureTimeoutSec);
+  if (timeouts.size === 0) return at;
+  for (const n of ws.nodes) {
+    for (const [k, v] of n.attrs) {
+      const m = /^last-failure-(.+?)(?::\d+)?#/.exec(k);
+      const timeout = m ? timeouts.get(m[1] ?? "") : undefined;
+      if (timeout === undefined) continue;
+      const expiresMs = ((Number.parseInt(v, 10) || 0) + timeout) * 1000;
+      if (expiresMs > nowMs) at = Math.min(at, expiresMs + 1000);
+    }
+  }
+  return at;
 }
 
 /** The id the executor and the history use: anonymous clone instances run under their member's own id. */
