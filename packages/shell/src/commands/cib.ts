@@ -10,8 +10,7 @@ import {
   type XmlElement,
 } from "@hacrm/cib";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
-import { askDaemon } from "../daemon-client.js";
-import { socketPath } from "./membership.js";
+import { askDaemon, socketPath } from "../daemon-client.js";
 
 const sections = ["configuration", "status", ...configurationSections];
 const SHADOW_VERBS = new Set(["new", "use", "diff", "commit", "delete", "list"]);
@@ -73,7 +72,7 @@ async function query(args: string[], io: CommandIo): Promise<number> {
     writeLine(io.stderr, `hacrm cib: unknown section '${values.section}'; sections: ${sections.join(", ")}`);
     return ExitStatus.usage;
   }
-  const path = socketPath(values.socket, io);
+  const path = socketPath(values.socket, io.env);
   const reply = await askDaemon<{ ok: boolean; xml: string }>(path, { cmd: "cib-query" });
   const tree = parseXml(reply.xml, path);
   const selected = values.section === undefined ? tree : findSection(tree, values.section, path);
@@ -120,7 +119,10 @@ async function write(op: "replace" | "patch", args: string[], io: CommandIo): Pr
     }
     w = { op, patch, force: values.force === true };
   }
-  const reply = await askDaemon<WriteReply>(socketPath(values.socket, io), { cmd: "cib-write", write: w });
+  const reply = await askDaemon<WriteReply>(socketPath(values.socket, io.env), {
+    cmd: "cib-write",
+    write: w,
+  });
   const r = reply.result;
   if (r.ok) {
     const v = r.version;

@@ -1,54 +1,11 @@
-import { connect } from "node:net";
 import { parseArgs } from "node:util";
-import { HacrmError } from "@hacrm/common";
 import type { MembershipStatus } from "@hacrm/membership";
-import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
-
-export const defaultSocket = "/run/hacrm/hacrmd.sock";
-/** How long to wait for hacrmd's answer. */
-const replyTimeoutMs = 5000;
-
-/** --socket PATH, else HACRM_SOCKET, else the default. */
-export function socketPath(flag: string | undefined, io: CommandIo): string {
-  return flag ?? io.env["HACRM_SOCKET"] ?? defaultSocket;
-}
+import { ExitStatus, writeLine, type Command } from "../command.js";
+import { askDaemon, defaultSocket, socketPath } from "../daemon-client.js";
 
 /** Ask the local hacrmd for its membership status. */
-export function queryStatus(path: string): Promise<MembershipStatus> {
-  return new Promise((resolve, reject) => {
-    const fail = (message: string) =>
-      reject(
-        new HacrmError({
-          code: "DAEMON_UNREACHABLE",
-          where: path,
-          message,
-          hint: "is hacrmd running? pass --socket PATH or set HACRM_SOCKET",
-        }),
-      );
-    const conn = connect(path);
-    let buf = "";
-    const timer = setTimeout(() => {
-      conn.destroy();
-      fail(`no answer within ${replyTimeoutMs} ms`);
-    }, replyTimeoutMs);
-    conn.setEncoding("utf8");
-    conn.on("connect", () => conn.write(`${JSON.stringify({ cmd: "status" })}\n`));
-    conn.on("data", (d: string) => (buf += d));
-    conn.on("error", (err) => {
-      clearTimeout(timer);
-      fail(`cannot connect: ${err.message}`);
-    });
-    conn.on("end", () => {
-      clearTimeout(timer);
-      try {
-        const reply = JSON.parse(buf) as { ok: boolean; status?: MembershipStatus; error?: string };
-        if (reply.ok && reply.status) resolve(reply.status);
-        else fail(reply.error ?? "bad reply");
-      } catch {
-        fail("reply is not JSON");
-      }
-    });
-  });
+export async function queryStatus(path: string): Promise<MembershipStatus> {
+  return (await askDaemon<{ ok: true; status: MembershipStatus }>(path, { cmd: "status" })).status;
 }
 
 function ago(ms: number | null): string {
@@ -99,7 +56,7 @@ Options:
       options: { json: { type: "boolean", default: false }, socket: { type: "string" } },
       strict: true,
     });
-    const status = await queryStatus(socketPath(values.socket, io));
+    const status = await queryStatus(socketPath(values.socket, io.env));
     writeLine(io.stdout, values.json ? JSON.stringify(status) : formatMembership(status));
     return ExitStatus.ok;
   },

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import type { MembershipStatus } from "@hacrm/membership";
 import { ExitStatus, writeLine, type Command } from "../command.js";
-import { defaultSocket, queryStatus, socketPath } from "./membership.js";
+import { defaultSocket, socketPath } from "../daemon-client.js";
+import { queryStatus } from "./membership.js";
 
 /** Quorum status in the layout of `corosync-quorumtool -s`. */
 export function formatQuorum(s: MembershipStatus, wallMs: number): string {
@@ -54,7 +55,7 @@ Options:
       options: { json: { type: "boolean", default: false }, socket: { type: "string" } },
       strict: true,
     });
-    const s = await queryStatus(socketPath(values.socket, io));
+    const s = await queryStatus(socketPath(values.socket, io.env));
     if (values.json) {
       writeLine(
         io.stdout,

@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { ExitStatus, writeLine, type Command } from "../command.js";
-import { askDaemon } from "../daemon-client.js";
-import { socketPath } from "./membership.js";
+import { askDaemon, socketPath } from "../daemon-client.js";
 
 /** `hacrm status --json`: the contract in docs/controller.md. */
 interface ClusterStatus {
@@ -33,7 +32,7 @@ export const command: Command = {
       options: { json: { type: "boolean" }, socket: { type: "string" } },
       strict: true,
     });
-    const reply = await askDaemon<{ ok: boolean; status: ClusterStatus }>(socketPath(values.socket, io), {
+    const reply = await askDaemon<{ ok: boolean; status: ClusterStatus }>(socketPath(values.socket, io.env), {
       cmd: "cluster-status",
     });
     const s = reply.status;
