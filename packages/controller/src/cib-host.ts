@@ -116,13 +116,16 @@ export class CibHost {
     });
   }
 
-  query(): { xml: string; version: CibVersion; digest: string; configDigest: string } {
+  /** This node's copy of the CIB, and this node's name (`node standby` without a name means it). */
+  query(): { xml: string; version: CibVersion; digest: string; configDigest: string; node: string } {
     const cib = this.state.cib;
+    const self = this.opts.nodes.find((n) => n.id === this.opts.selfId);
     return {
       xml: serializeXml(cib.doc),
       version: cib.version,
       digest: cib.digest,
       configDigest: configurationDigest(cib.doc),
+      node: self?.name ?? String(this.opts.selfId),
     };
   }
 
@@ -288,4 +291,131 @@ export function saveStoredCib(stateDir: string, cib: StoredCib): void {
   const state: StateFile = { term: cib.term, lineage: cib.lineage, digest: cib.digest, xml };
   writeDurably(join(stateDir, stateFileName), JSON.stringify(state), true);
   writeDurably(join(stateDir, "cib.xml"), serializeXml(cib.doc), false);
+}
+
+/** Element and attribute names a CIB may hold (XML names without namespaces' colons). */
+const xmlName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Deepest element a client may send in a patch (a CIB is about 10 levels deep). */
+const elementDepthMax = 64;
+
+/**
+ * A `cib-write` request's `write`, checked field by field before the core
+ * sees it: a malformed or hostile request gets an error naming the field and
+ * never reaches the CIB. Returns the write, or what is wrong with it.
+ */
+export function checkWrite(v: unknown): CibWrite | string {
+  if (!isObject(v)) return "write: expected an object {op: replace | patch | status, ...}";
+  const force = v["force"];
+  if (force !== undefined && typeof force !== "boolean") return "write.force: expected true or false";
+  switch (v["op"]) {
+    case "replace": {
+      if (typeof v["xml"] !== "string") return "write.xml: expected the CIB document as a string";
+      const base = v["base"];
+      if (base !== null) {
+        if (!isObject(base)) return "write.base: expected {version, configDigest?} or null";
+        const bad = checkVersion(base["version"], "write.base.version");
+        if (bad) return bad;
+        if (base["configDigest"] !== undefined && typeof base["configDigest"] !== "string")
+          return "write.base.configDigest: expected a string";
+      }
+      return v as CibWrite;
+    }
+    case "patch": {
+      const p = v["patch"];
+      if (!isObject(p)) return "write.patch: expected {from, to, ops}";
+      for (const end of ["from", "to"]) {
+        const e = p[end];
+        if (!isObject(e) || typeof e["digest"] !== "string")
+          return `write.patch.${end}: expected {version, digest}`;
+        const bad = checkVersion(e["version"], `write.patch.${end}.version`);
+        if (bad) return bad;
+      }
+      const ops = p["ops"];
+      if (!Array.isArray(ops)) return "write.patch.ops: expected an array";
+      for (const [i, op] of ops.entries()) {
+        const bad = checkOp(op, `write.patch.ops[${i}]`);
+        if (bad) return bad;
+      }
+      return v as CibWrite;
+    }
+    case "status":
+      if (typeof v["nodeState"] !== "string") return "write.nodeState: expected one <node_state> as a string";
+      return v as CibWrite;
+    case "cleanup":
+      if (typeof v["resource"] !== "string" || v["resource"] === "")
+        return "write.resource: expected a resource id";
+      if (v["node"] !== undefined && typeof v["node"] !== "string") return "write.node: expected a node name";
+      return v as CibWrite;
+    default:
+      return "write.op: expected replace, patch, status or cleanup";
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkVersion(v: unknown, where: string): string | null {
+  if (!isObject(v)) return `${where}: expected {admin_epoch, epoch, num_updates}`;
+  for (const k of ["admin_epoch", "epoch", "num_updates"]) {
+    const n = v[k];
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      return `${where}.${k}: expected a non-negative integer`;
+  }
+  return null;
+}
+
+function checkOp(op: unknown, where: string): string | null {
+  if (!isObject(op)) return `${where}: expected an operation object`;
+  const str = (k: string): string | null =>
+    typeof op[k] === "string" ? null : `${where}.${k}: expected a string`;
+  switch (op["op"]) {
+    case "attrs":
+      return str("path") ?? checkAttrs(op["attrs"], `${where}.attrs`);
+    case "delete":
+      return str("path");
+    case "text":
+      return (
+        str("path") ??
+        (op["text"] === null || typeof op["text"] === "string"
+          ? null
+          : `${where}.text: expected a string or null`)
+      );
+    case "replace":
+      return str("path") ?? checkElement(op["element"], `${where}.element`, 0);
+    case "insert": {
+      const pos = op["position"];
+      if (typeof pos !== "number" || !Number.isSafeInteger(pos) || pos < 0)
+        return `${where}.position: expected a non-negative integer`;
+      return str("parent") ?? checkElement(op["element"], `${where}.element`, 0);
+    }
+    default:
+      return `${where}.op: expected attrs, delete, text, replace or insert`;
+  }
+}
+
+function checkAttrs(v: unknown, where: string): string | null {
+  if (!isObject(v)) return `${where}: expected {name: value, ...}`;
+  for (const [k, val] of Object.entries(v)) {
+    if (!xmlName.test(k)) return `${where}: ${JSON.stringify(k).slice(0, 60)} is not an attribute name`;
+    if (typeof val !== "string") return `${where}.${k}: expected a string`;
+  }
+  return null;
+}
+
+function checkElement(v: unknown, where: string, depth: number): string | null {
+  if (depth > elementDepthMax) return `${where}: nested deeper than ${elementDepthMax} elements`;
+  if (!isObject(v)) return `${where}: expected {name, attrs, children}`;
+  if (typeof v["name"] !== "string" || !xmlName.test(v["name"]))
+    return `${where}.name: expected an element name`;
+  if (v["text"] !== undefined && typeof v["text"] !== "string") return `${where}.text: expected a string`;
+  const bad = checkAttrs(v["attrs"], `${where}.attrs`);
+  if (bad) return bad;
+  const children = v["children"];
+  if (!Array.isArray(children)) return `${where}.children: expected an array`;
+  for (const [i, c] of children.entries()) {
+    const b = checkElement(c, `${where}.children[${i}]`, depth + 1);
+    if (b) return b;
+  }
+  return null;
 }

@@ -28,10 +28,9 @@ import {
   type SocketAccess,
 } from "./local-socket.js";
 import { installSignalHandlers } from "./signals.js";
-import { CibHost } from "./cib-host.js";
+import { CibHost, checkWrite } from "./cib-host.js";
 import { ExecutorHost, isExecuteMessage } from "./executor-host.js";
 import { clusterStatus } from "./cluster-status.js";
-import type { CibWrite } from "./core/index.js";
 
 /** The socket's limits, with room for a whole CIB in one `cib-write` request. */
 const socketLimits = { ...defaultSocketLimits, requestBytesMax: 16 * 1024 * 1024 };
@@ -253,8 +252,6 @@ interface Ctx {
   log: Logger;
 }
 
-const writeOps = new Set(["replace", "patch", "status", "cleanup"]);
-
 async function answer(req: Request, ctx: Ctx): Promise<unknown> {
   const { membership, log } = ctx;
   if (req.cmd === "status") return { ok: true, status: await membership.status() };
@@ -262,9 +259,8 @@ async function answer(req: Request, ctx: Ctx): Promise<unknown> {
   if (req.cmd === "cluster-status")
     return { ok: true, status: clusterStatus(ctx.cfg, ctx.cib, await membership.status()) };
   if (req.cmd === "cib-write") {
-    const w = req["write"] as CibWrite | undefined;
-    if (typeof w !== "object" || w === null || !writeOps.has(w.op))
-      return socketError("REQUEST_INVALID", "cib-write needs a write: {op: replace | patch | status, ...}");
+    const w = checkWrite(req["write"]);
+    if (typeof w === "string") return socketError("REQUEST_INVALID", `cib-write: ${w}`);
     return { ok: true, result: await ctx.cib.submit(w) };
   }
   if (req.cmd === "debug-block" && process.env["HACRM_TEST_HOOKS"] === "1") {

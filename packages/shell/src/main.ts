@@ -26,8 +26,14 @@ export async function runHacrm(argv: string[], baseIo: CommandIo): Promise<numbe
       }
     } else break;
   }
-  const io: CommandIo = { ...baseIo, force, commands: commandLoaders };
-  const [name, ...rest] = argv.slice(k);
+  const socket = takeSocket(argv.slice(k));
+  if ("error" in socket) {
+    writeLine(baseIo.stderr, `hacrm: ${socket.error}`);
+    return ExitStatus.usage;
+  }
+  const env = socket.path === undefined ? baseIo.env : { ...baseIo.env, HACRM_SOCKET: socket.path };
+  const io: CommandIo = { ...baseIo, env, force, commands: commandLoaders };
+  const [name, ...rest] = socket.rest;
   const tty = (io.stdin as { isTTY?: boolean }).isTTY === true;
   if (scriptFile !== undefined || (name === undefined && !tty)) {
     // `hacrm -f FILE` or `hacrm < FILE`: the commands as typed at the prompt (crm -f).
@@ -70,6 +76,31 @@ export async function runHacrm(argv: string[], baseIo: CommandIo): Promise<numbe
   } catch (err) {
     return reportError(name, err, io);
   }
+}
+
+/**
+ * `--socket PATH` (or `--socket=PATH`) anywhere before a `--`: hacrmd's socket
+ * for every command (HACRM_SOCKET), so crm-language commands, which take
+ * free words, accept it too.
+ */
+function takeSocket(args: string[]): { path: string | undefined; rest: string[] } | { error: string } {
+  let path: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (a === "--socket") {
+      path = args[++i];
+      if (path === undefined || path === "") return { error: "--socket needs a PATH (hacrmd's socket)" };
+    } else if (a.startsWith("--socket=")) {
+      path = a.slice("--socket=".length);
+      if (path === "") return { error: "--socket needs a PATH (hacrmd's socket)" };
+    } else rest.push(a);
+  }
+  return { path, rest };
 }
 
 async function runScriptFile(io: CommandIo, file: string | undefined, extra: string[]): Promise<number> {
@@ -121,7 +152,9 @@ async function printHelp(io: CommandIo): Promise<void> {
     `  ${"help".padEnd(12)} help on the shell's levels and commands ('hacrm help primitive')`,
     "",
     "Global options: -f FILE (run a script of shell commands; also 'hacrm < FILE'),",
-    "-F/--force (answer yes, accept agents that are not installed).",
+    "-F/--force (answer yes, accept agents that are not installed, commit over a changed CIB),",
+    "--socket PATH (hacrmd's socket; default $HACRM_SOCKET or /run/hacrm/hacrmd.sock).",
+    "Without CIB_file the commands work on the running cluster, through the local hacrmd.",
     "Run 'hacrm COMMAND --help' for a command's options.",
   );
   writeLine(io.stdout, lines.join("\n"));

@@ -90,13 +90,15 @@ function diffChildren(a: XmlElement, b: XmlElement, path: string, ops: PatchOp[]
     const k = aKeys[i] as string;
     if (!bSet.has(k)) ops.push({ op: "delete", path: `${path}/${k}` });
   }
+  const aIndex = new Map(aKeys.map((k, i) => [k, i]));
   bKeys.forEach((k, i) => {
     const bc = b.children[i] as XmlElement;
-    if (!aSet.has(k)) {
+    const ai = aIndex.get(k);
+    if (ai === undefined) {
       ops.push({ op: "insert", parent: path, position: i, element: cloneElement(bc) });
       return;
     }
-    const ac = a.children[aKeys.indexOf(k)] as XmlElement;
+    const ac = a.children[ai] as XmlElement;
     diffElement(ac, bc, `${path}/${k}`, ops);
   });
 }

@@ -404,9 +404,19 @@ function noteDropped(
   });
 }
 
+/**
+ * The configuration paths a patch touches, as an operator reads them: an
+ * insert names the element it adds, and the `[1]` of sections that occur
+ * once is left out (`/cib/configuration/resources/primitive[@id='a1']`).
+ */
 function configPaths(patch: CibPatch): string[] {
-  const paths = patch.ops.map((o) => (o.op === "insert" ? o.parent : o.path));
-  return [...new Set(paths.filter((p) => p.startsWith("/cib/configuration")))];
+  const paths = patch.ops.map((o) => {
+    if (o.op !== "insert") return o.path;
+    const id = o.element.attrs["id"];
+    return `${o.parent}/${o.element.name}${id === undefined ? "" : `[@id='${id}']`}`;
+  });
+  const readable = paths.map((p) => p.replace(/\[1\]/g, ""));
+  return [...new Set(readable.filter((p) => p.startsWith("/cib/configuration")))];
 }
 
 function fmt(v: CibVersion): string {

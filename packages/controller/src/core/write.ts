@@ -74,7 +74,22 @@ export function applyWrite(current: XmlElement, write: CibWrite, ctx: WriteConte
 
 type Edited = { ok: true; doc: XmlElement } | { ok: false; error: WriteError };
 
+/** Root attributes the DC sets at join (join.ts): a client's copy of them may be stale, and never wins. */
+const clusterOwnedAttrs = ["have-quorum", "dc-uuid"];
+
 function edit(current: XmlElement, write: CibWrite, ctx: WriteContext): Edited {
+  const edited = editDoc(current, write, ctx);
+  if (!edited.ok || (write.op !== "replace" && write.op !== "patch")) return edited;
+  const doc = edited.doc === current ? cloneElement(current) : edited.doc;
+  for (const name of clusterOwnedAttrs) {
+    const v = current.attrs[name];
+    if (v === undefined) delete doc.attrs[name];
+    else doc.attrs[name] = v;
+  }
+  return { ok: true, doc };
+}
+
+function editDoc(current: XmlElement, write: CibWrite, ctx: WriteContext): Edited {
   switch (write.op) {
     case "replace": {
       const doc = parseXml(write.xml, "replace");

@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
 import { HacrmError } from "@hacrm/common";
-import { child, cloneElement, element, problemLine, type XmlElement } from "@hacrm/cib";
-import { commitCibFile, readCibFile } from "@hacrm/cib/file";
+import { changeKind, child, cloneElement, element, problemLine, type XmlElement } from "@hacrm/cib";
 import { AttributeDirStore, type AttributeLifetime } from "@hacrm/lrm";
 import { ExitStatus, writeLine, type Command } from "../command.js";
+import { socketPath } from "../daemon-client.js";
+import { liveCibStore } from "../crm/session/live-store.js";
+import { fileCibStore, type CibStore } from "../crm/session/store.js";
 
 const usage = `Usage: hacrm attribute [--node NODE] --name NAME
          (--update VALUE | --delete | --query) [--lifetime reboot|forever] [-q]
@@ -13,12 +15,15 @@ Set, delete or show a node attribute (like crm_attribute / attrd_updater).
 Lifetime "reboot" (transient: status/node_state/transient_attributes)
 or "forever" (configuration/nodes/node/instance_attributes; the default).
 
-With CIB_file set, works on that CIB file. Otherwise on the local attribute
-store folder HACRM_ATTR_DIR (default HACRM_STATE_DIR/attributes, or
-/var/lib/hacrm/attributes), which the executor gives agents.
+With CIB_file set, works on that CIB file. With HACRM_ATTR_DIR (or
+HACRM_STATE_DIR, then HACRM_STATE_DIR/attributes) set, on that local attribute
+store folder, which the executor gives agents. Otherwise on the running
+cluster's CIB through the local hacrmd (--socket PATH or HACRM_SOCKET); the
+node is then this one by default.
 
 Options:
-  -N, --node NODE        node name (default HACRM_NODE, else this host's name)
+  -N, --node NODE        node name (default HACRM_NODE, else this node: hacrmd's name
+                         for it in live mode, this host's name otherwise)
   -n, --name NAME        attribute name
   -v, --update VALUE     set the value
   -D, --delete           delete the attribute
@@ -34,6 +39,8 @@ type Mode = { kind: "update"; value: string } | { kind: "delete" } | { kind: "qu
 
 interface Request {
   node: string;
+  /** --node or HACRM_NODE named it (else this host's name, or in live mode hacrmd's). */
+  explicitNode: boolean;
   name: string;
   lifetime: AttributeLifetime;
   mode: Mode;
@@ -83,7 +90,13 @@ function parseRequest(args: string[], env: NodeJS.ProcessEnv): { req: Request; q
         : { kind: "query" };
   const node = values.node ?? env["HACRM_NODE"] ?? hostname();
   return {
-    req: { node, name: values.name, lifetime: parseLifetime(values.lifetime), mode },
+    req: {
+      node,
+      explicitNode: values.node !== undefined || env["HACRM_NODE"] !== undefined,
+      name: values.name,
+      lifetime: parseLifetime(values.lifetime),
+      mode,
+    },
     quiet: values.quiet === true,
   };
 }
@@ -105,7 +118,12 @@ export const command: Command = {
     }
     const { req, quiet } = parsed;
     const cibFile = io.env["CIB_file"];
-    const value = cibFile ? await onCibFile(cibFile, req) : onStore(storeDir(io.env), req);
+    const folder = io.env["HACRM_ATTR_DIR"] !== undefined || io.env["HACRM_STATE_DIR"] !== undefined;
+    const value = cibFile
+      ? await onCib(fileCibStore(cibFile), cibFile, req)
+      : folder
+        ? onStore(storeDir(io.env), req)
+        : await onLive(io.env, req);
     if (req.mode.kind !== "query") return ExitStatus.ok;
     if (value === undefined) {
       writeLine(
@@ -195,9 +213,17 @@ function attributeSet(cib: XmlElement, req: Request, file: string, create: boole
   );
 }
 
-/** Query, set or delete on a CIB file, writing through the CIB's one write path. */
-async function onCibFile(file: string, req: Request): Promise<string | undefined> {
-  const base = await readCibFile(file);
+/** The running cluster's CIB; the node defaults to this one (hacrmd's name for it). */
+async function onLive(env: NodeJS.ProcessEnv, req: Request): Promise<string | undefined> {
+  const socket = socketPath(undefined, env);
+  const store = liveCibStore(socket);
+  const node = req.explicitNode ? req.node : ((await store.localNode?.()) ?? req.node);
+  return onCib(store, `live CIB (${socket})`, { ...req, node });
+}
+
+/** Query, set or delete on a CIB (a file, or the cluster's), writing through the CIB's one write path. */
+async function onCib(store: CibStore, file: string, req: Request): Promise<string | undefined> {
+  const base = await store.read();
   const cib = cloneElement(base);
   const set = attributeSet(cib, req, file, req.mode.kind === "update");
   const pair = set?.children.find((c) => c.name === "nvpair" && c.attrs["name"] === req.name);
@@ -216,7 +242,7 @@ async function onCibFile(file: string, req: Request): Promise<string | undefined
       }),
     );
   }
-  const outcome = await commitCibFile(file, cib, { base });
+  const outcome = await store.commit(base, cib, { kind: changeKind(base, cib) });
   if (!outcome.ok) {
     const [first] = outcome.problems;
     throw new HacrmError({

@@ -2,8 +2,7 @@ import type { Command, CommandIo } from "../command.js";
 import { ExitStatus, writeLine } from "../command.js";
 import { RESOURCE_VERBS } from "../crm/session/resource.js";
 import { joinArgs, runBatch, takeJson } from "../crm/session/script.js";
-import { askDaemon } from "../daemon-client.js";
-import { socketPath } from "./membership.js";
+import { askDaemon, socketPath } from "../daemon-client.js";
 
 export const command: Command = {
   name: "resource",
@@ -45,7 +44,7 @@ async function cleanupLive(resource: string, node: string | undefined, io: Comma
   const reply = await askDaemon<{
     ok: boolean;
     result: { ok: boolean; error?: { code: string; message: string } };
-  }>(socketPath(undefined, io), { cmd: "cib-write", write });
+  }>(socketPath(undefined, io.env), { cmd: "cib-write", write });
   if (!reply.result.ok) {
     writeLine(
       io.stderr,

@@ -17,16 +17,18 @@ import {
   type ScheduleResult,
 } from "@hacrm/policy";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
+import { askDaemon, socketPath } from "../daemon-client.js";
 
 const usage = `Usage: hacrm simulate [--xml-file FILE] [--json] [--show-scores] [--save-graph FILE [--dot]]
                       [--node-up N] [--node-down N] [--node-fail N] [--op-inject OP] [--op-fail OP]
                       [--quorum BOOL] [--date DATE] [--save-output FILE]
 
-Run the policy engine once on a CIB file (default: $CIB_file) and print what
+Run the policy engine once on a CIB file (default: $CIB_file, else the running
+cluster's CIB from the local hacrmd) and print what
 it would do, like crm_simulate -S: the current status, the transition
 summary and the status after the transition.
 
-  --xml-file FILE    CIB to read (or set CIB_file)
+  --xml-file FILE    CIB to read (or set CIB_file; neither: the live cluster's)
   --json             print {"actions": [...], "placement": [...]} only
   --show-scores      print every resource's score on every node, with its parts
   --save-graph FILE  write the transition graph as JSON (Graphviz with --dot)
@@ -123,21 +125,25 @@ async function run(args: string[], io: CommandIo): Promise<number> {
     },
     allowPositionals: false,
   });
-  const file = values["xml-file"] ?? io.env.CIB_file;
-  if (!file) {
-    writeLine(io.stderr, "hacrm simulate: no CIB given (use --xml-file FILE or set CIB_file)");
-    return ExitStatus.usage;
-  }
-  const full = path.resolve(io.cwd, file);
+  const named = values["xml-file"] ?? io.env.CIB_file;
+  let file: string;
   let text: string;
-  try {
-    text = await readFile(full, "utf8");
-  } catch (err) {
-    throw new HacrmError({
-      code: "CIB_UNREADABLE",
-      where: file,
-      message: `cannot read: ${(err as Error).message}`,
-    });
+  if (!named) {
+    // The running cluster's CIB, from the local hacrmd.
+    const socket = socketPath(undefined, io.env);
+    file = `live CIB (${socket})`;
+    text = (await askDaemon<{ ok: true; xml: string }>(socket, { cmd: "cib-query" })).xml;
+  } else {
+    file = named;
+    try {
+      text = await readFile(path.resolve(io.cwd, file), "utf8");
+    } catch (err) {
+      throw new HacrmError({
+        code: "CIB_UNREADABLE",
+        where: file,
+        message: `cannot read: ${(err as Error).message}`,
+      });
+    }
   }
   const date = values.date ?? values["set-datetime"];
   let nowSec = values.now !== undefined ? Number(values.now) : Math.floor(Date.now() / 1000);

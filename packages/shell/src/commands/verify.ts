@@ -6,6 +6,7 @@ import { validateCibFile } from "@hacrm/cib/file";
 import { validateCibText, type TextValidation } from "@hacrm/cib/validate";
 import { ExitStatus, writeLine, type Command } from "../command.js";
 import { createAgentCatalog } from "../crm/session/installed-agents.js";
+import { askDaemon, socketPath } from "../daemon-client.js";
 
 const usage = `Usage: hacrm verify [--xml-file FILE | -x FILE | --xml-pipe | -p] [-q]
 
@@ -21,7 +22,8 @@ that needs an optional order. They are printed as "warning: where: what:
 why" on stderr.
 
 Without --xml-file or --xml-pipe, checks the file named by the CIB_file
-environment variable. Exit 0 and one OK line when valid; exit 1 and one line
+environment variable, else the running cluster's CIB (from the local hacrmd,
+--socket PATH or HACRM_SOCKET). Exit 0 and one OK line when valid; exit 1 and one line
 per problem ("where: what: why") on stderr otherwise; exit 2 on a usage error.
 
 Options:
@@ -46,14 +48,17 @@ export const command: Command = {
       },
       strict: true,
     });
-    const file = values["xml-pipe"] ? "<stdin>" : (values["xml-file"] ?? io.env["CIB_file"]);
-    if (file === undefined || file === "") {
-      writeLine(io.stderr, "hacrm verify: no CIB given: use --xml-file FILE, --xml-pipe, or set CIB_file");
-      return ExitStatus.usage;
-    }
-    const result: TextValidation = values["xml-pipe"]
-      ? validateCibText(await readAll(io.stdin), file)
-      : validateCibFile(file);
+    const named = values["xml-pipe"] ? "<stdin>" : (values["xml-file"] ?? io.env["CIB_file"]);
+    const live = named === undefined || named === "";
+    const file = live ? "live" : named;
+    let result: TextValidation;
+    if (live) {
+      // The running cluster's CIB, from the local hacrmd.
+      const socket = socketPath(undefined, io.env);
+      const reply = await askDaemon<{ ok: true; xml: string }>(socket, { cmd: "cib-query" });
+      result = validateCibText(reply.xml, `live CIB (${socket})`);
+    } else
+      result = values["xml-pipe"] ? validateCibText(await readAll(io.stdin), file) : validateCibFile(file);
     const { tree, problems } = result;
     if (problems.length > 0 || !tree) {
       for (const p of problems) writeLine(io.stderr, problemLine(p));

@@ -40,9 +40,10 @@ function standby(ctx: TopContext, on: boolean, args: Word[]): void {
     }
     return;
   }
-  const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
+  const withNode = nodeArgs(ctx, args);
+  const n = nodeEl(ctx, need(ctx, withNode, 1, "a node name"));
   const uname = n.attrs["uname"] ?? n.attrs["id"] ?? "";
-  const lifetime = args[2];
+  const lifetime = withNode[2];
   if (lifetime && lifetime.text !== "forever" && lifetime.text !== "reboot") {
     throw semanticError(
       ctx.source,
@@ -96,6 +97,25 @@ function listNodes(ctx: TopContext, els: XmlElement[] = section(ctx.cib, "nodes"
       );
 }
 
+/**
+ * `standby|online|maintenance|ready [NODE] ...`: without a node name (nothing,
+ * or a lifetime next), the node this shell runs on, as crmsh does; known in
+ * live mode only (offline there is no "this node").
+ */
+function nodeArgs(ctx: TopContext, args: Word[]): Word[] {
+  const next = args[1];
+  if (next !== undefined && next.text !== "forever" && next.text !== "reboot") return args;
+  const verb = args[0] as Word;
+  if (ctx.localNode === undefined)
+    throw semanticError(
+      ctx.source,
+      verb.pos,
+      `node ${verb.text}: expected a node name`,
+      "offline (CIB_file) there is no 'this node': name one",
+    );
+  return [verb, { text: ctx.localNode, pos: verb.pos }, ...args.slice(1)];
+}
+
 /** `node VERB ...` on the CIB, as crmsh/crm_attribute would change it. */
 export function nodeCommand(ctx: TopContext, args: Word[]): void {
   const verb = need(ctx, args, 0, "a node command");
@@ -106,7 +126,7 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
       return;
     case "maintenance":
     case "ready": {
-      const n = nodeEl(ctx, need(ctx, args, 1, "a node name"));
+      const n = nodeEl(ctx, need(ctx, nodeArgs(ctx, args), 1, "a node name"));
       upsertNvpair(
         ctx.cib,
         n,
@@ -171,8 +191,12 @@ export function nodeCommand(ctx: TopContext, args: Word[]): void {
       throw semanticError(
         ctx.source,
         verb.pos,
-        "node fence needs a running cluster",
-        "offline (CIB_file) there is no fencer to ask; 'hacrm node clearstate NODE' forgets its state",
+        ctx.live
+          ? "node fence needs the fencer, which hacrmd does not run yet"
+          : "node fence needs a running cluster",
+        ctx.live
+          ? "fence the node by hand, then 'hacrm node clearstate NODE' forgets its state"
+          : "offline (CIB_file) there is no fencer to ask; 'hacrm node clearstate NODE' forgets its state",
       );
     default:
       throw semanticError(

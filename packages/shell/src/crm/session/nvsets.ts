@@ -14,6 +14,10 @@ export interface TopContext {
   info: (line: string) => void;
   /** The wall clock (for the views the scheduler computes). */
   now: Date;
+  /** Live mode: the node this shell runs on (`node standby` without a name means it). */
+  localNode?: string;
+  /** Live mode (the running cluster), not a CIB file. */
+  live?: boolean;
 }
 
 /** Word `k` of the command, or an error saying what was expected there. */

@@ -203,8 +203,10 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
       throw semanticError(
         ctx.source,
         verb.pos,
-        `resource ${v} needs a running cluster`,
-        "offline (CIB_file) there is nothing to act on",
+        ctx.live ? `resource ${v} is not built yet` : `resource ${v} needs a running cluster`,
+        ctx.live
+          ? "'resource stop' then 'resource start' change the target role"
+          : "offline (CIB_file) there is nothing to act on",
       );
     case "meta":
     case "param":

@@ -320,6 +320,8 @@ export class Session {
       );
     }
     const cib = await this.cib();
+    const store = this.deps.store;
+    const localNode = store.localNode ? await store.localNode() : undefined;
     const ctx: TopContext = {
       cib,
       source,
@@ -327,6 +329,8 @@ export class Session {
       out: this.deps.out,
       info: this.deps.info,
       now: this.deps.now(),
+      live: store.socket !== undefined,
+      ...(localNode !== undefined ? { localNode } : {}),
     };
     if (level === "resource") resourceCommand(ctx, args);
     else nodeCommand(ctx, args);
@@ -337,9 +341,22 @@ export class Session {
     const cmd = parseConfigure(line, source);
     const cib = await this.cib();
     switch (cmd.cmd) {
-      case "commit":
-        await this.commit(source);
+      case "commit": {
+        // crmsh's `commit [force] [replace]`: force writes over a configuration changed since it was read.
+        const bad = cmd.args.find((a) => a.text !== "force" && a.text !== "replace");
+        if (bad)
+          throw semanticError(
+            source,
+            bad.pos,
+            `commit: unexpected '${bad.text}'`,
+            "commit [force] [replace]",
+          );
+        await this.commit(
+          source,
+          cmd.args.some((a) => a.text === "force"),
+        );
         return "continue";
+      }
       case "up":
       case "cd":
       case "help":
@@ -476,7 +493,7 @@ export class Session {
    * (verify's checks, the version rule, a durable write under the file's
    * lock); nothing is written when a check fails.
    */
-  async commit(source: string): Promise<void> {
+  async commit(source: string, force = false): Promise<void> {
     const cib = await this.cib();
     const original = this.original as XmlElement;
     const kind = changeKind(original, cib);
@@ -488,6 +505,7 @@ export class Session {
     const outcome = await this.deps.store.commit(original, cib, {
       kind,
       ...(configChanged ? { stamp } : {}),
+      force: force || (this.deps.force ?? false),
     });
     if (!outcome.ok) throw this.validationError(cib, outcome.problems, source);
     // An agent that is not installed was already warned about where it was written (accepted with -F).

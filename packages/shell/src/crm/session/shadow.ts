@@ -152,8 +152,10 @@ export async function shadowCommand(ctx: ShadowContext, args: Word[]): Promise<v
     }
     case "commit": {
       const store = namedOrCurrent(ctx, args[1], verb);
-      const cib = await store.read();
+      const shadow = await store.read();
       const base = await ctx.liveStore.read();
+      // The running cluster's status is its own: a shadow's old copy of it is not written back.
+      const cib = ctx.liveStore.socket === undefined ? shadow : withStatusOf(shadow, base);
       const conf = (d: XmlElement): string =>
         serializeXml(d.children.find((c) => c.name === "configuration") ?? element("configuration"), {
           indent: "",
@@ -204,4 +206,15 @@ export async function shadowCommand(ctx: ShadowContext, args: Word[]): Promise<v
         "commands: new, use, diff, commit, delete, list",
       );
   }
+}
+
+/** `doc` with the status section of `from`. */
+function withStatusOf(doc: XmlElement, from: XmlElement): XmlElement {
+  return {
+    ...doc,
+    children: [
+      ...doc.children.filter((c) => c.name !== "status"),
+      ...from.children.filter((c) => c.name === "status"),
+    ],
+  };
 }
