@@ -258,7 +258,7 @@ describe("replication", () => {
     c.run();
     const r = c.replies.get(second);
     expect(r).toMatchObject({ ok: false, error: { code: "CONFIG_CHANGED" } });
-    expect(r?.ok === false && r.error.changed).toEqual(["/cib/configuration[1]/resources[1]"]);
+    expect(r?.ok === false && r.error.changed).toEqual(["/cib/configuration/resources/primitive[@id='a']"]);
     expect(resourceIds(c.doc(1))).toEqual(["a"]);
     const forced = c.submit(3, replace(true));
     c.run();

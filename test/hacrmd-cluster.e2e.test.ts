@@ -5,11 +5,13 @@
  * rejoin, a main thread blocked for 2 x token without losing the node, a 2|3
  * cut with iptables where only the 3 side is quorate, and the merge on heal.
  */
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Harness,
+  NetnsBridge,
   agreedView,
+  agreedViewWithQuorum,
+  hacrmLive,
   buildOnce,
   request,
   sleep,
@@ -19,47 +21,16 @@ import {
 } from "./membership-e2e-lib.js";
 
 const tokenMs = 1000;
-const tag = `hx${process.pid % 100000}`;
-const hub = `${tag}-hub`;
 const names = ["n1", "n2", "n3", "n4", "n5"];
-const addr = (i: number) => `10.231.${(process.pid % 200) + 1}.${i}`;
-const ns = (i: number) => `${tag}-${i}`;
 const h = new Harness();
-
-function sh(args: string[]): void {
-  execFileSync(args[0] as string, args.slice(1), { stdio: "pipe" });
-}
-
-function buildNetwork(): void {
-  h.addNetns(hub);
-  sh(["ip", "-n", hub, "link", "add", "br0", "type", "bridge"]);
-  sh(["ip", "-n", hub, "link", "set", "br0", "up"]);
-  for (let i = 1; i <= 5; i++) {
-    h.addNetns(ns(i));
-    sh(["ip", "-n", hub, "link", "add", `v${i}`, "type", "veth", "peer", "name", "eth0", "netns", ns(i)]);
-    sh(["ip", "-n", hub, "link", "set", `v${i}`, "master", "br0", "up"]);
-    sh(["ip", "-n", ns(i), "addr", "add", `${addr(i)}/24`, "dev", "eth0"]);
-    sh(["ip", "-n", ns(i), "link", "set", "eth0", "up"]);
-    sh(["ip", "-n", ns(i), "link", "set", "lo", "up"]);
-  }
-}
-
-/** Drop everything between the two groups, inside each node's namespace. */
-function cut(a: number[], b: number[]): void {
-  for (const [mine, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    for (const i of mine)
-      for (const j of other) {
-        sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-s", addr(j), "-j", "DROP"]);
-        sh(["ip", "netns", "exec", ns(i), "iptables", "-A", "OUTPUT", "-d", addr(j), "-j", "DROP"]);
-      }
-  }
-}
-function heal(): void {
-  for (let i = 1; i <= 5; i++) sh(["ip", "netns", "exec", ns(i), "iptables", "-F"]);
-}
+const net = new NetnsBridge(
+  h,
+  `hx${process.pid % 100000}`,
+  5,
+  (i) => `10.231.${(process.pid % 200) + 1}.${i}`,
+);
+const addr = (i: number) => net.addr(i);
+const ns = (i: number) => net.ns(i);
 
 const sock = (n: string) => h.daemons.get(n)?.socket ?? "";
 const start = (i: number) => h.start(`n${i}`, { netns: ns(i), env: { HACRM_TEST_HOOKS: "1" } });
@@ -67,7 +38,7 @@ const start = (i: number) => h.start(`n${i}`, { netns: ns(i), env: { HACRM_TEST_
 describe("five hacrmd in network namespaces", () => {
   beforeAll(() => {
     buildOnce();
-    buildNetwork();
+    net.build();
     h.makeKey();
     writeConfig(h.config, {
       nodes: names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [addr(i + 1)] })),
@@ -82,7 +53,10 @@ describe("five hacrmd in network namespaces", () => {
   });
 
   it("forms one quorate view of all five", async () => {
-    const all = await waitFor("a 5-node view", 20_000, () => agreedView(h, names, names));
+    // Quorum follows the view by one heartbeat exchange: wait for both, not for the view alone.
+    const all = await waitFor("a quorate 5-node view", 30_000, () =>
+      agreedViewWithQuorum(h, names, names, true),
+    );
     for (const s of all) expect(s.quorum).toMatchObject({ quorate: true, votes: 5, expected: 5 });
   });
 
@@ -90,7 +64,9 @@ describe("five hacrmd in network namespaces", () => {
     await sleep(1500);
     const killedAt = h.kill9("n5");
     const survivors = names.slice(0, 4);
-    const all = await waitFor("the 4-node view", 10_000, () => agreedView(h, survivors, survivors));
+    const all = await waitFor("the quorate 4-node view", 10_000, () =>
+      agreedViewWithQuorum(h, survivors, survivors, true),
+    );
     const latencies = all.map((s) => (s.view?.installedAtWallMs ?? 0) - killedAt);
     console.log(`kill -9 -> new view on each survivor (ms): ${latencies.join(", ")} (token ${tokenMs})`);
     for (const l of latencies) expect(l).toBeLessThanOrEqual(tokenMs + 200);
@@ -117,18 +93,53 @@ describe("five hacrmd in network namespaces", () => {
   });
 
   it("a 2|3 cut leaves only the 3 side quorate", async () => {
-    cut([1, 2], [3, 4, 5]);
-    const small = await waitFor("the 2-node side", 15_000, () => agreedView(h, ["n1", "n2"], ["n1", "n2"]));
-    const big = await waitFor("the 3-node side", 15_000, () =>
-      agreedView(h, ["n3", "n4", "n5"], ["n3", "n4", "n5"]),
+    net.cut([1, 2], [3, 4, 5]);
+    const small = await waitFor("the 2-node side, not quorate", 30_000, () =>
+      agreedViewWithQuorum(h, ["n1", "n2"], ["n1", "n2"], false),
+    );
+    const big = await waitFor("the 3-node side, quorate", 30_000, () =>
+      agreedViewWithQuorum(h, ["n3", "n4", "n5"], ["n3", "n4", "n5"], true),
     );
     for (const s of small) expect(s.quorum.quorate).toBe(false);
     for (const s of big) expect(s.quorum).toMatchObject({ quorate: true, votes: 3, expected: 5 });
   });
 
+  it("during the cut, the CIB refuses writes on the 2 side and takes them on the 3 side", async () => {
+    const minority = await hacrmLive(sock("n1"), ["property", "cluster-name=minority"]);
+    expect(minority.status).toBe(1);
+    expect(minority.err).toMatch(/no quorum; the CIB accepts no writes \(nothing was written/);
+    // The majority's DC is ready once its members synced: retry while it joins.
+    const majority = await waitFor("a write on the 3 side", 30_000, async () => {
+      const r = await hacrmLive(sock("n4"), ["property", "cluster-name=majority"]);
+      return r.status === 0 ? r : undefined;
+    });
+    expect(majority.err).toBe("");
+    expect(await cibXml("n1")).not.toContain("minority");
+    for (const n of ["n3", "n4", "n5"]) expect(await cibXml(n)).toContain('value="majority"');
+  });
+
   it("healing the cut merges the partitions into one quorate view", async () => {
-    heal();
-    const all = await waitFor("the merged view", 15_000, () => agreedView(h, names, names));
+    net.heal();
+    const all = await waitFor("the merged quorate view", 30_000, () =>
+      agreedViewWithQuorum(h, names, names, true),
+    );
     for (const s of all) expect(s.quorum.quorate).toBe(true);
   });
+
+  it("after the merge every node has the same CIB, with the 3 side's write", async () => {
+    const digests = await waitFor("one CIB on all five", 30_000, async () => {
+      const all = await Promise.all(names.map((n) => request(sock(n), { cmd: "cib-query" })));
+      const set = new Set(all.map((r) => (r as unknown as { digest: string }).digest));
+      return set.size === 1 ? set : undefined;
+    });
+    expect(digests.size).toBe(1);
+    for (const n of names) expect(await cibXml(n)).toContain('value="majority"');
+    const w = await hacrmLive(sock("n2"), ["property", "cluster-name=merged"]);
+    expect(w.status, w.err).toBe(0);
+    for (const n of names) expect(await cibXml(n)).toContain('value="merged"');
+  });
 });
+
+async function cibXml(n: string): Promise<string> {
+  return ((await request(sock(n), { cmd: "cib-query" })) as unknown as { xml: string }).xml;
+}

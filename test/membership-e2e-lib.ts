@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
 import type { MembershipStatus } from "@hacrm/membership";
 
 export const repoRoot = resolve(new URL(".", import.meta.url).pathname, "..");
@@ -205,4 +206,98 @@ export async function agreedView(
   const ids = new Set(all.map((s) => s.view?.id));
   const ok = ids.size === 1 && all.every((s) => s.view?.members.join() === members.join());
   return ok ? all : undefined;
+}
+
+/**
+ * `count` network namespaces on one bridge (veth pairs into a hub namespace
+ * the test creates; traffic never leaves them), node i at `addr(i)`, and
+ * iptables cuts between groups of nodes inside their own namespaces.
+ */
+export class NetnsBridge {
+  readonly hub: string;
+  constructor(
+    private readonly h: Harness,
+    readonly tag: string,
+    readonly count: number,
+    readonly addr: (i: number) => string,
+  ) {
+    this.hub = `${tag}-hub`;
+  }
+
+  ns(i: number): string {
+    return `${this.tag}-${i}`;
+  }
+
+  build(): void {
+    const sh = (args: string[]) => execFileSync(args[0] as string, args.slice(1), { stdio: "pipe" });
+    this.h.addNetns(this.hub);
+    sh(["ip", "-n", this.hub, "link", "add", "br0", "type", "bridge"]);
+    sh(["ip", "-n", this.hub, "link", "set", "br0", "up"]);
+    for (let i = 1; i <= this.count; i++) {
+      const ns = this.ns(i);
+      this.h.addNetns(ns);
+      sh(["ip", "-n", this.hub, "link", "add", `v${i}`, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+      sh(["ip", "-n", this.hub, "link", "set", `v${i}`, "master", "br0", "up"]);
+      sh(["ip", "-n", ns, "addr", "add", `${this.addr(i)}/24`, "dev", "eth0"]);
+      sh(["ip", "-n", ns, "link", "set", "eth0", "up"]);
+      sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    }
+  }
+
+  /** Drop everything between the two groups (node numbers), inside each node's namespace. */
+  cut(a: number[], b: number[]): void {
+    for (const [mine, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      for (const i of mine)
+        for (const j of other) {
+          const ipt = ["ip", "netns", "exec", this.ns(i), "iptables"];
+          execFileSync("ip", [...ipt.slice(1), "-A", "INPUT", "-s", this.addr(j), "-j", "DROP"]);
+          execFileSync("ip", [...ipt.slice(1), "-A", "OUTPUT", "-d", this.addr(j), "-j", "DROP"]);
+        }
+    }
+  }
+
+  heal(): void {
+    for (let i = 1; i <= this.count; i++) execFileSync("ip", ["netns", "exec", this.ns(i), "iptables", "-F"]);
+  }
+}
+
+/** Like agreedView, and every one of them also reports the quorum state `quorate` (it follows the view by a heartbeat exchange). */
+export async function agreedViewWithQuorum(
+  h: Harness,
+  names: string[],
+  members: string[],
+  quorate: boolean,
+): Promise<MembershipStatus[] | undefined> {
+  const all = await agreedView(h, names, members);
+  return all?.every((s) => s.quorum.quorate === quorate) ? all : undefined;
+}
+
+/** Run `hacrm ARGS` in this process against the hacrmd at `socket` (no CIB_file: live mode). */
+export async function hacrmLive(
+  socket: string,
+  args: string[],
+  stdin = "",
+  env: Record<string, string> = {},
+): Promise<{ status: number; out: string; err: string }> {
+  const { runHacrm } = await import("@hacrm/shell");
+  const input = new PassThrough();
+  input.end(stdin);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d: Buffer) => (out += d.toString()));
+  stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const base: NodeJS.ProcessEnv = { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf" };
+  const status = await runHacrm(args, {
+    stdin: input,
+    stdout,
+    stderr,
+    env: { ...base, HACRM_SOCKET: socket, ...env },
+    cwd: repoRoot,
+  });
+  return { status, out, err };
 }
