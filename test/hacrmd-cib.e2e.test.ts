@@ -74,9 +74,13 @@ function session(n: string): Session {
   return s;
 }
 
-/** A forced patch adding one primitive: it applies on whatever the configuration is. */
-function insertPrimitive(id: string): LiveWrite {
+/**
+ * A forced patch adding one attribute set to node c1 (it applies on whatever the
+ * configuration is, and gives the transition engine nothing to start).
+ */
+function insertAttributes(id: string): LiveWrite {
   const v = { admin_epoch: 0, epoch: 0, num_updates: 0 };
+  const nvpair = { name: "nvpair", attrs: { id: `${id}-n`, name: id, value: "1" }, children: [] };
   return {
     op: "patch",
     force: true,
@@ -86,18 +90,17 @@ function insertPrimitive(id: string): LiveWrite {
       ops: [
         {
           op: "insert",
-          parent: "/cib/configuration/resources",
+          parent: "/cib/configuration/nodes/node[@id='1']",
           position: 0,
-          element: {
-            name: "primitive",
-            attrs: { id, class: "ocf", provider: "heartbeat", type: "Dummy" },
-            children: [],
-          },
+          element: { name: "instance_attributes", attrs: { id }, children: [nvpair] },
         },
       ],
     },
   };
 }
+
+/** The configuration section (the status records what the executor ran, by resource id). */
+const configuration = (xml: string) => xml.slice(xml.indexOf("<configuration"), xml.indexOf("</configuration>"));
 
 async function queryXml(node: string): Promise<string> {
   const r = await request(h.daemons.get(node)?.socket ?? "", { cmd: "cib-query" });
@@ -210,9 +213,9 @@ describe("hacrmd: DC election and the replicated CIB", () => {
     expect(refused?.toLine()).toMatch(
       /the configuration changed since version \d+\.\d+\.\d+ \(now [\d.]+\): .*\/cib\/configuration\/resources\/primitive\[@id='a1'\].*'commit force'/,
     );
-    expect(await queryXml("c1")).not.toContain('id="b1"');
+    expect(configuration(await queryXml("c1"))).not.toContain('id="b1"');
     await b.commit("operator-b", true);
-    const after = await queryXml("c1");
+    const after = configuration(await queryXml("c1"));
     expect(after).toContain('id="b1"');
     expect(after).not.toContain('id="a1"'); // forced: b's configuration replaced a's
   });
@@ -278,7 +281,7 @@ describe("hacrmd: DC election and the replicated CIB", () => {
         // interrupted attempt did land (its id is then taken).
         for (;;) {
           try {
-            await submitWrite(sock(node), insertPrimitive(id));
+            await submitWrite(sock(node), insertAttributes(id));
             acked.push({ id, at: Date.now() });
             break;
           } catch (e) {

@@ -184,7 +184,10 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
     },
     { cib, send: (to, body) => ready.membership?.send([to], body), logger: log },
   );
-  hooks.afterStep = () => execHost.afterControllerStep();
+  // Test hook: a cluster that keeps and replicates the CIB but never runs what it
+  // configures (the crmsh corpus on a live cluster names agents that would act on the host).
+  if (process.env["HACRM_TEST_NO_RESOURCES"] !== "1") hooks.afterStep = () => execHost.afterControllerStep();
+  else log.warn({ event: "resources_not_run", reason: "HACRM_TEST_NO_RESOURCES=1" });
   const socket = await serveLocalSocket(
     opts.socket,
     access,
