@@ -21,6 +21,7 @@ import { child, element, parseXml, serializeXml } from "@hacrm/cib";
 import { submitWrite } from "../packages/shell/src/crm/session/live-store.js";
 import {
   Harness,
+  agreedViewWithQuorum,
   buildOnce,
   hacrmLive,
   repoRoot,
@@ -50,7 +51,7 @@ const cases = readdirSync(join(corpus, "cases"))
 
 // hacrm refuses on purpose what crmsh commits here: a CIB crm_verify rejects
 // (as offline: test/crmsh-conformance.test.ts).
-const refusedOnPurpose = ["primitive-op-duplicate"];
+const refusedOnPurpose = ["order-kinds", "primitive-op-duplicate"];
 
 type Normalize = (xml: string) => string;
 
@@ -101,6 +102,8 @@ describe("hacrm configure on a live cluster: the crmsh conformance corpus", () =
       cipher: "none",
     });
     for (const n of names) h.start(n, { env: { HACRM_TEST_NO_RESOURCES: "1" } });
+    // All three in one view (two already make a quorate one, and take writes).
+    await waitFor("one quorate view of all three", 30_000, () => agreedViewWithQuorum(h, names, names, true));
     await waitFor("a DC ready for writes", 30_000, async () => {
       const r = await submitWrite(sock("k1"), {
         op: "replace",
@@ -111,7 +114,9 @@ describe("hacrm configure on a live cluster: the crmsh conformance corpus", () =
     });
   }, 60_000);
   afterAll(async () => {
-    await h.cleanup();
+    // KEEP=1 keeps the daemons' logs and state directories.
+    if (process.env["KEEP"] === "1") console.log(`kept ${h.dir}`);
+    await h.cleanup(process.env["KEEP"] === "1");
   });
 
   it(`passes the ${cases.length} cases but those refused on purpose, and crm_verify accepts the CIB the cluster wrote`, async () => {
