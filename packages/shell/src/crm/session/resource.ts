@@ -205,7 +205,7 @@ export function resourceCommand(ctx: TopContext, args: Word[]): void {
         verb.pos,
         ctx.live ? `resource ${v} is not built yet` : `resource ${v} needs a running cluster`,
         ctx.live
-          ? "'resource stop' then 'resource start' change the target role"
+          ? "'resource stop' then 'resource start' restart it; 'resource cleanup' forgets its failures"
           : "offline (CIB_file) there is nothing to act on",
       );
     case "meta":
