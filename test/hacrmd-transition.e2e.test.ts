@@ -277,4 +277,23 @@ describe("hacrmd: the cluster keeps a service running", () => {
       `node ${victim} back with svc still active there -> one copy, on ${at}: ${Date.now() - t} ms`,
     );
   });
+
+  it("SIGTERM of the node running it: the service moves first, nothing is left running there, then hacrmd exits", async () => {
+    const node = (await waitFor("svc settled", 10_000, () => runningOn(names))) as string;
+    const rest = names.filter((n) => n !== node);
+    const proc = h.daemons.get(node)?.proc;
+    if (!proc) throw new Error(`${node} is not running`);
+    const exited = new Promise<number>((resolve) => proc.once("exit", () => resolve(Date.now())));
+    const t = Date.now();
+    proc.kill("SIGTERM");
+    const at = await exited;
+    console.log(`SIGTERM of ${node} -> hacrmd exited after its resources left: ${at - t} ms`);
+    const h2 = h.daemons.get(node);
+    if (h2) h2.proc = null;
+    expect(existsSync(stateFile(node))).toBe(false);
+    expect(sleeperPid(node)).toBeUndefined();
+    const now = await waitFor("svc on another node", 10_000, () => runningOn(rest));
+    expect(rest).toContain(now);
+    expect(h.logText(node)).toMatch(/"event":"left_cluster"[^\n]*"how":"clean"/);
+  });
 });

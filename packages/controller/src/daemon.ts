@@ -242,7 +242,13 @@ export async function runDaemon(opts: HacrmdOptions): Promise<{ stop: () => Prom
       log.level = level;
       started.setLogLevel(level);
     },
-    stop: () => void stop().then(() => process.exit(0)),
+    // SIGTERM/SIGINT: the cluster moves or stops what runs here first (executor-host.ts), then hacrmd leaves.
+    stop: () =>
+      void execHost
+        .leave()
+        .then((how) => log.info({ event: "left_cluster", how }))
+        .then(() => stop())
+        .then(() => process.exit(0)),
   });
   log.info({ event: "hacrmd_started", node: nodeName, socket: opts.socket, config: opts.config });
   return { stop };

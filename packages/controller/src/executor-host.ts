@@ -13,14 +13,24 @@
  *   role, term, members and CIB; its effects are performed here (execute,
  *   wake timers, log events).
  */
-import { booleanOr, child, childrenNamed, configurationDigest, type XmlElement } from "@hacrm/cib";
+import {
+  booleanOr,
+  child,
+  childrenNamed,
+  clusterOptionText,
+  configurationDigest,
+  durationMs,
+  type XmlElement,
+} from "@hacrm/cib";
 import { createSystemTimerHost, systemClock, type Logger, type TimerHandle } from "@hacrm/common";
 import { Executor, resolveAgentPaths, type ExecutorSettings, type OpResult } from "@hacrm/lrm";
 import { paramsDigest, schedule } from "@hacrm/policy";
 import type { CibHost } from "./cib-host.js";
 import {
   OpStatus,
+  activeResources,
   createOperationHistory,
+  setNodeAttribute,
   createTransitionState,
   followCib,
   historyNodeState,
@@ -170,7 +180,7 @@ export class ExecutorHost {
       if (followCib(this.history, s.cib.doc)) this.publishLocalState();
     }
     // Joined to a DC: what this node's history has and the CIB lacks (a refused write) goes again.
-    if (s.dc !== null) for (const w of reconcileWrites(this.history, s.cib.doc)) this.submitHistory(w);
+    if (s.dc !== null) for (const w of reconcileWrites(this.history, s.cib.doc)) this.submitWrite(w);
     const dc = roleOf(s) === "dc";
     this.performAll(
       transitionStep(
@@ -187,6 +197,37 @@ export class ExecutorHost {
         Date.now(),
       ),
     );
+  }
+
+  /**
+   * SIGTERM: ask the cluster to move or stop what runs on this node (the
+   * `shutdown` transient attribute, as Pacemaker's controller sets it; the
+   * scheduler then places nothing here), and resolve once this node's
+   * history says nothing may be active here and no operation runs, or after
+   * the CIB's `shutdown-escalation` (default 20 min).
+   */
+  async leave(): Promise<"clean" | "escalated"> {
+    const doc = this.deps.cib.state.cib.doc;
+    const escalationMs = durationMs(
+      clusterOptionText("shutdown-escalation", optionValue(doc, "shutdown-escalation")) ?? "20min",
+      "shutdown-escalation",
+    );
+    const at = String(Math.floor(Date.now() / 1000));
+    this.submitWrite(setNodeAttribute(this.history, "shutdown", at));
+    this.publishLocalState();
+    this.deps.logger.info({ event: "shutdown_requested", node: this.opts.nodeName, escalationMs });
+    const until = Date.now() + escalationMs;
+    while (Date.now() < until) {
+      const active = activeResources(this.history);
+      if (active.length === 0 && this.executor.inFlight === 0) return "clean";
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.deps.logger.warn({
+      event: "shutdown_escalated",
+      active: activeResources(this.history),
+      message: "leaving with resources that may still be active here",
+    });
+    return "escalated";
   }
 
   async close(): Promise<void> {
@@ -295,17 +336,17 @@ export class ExecutorHost {
     const write = recordOperation(this.history, op, { startFailureIsFatal: startFailureIsFatal(doc) });
     if (!write) return;
     this.publishLocalState();
-    this.submitHistory(write);
+    this.submitWrite(write);
   }
 
-  private submitHistory(write: CibWrite): void {
-    if (write.op !== "history") return;
+  private submitWrite(write: CibWrite): void {
+    const resource = write.op === "history" ? write.resource : "";
     void this.deps.cib.submit(write).then((result) => {
-      historyWriteAnswered(this.history, write.resource);
+      historyWriteAnswered(this.history, resource);
       if (!result.ok)
         this.deps.logger.info({
           event: "history_write_deferred",
-          resource: write.resource,
+          resource,
           code: result.error.code,
           message: "written again once this node is joined to a DC",
         });
@@ -322,12 +363,15 @@ export function changesState(task: string): boolean {
   return task !== "monitor" && task !== "notify" && task !== "meta-data";
 }
 
-function startFailureIsFatal(doc: XmlElement): boolean {
+function optionValue(doc: XmlElement, name: string): string | undefined {
   const conf = child(doc, "configuration");
   const crm = conf ? child(conf, "crm_config") : undefined;
   let value: string | undefined;
   for (const set of crm ? childrenNamed(crm, "cluster_property_set") : [])
-    for (const nv of childrenNamed(set, "nvpair"))
-      if (nv.attrs["name"] === "start-failure-is-fatal") value = nv.attrs["value"];
-  return booleanOr(value, true);
+    for (const nv of childrenNamed(set, "nvpair")) if (nv.attrs["name"] === name) value = nv.attrs["value"];
+  return value;
+}
+
+function startFailureIsFatal(doc: XmlElement): boolean {
+  return booleanOr(optionValue(doc, "start-failure-is-fatal"), true);
 }

@@ -193,6 +193,39 @@ function historyWrite(
   };
 }
 
+/**
+ * Set (null: delete) one of this node's own transient attributes that
+ * belongs to no resource, e.g. `shutdown` when it leaves; returns its write.
+ * The attribute is part of what the node reports when it joins.
+ */
+export function setNodeAttribute(h: OperationHistory, name: string, value: string | null): CibWrite {
+  if (value === null) h.attrs.delete(name);
+  else h.attrs.set(name, { value, confirmed: false });
+  h.writesInFlight.set("", (h.writesInFlight.get("") ?? 0) + 1);
+  return { op: "attributes", node: h.nodeId, uname: h.uname, attributes: { [name]: value } };
+}
+
+/**
+ * The resources this node's history says may be active here: a pending
+ * operation, a start, promote, demote or migration (failed or not: only a
+ * stop ends it), a failed stop, a probe that found it running.
+ */
+export function activeResources(h: OperationHistory): string[] {
+  const out: string[] = [];
+  for (const [id, rh] of h.resources) {
+    const last = rh.ops.get(`${id}_last_0`);
+    if (!last) continue;
+    const a = last.attrs;
+    const done = a["op-status"] === "0";
+    const rc = a["rc-code"];
+    const inactive =
+      (a["operation"] === "stop" && done && rc === "0") ||
+      (a["operation"] === "monitor" && done && rc === "7");
+    if (!inactive) out.push(id);
+  }
+  return out;
+}
+
 /** A history write of `resource` was answered (acknowledged or refused). */
 export function historyWriteAnswered(h: OperationHistory, resource: string): void {
   const n = (h.writesInFlight.get(resource) ?? 0) - 1;
@@ -217,6 +250,15 @@ export function reconcileWrites(h: OperationHistory, cib: XmlElement): CibWrite[
     const r = inCib.get(id);
     if (r && sameOps(r, rh) && Object.keys(attributes).length === 0) continue;
     out.push(historyWrite(h, id, attributes));
+  }
+  if (!h.writesInFlight.has("")) {
+    const own: Record<string, string | null> = {};
+    for (const [name, a] of h.attrs)
+      if (!name.includes("#") && attrsInCib.get(name) !== a.value) own[name] = a.value;
+    if (Object.keys(own).length > 0) {
+      h.writesInFlight.set("", 1);
+      out.push({ op: "attributes", node: h.nodeId, uname: h.uname, attributes: own });
+    }
   }
   return out;
 }

@@ -12,6 +12,7 @@ import type { CibWrite } from "./types.js";
 
 type HistoryWrite = Extract<CibWrite, { op: "history" }>;
 type CleanupWrite = Extract<CibWrite, { op: "cleanup" }>;
+type AttributesWrite = Extract<CibWrite, { op: "attributes" }>;
 
 function statusOf(doc: XmlElement): XmlElement {
   let status = child(doc, "status");
@@ -55,23 +56,45 @@ export function withHistory(current: XmlElement, w: HistoryWrite): XmlElement {
   if (rsc && i >= 0) resources.children[i] = rsc;
   else if (rsc) resources.children.push(rsc);
   else if (i >= 0) resources.children.splice(i, 1);
-  const names = Object.keys(w.attributes ?? {});
+  setAttributes(ns, w.node, w.attributes ?? {});
+  return out;
+}
+
+/** A node's own transient attributes set (null: deleted). */
+export function withAttributes(current: XmlElement, w: AttributesWrite): XmlElement {
+  if (typeof w.node !== "string" || typeof w.attributes !== "object" || w.attributes === null)
+    throw new HacrmError({
+      code: "BAD_REQUEST",
+      message: "an attributes write names a node and its attributes",
+    });
+  const out = cloneElement(current);
+  const status = statusOf(out);
+  let ns = childrenNamed(status, "node_state").find((n) => n.attrs["id"] === w.node);
+  if (!ns) {
+    ns = element("node_state", { id: w.node, uname: w.uname });
+    status.children.push(ns);
+  }
+  setAttributes(ns, w.node, w.attributes);
+  return out;
+}
+
+function setAttributes(ns: XmlElement, node: string, attributes: Record<string, string | null>): void {
+  const names = Object.keys(attributes);
   if (names.length > 0) {
-    const ta = ensure(ns, "transient_attributes", { id: w.node });
-    const set = ensure(ta, "instance_attributes", { id: `status-${w.node}` });
+    const ta = ensure(ns, "transient_attributes", { id: node });
+    const set = ensure(ta, "instance_attributes", { id: `status-${node}` });
     for (const name of names) {
-      const value = w.attributes[name];
+      const value = attributes[name];
       const j = set.children.findIndex((c) => c.name === "nvpair" && c.attrs["name"] === name);
       if (value === null || value === undefined) {
         if (j >= 0) set.children.splice(j, 1);
         continue;
       }
-      const nv = element("nvpair", { id: attributeId(w.node, name), name, value: String(value) });
+      const nv = element("nvpair", { id: attributeId(node, name), name, value: String(value) });
       if (j >= 0) set.children[j] = nv;
       else set.children.push(nv);
     }
   }
-  return out;
 }
 
 /** Whether an lrm_resource id or attribute resource part names `resource` (clone instances `R:N` included). */

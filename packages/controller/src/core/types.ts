@@ -93,6 +93,8 @@ export type CibWrite =
       lrmResource: string | null;
       attributes: Record<string, string | null>;
     }
+  /** A node sets (null: deletes) its own transient attributes, e.g. `shutdown` when it leaves. */
+  | { op: "attributes"; node: string; uname: string; attributes: Record<string, string | null> }
   /** Forget a resource's operation history and fail counts (on one node, or everywhere): `hacrm resource cleanup`. */
   | { op: "cleanup"; resource: string; node?: string };
 

@@ -22,7 +22,7 @@ import {
   type XmlElement,
 } from "@hacrm/cib";
 import { isHacrmError } from "@hacrm/common";
-import { withCleanup, withHistory } from "./transition-status.js";
+import { withAttributes, withCleanup, withHistory } from "./transition-status.js";
 import type { BaseRef, CibWrite, WriteError } from "./types.js";
 
 /** One configuration change the DC made: its version and the configuration paths it touched. */
@@ -55,7 +55,7 @@ export function applyWrite(current: XmlElement, write: CibWrite, ctx: WriteConte
     return { ok: false, error: { code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   }
   // A node's operation history and a cleanup edit the status section only: the configuration stays as checked.
-  const statusOnly = write.op === "history" || write.op === "cleanup";
+  const statusOnly = write.op === "history" || write.op === "attributes" || write.op === "cleanup";
   const next = commitCib(current, proposed, { validate: statusOnly ? () => [] : ctx.validate });
   if (!next.ok) {
     const lines = next.problems.map(problemLine);
@@ -126,6 +126,8 @@ function editDoc(current: XmlElement, write: CibWrite, ctx: WriteContext): Edite
     }
     case "history":
       return { ok: true, doc: withHistory(current, write) };
+    case "attributes":
+      return { ok: true, doc: withAttributes(current, write) };
     case "cleanup":
       return { ok: true, doc: withCleanup(current, write) };
   }
