@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { command as cibCommand } from "../packages/shell/src/commands/cib.js";
+import { command as nodeCommand } from "../packages/shell/src/commands/node.js";
 import { command as resourceCommand } from "../packages/shell/src/commands/resource.js";
 import { command as statusCommand } from "../packages/shell/src/commands/status.js";
 import { Harness, buildOnce, request, waitFor, writeConfig } from "./membership-e2e-lib.js";
@@ -77,7 +78,8 @@ function config(meta: string): string {
     `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
     `</NODES><resources><primitive id="svc" class="ocf" provider="heartbeat" type="Dummy">${meta}` +
     `<operations><op id="svc-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>` +
-    `</primitive><primitive id="sleeper" class="lsb" type="hacrm-sleeper">` +
+    `</primitive><group id="grp">${["g1", "g2"].map((g) => `<primitive id="${g}" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="${g}-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations></primitive>`).join("")}</group>` +
+    `<primitive id="sleeper" class="lsb" type="hacrm-sleeper">` +
     `<operations><op id="sleeper-monitor-1s" name="monitor" interval="1s" timeout="10s"/></operations>` +
     `</primitive></resources>`
   );
@@ -98,7 +100,9 @@ async function configure(node: string, meta = ""): Promise<void> {
   expect(r.code).toBe(0);
 }
 
-const stateFile = (node: string) => join(h.dir, `state-${node}`, "executor", "rsctmp", "Dummy-svc.state");
+const dummyState = (node: string, rsc: string) =>
+  join(h.dir, `state-${node}`, "executor", "rsctmp", `Dummy-${rsc}.state`);
+const stateFile = (node: string) => dummyState(node, "svc");
 const pidFile = (node: string) =>
   join(h.dir, `state-${node}`, "executor", "rsctmp", "hacrm-sleeper", "hacrm-sleeper.pid");
 const sleeperPid = (node: string): number | undefined => {
@@ -147,6 +151,10 @@ describe("hacrmd: the cluster keeps a service running", () => {
     home = await waitFor("svc started", 20_000, () => runningOn(names));
     console.log(`configuration committed -> svc started on ${home}: ${Date.now() - t} ms`);
     const sleeperHome = await waitFor("sleeper started", 20_000, () => runningOn(names, "sleeper"));
+    // A group: both members on one node.
+    const g1 = await waitFor("g1 started", 20_000, () => runningOn(names, "g1"));
+    expect(await waitFor("g2 started", 20_000, () => runningOn(names, "g2"))).toBe(g1);
+    expect(existsSync(dummyState(g1, "g1")) && existsSync(dummyState(g1, "g2"))).toBe(true);
     expect(sleeperPid(sleeperHome)).toBeDefined();
     const human = await run(statusCommand, [], "t3");
     expect(human.out).toMatch(new RegExp(`\\* svc\\t\\(ocf:heartbeat:Dummy\\):\\t Started ${home}`));
@@ -276,6 +284,33 @@ describe("hacrmd: the cluster keeps a service running", () => {
     console.log(
       `node ${victim} back with svc still active there -> one copy, on ${at}: ${Date.now() - t} ms`,
     );
+  });
+
+  it("node standby moves every resource off the node; online makes it eligible again", async () => {
+    const node = (await waitFor("svc settled", 10_000, () => runningOn(names))) as string;
+    const t = Date.now();
+    const r = await run(nodeCommand, ["standby", node], node === "t1" ? "t2" : "t1");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    await waitFor("nothing on the standby node", 20_000, async () => {
+      const all = await Promise.all(names.map(clusterStatus));
+      if (!all.every((x) => x.nodes.some((n) => n.name === node && n.state === "standby"))) return undefined;
+      const here = all[0]?.resources.filter((x) => x.node === node) ?? [];
+      const elsewhere = await Promise.all(["svc", "g1", "g2", "sleeper"].map((x) => runningOn(names, x)));
+      return here.length === 0 && elsewhere.every((w) => w && w !== node) ? true : undefined;
+    });
+    console.log(`node standby ${node} -> every resource elsewhere: ${Date.now() - t} ms`);
+    for (const x of ["svc", "g1", "g2"]) expect(existsSync(dummyState(node, x))).toBe(false);
+    expect(sleeperPid(node)).toBeUndefined();
+    expect((await run(nodeCommand, ["online", node], node)).code).toBe(0);
+    const cibFile = join(h.dir, "live-3.xml");
+    await waitFor("online and settled", 20_000, async () => {
+      const s = await clusterStatus(node);
+      if (!s.nodes.some((n) => n.name === node && n.state === "online")) return undefined;
+      writeFileSync(cibFile, await queryXml(node));
+      const sim = execFileSync("crm_simulate", ["-x", cibFile, "-S"], { encoding: "utf8", stdio: "pipe" });
+      return /\* (Start|Stop|Move|Recover|Restart)\s/.test(sim) ? undefined : true;
+    });
   });
 
   it("SIGTERM of the node running it: the service moves first, nothing is left running there, then hacrmd exits", async () => {
