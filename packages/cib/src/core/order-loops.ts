@@ -60,19 +60,20 @@ export function findOrderLoops(
   problems: CibProblem[];
   warnings: CibProblem[];
 } {
+  const constraints = configuration.children.find((c) => c.name === "constraints");
+  if (!constraints?.children.some((c) => c.name === "rsc_order")) return { problems: [], warnings: [] };
   const res = indexResources(configuration);
   const g = newGraph();
   for (const r of res.byId.values()) addImplied(g, r, res);
-  const constraints = configuration.children.find((c) => c.name === "constraints");
   const problems: CibProblem[] = [];
-  for (const o of constraints?.children ?? []) {
+  for (const o of constraints.children) {
     if (o.name !== "rsc_order") continue;
     const self = selfOrder(o);
     if (self)
       problems.push(problem("ORDER_LOOP", chainOf(o), self, "a resource's action cannot wait for itself"));
     else addOrder(g, o, res);
   }
-  const position = new Map((constraints?.children ?? []).map((c, i) => [c, i]));
+  const position = new Map(constraints.children.map((c, i) => [c, i]));
   const warnings: CibProblem[] = [];
   const seen = new Set<string>();
   for (const withOptional of [false, true]) {

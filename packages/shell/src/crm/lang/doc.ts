@@ -16,6 +16,7 @@ export const SECTION_ORDER = [
   "tags",
 ];
 export const RESOURCE_ELEMENTS = new Set(["primitive", "group", "clone", "master", "bundle", "template"]);
+const RESOURCE_PARENTS = new Set(["resources", ...RESOURCE_ELEMENTS]);
 export const CONSTRAINT_ELEMENTS = new Set(["rsc_location", "rsc_colocation", "rsc_order", "rsc_ticket"]);
 
 export function configuration(cib: XmlElement): XmlElement {
@@ -47,8 +48,53 @@ export function findSection(cib: XmlElement, name: string): XmlElement | undefin
   return configuration(cib).children.find((c) => c.name === name);
 }
 
+const isReference = (el: XmlElement): boolean =>
+  el.name === "resource_ref" || el.name === "obj_ref" || el.name === "role";
+
+/**
+ * The ids a document defines, with each element's parent: what `findById`,
+ * `findResource` and `IdAllocator` would otherwise find by walking the whole
+ * configuration, once per command (quadratic over a long script). The
+ * session attaches one to its working document only while every command
+ * appends one whole new object (batch mode), reports each object it added,
+ * and detaches it before any other command; detached, every lookup walks
+ * the document as before.
+ */
+export class IdIndex {
+  readonly byId = new Map<string, { el: XmlElement; parent: XmlElement }>();
+  constructor(cib: XmlElement) {
+    const conf = configuration(cib);
+    for (const c of conf.children) this.add(c, conf);
+  }
+  /** An object appended to `parent`, with everything in it. */
+  add(el: XmlElement, parent: XmlElement): void {
+    const stack: [XmlElement, XmlElement][] = [[el, parent]];
+    while (stack.length > 0) {
+      const [e, p] = stack.pop() as [XmlElement, XmlElement];
+      const id = e.attrs["id"];
+      if (id !== undefined && !isReference(e) && !this.byId.has(id)) this.byId.set(id, { el: e, parent: p });
+      for (const c of e.children) stack.push([c, e]);
+    }
+  }
+}
+
+const indexes = new WeakMap<XmlElement, IdIndex>();
+
+/** The index attached to `cib`, built when there is none. */
+export function attachIdIndex(cib: XmlElement): IdIndex {
+  let idx = indexes.get(cib);
+  if (!idx) indexes.set(cib, (idx = new IdIndex(cib)));
+  return idx;
+}
+
+export function detachIdIndex(cib: XmlElement): void {
+  indexes.delete(cib);
+}
+
 /** The element with this id anywhere in <configuration>, and its parent. */
 export function findById(cib: XmlElement, id: string): { el: XmlElement; parent: XmlElement } | undefined {
+  const idx = indexes.get(cib);
+  if (idx) return idx.byId.get(id);
   const stack: XmlElement[] = [configuration(cib)];
   while (stack.length > 0) {
     const p = stack.pop() as XmlElement;
@@ -74,19 +120,21 @@ export function definedIds(cib: XmlElement): Set<string> {
 
 /** Hands out fresh ids the way crmsh does: NAME, else NAME-0, NAME-1, ... */
 export class IdAllocator {
-  private readonly used: Set<string>;
+  /** The document's ids (its index when attached, read only) and those handed out since. */
+  private readonly defined: { has(id: string): boolean };
+  private readonly used = new Set<string>();
   constructor(cib: XmlElement) {
-    this.used = definedIds(cib);
+    this.defined = indexes.get(cib)?.byId ?? definedIds(cib);
   }
   has(id: string): boolean {
-    return this.used.has(id);
+    return this.used.has(id) || this.defined.has(id);
   }
   take(id: string): void {
     this.used.add(id);
   }
   fresh(natural: string): string {
     let id = natural;
-    for (let k = 0; this.used.has(id); k++) id = `${natural}-${k}`;
+    for (let k = 0; this.has(id); k++) id = `${natural}-${k}`;
     this.used.add(id);
     return id;
   }
@@ -140,6 +188,11 @@ export function findResource(
   cib: XmlElement,
   id: string,
 ): { el: XmlElement; parent: XmlElement } | undefined {
+  const idx = indexes.get(cib);
+  if (idx) {
+    const r = idx.byId.get(id);
+    return r && RESOURCE_ELEMENTS.has(r.el.name) && RESOURCE_PARENTS.has(r.parent.name) ? r : undefined;
+  }
   const visit = (p: XmlElement): { el: XmlElement; parent: XmlElement } | undefined => {
     for (const c of p.children) {
       if (!RESOURCE_ELEMENTS.has(c.name)) continue;

@@ -18,8 +18,11 @@ import { refKey, type BuildContext } from "../lang/build.js";
 import { checkConfiguration } from "../lang/check.js";
 import {
   RESOURCE_ELEMENTS,
+  attachIdIndex,
   configuration,
+  detachIdIndex,
   findResource,
+  findSection,
   sameConfiguration,
   semanticError,
 } from "../lang/doc.js";
@@ -74,10 +77,22 @@ export interface SessionDeps {
  * that `commit` writes back all at once; top-level `resource` and `node`
  * commands write at once, as crmsh does.
  */
+/** Commands that only append one new object to a section (the id index can follow them). */
+const APPENDED_TO: Partial<Record<A.ConfigureCmd["cmd"], string>> = {
+  primitive: "resources",
+  rsc_template: "resources",
+  location: "constraints",
+  colocation: "constraints",
+  order: "constraints",
+  rsc_ticket: "constraints",
+};
+
 export class Session {
   level: Level = "top";
   private original: XmlElement | undefined;
   private working: XmlElement | undefined;
+  /** False while a script runs: a failed command ends the script, so it need not be undone. */
+  private atomic = true;
   private readonly refPos = new Map<string, Pos>();
   private readonly objPos = new Map<string, Pos>();
 
@@ -112,10 +127,20 @@ export class Session {
 
   /** Run a whole script (batch mode). Stops at the first error: nothing after the last commit is written. */
   async runScript(text: string, source: string): Promise<void> {
-    for (const line of splitCommands(text, source)) {
-      if ((await this.execute(line, source)) === "quit") break;
+    // A script stops at its first error and writes nothing after its last
+    // commit, so a command need not be undone: no copy of the CIB per
+    // command, and an id index kept across commands (linear, not quadratic,
+    // in the length of the script).
+    this.atomic = false;
+    try {
+      for (const line of splitCommands(text, source)) {
+        if ((await this.execute(line, source)) === "quit") break;
+      }
+      if (this.dirty) await this.commit(source);
+    } finally {
+      this.atomic = true;
+      if (this.working) detachIdIndex(this.working);
     }
-    if (this.dirty) await this.commit(source);
   }
 
   /** Run one command line at the current level. */
@@ -193,6 +218,8 @@ export class Session {
     once: boolean,
   ): Promise<"continue" | "quit"> {
     const args = line.tokens.map((t) => ({ text: t.text, pos: t.pos }));
+    // Only configure's appending commands keep the id index (see apply); anything else may change the CIB.
+    if (level !== "configure" && this.working) detachIdIndex(this.working);
     switch (level) {
       case "configure": {
         const r = await this.configure(line, source);
@@ -340,6 +367,7 @@ export class Session {
   private async configure(line: CommandLine, source: string): Promise<"continue" | "quit"> {
     const cmd = parseConfigure(line, source);
     const cib = await this.cib();
+    if (!APPENDED_TO[cmd.cmd]) detachIdIndex(cib);
     switch (cmd.cmd) {
       case "commit": {
         // crmsh's `commit [force] [replace]`: force writes over a configuration changed since it was read.
@@ -394,7 +422,11 @@ export class Session {
 
   /** Apply one configuration command to the working CIB; on error the working CIB is unchanged. */
   async apply(cib: XmlElement, cmd: A.ConfigureCmd, source: string): Promise<void> {
-    const scratch = cloneElement(cib);
+    // The id index follows the session's own working CIB only (load and edit work on copies they change in between).
+    const appends = !this.atomic && cib === this.working ? APPENDED_TO[cmd.cmd] : undefined;
+    if (appends) attachIdIndex(cib);
+    else detachIdIndex(cib);
+    const scratch = this.atomic ? cloneElement(cib) : cib;
     const ctx: BuildContext = {
       cib: scratch,
       source,
@@ -406,8 +438,19 @@ export class Session {
     const edit: EditContext = { cib: scratch, source, info: (l) => this.deps.info(`INFO: ${l}`) };
     await applyCommand(ctx, edit, cmd);
     if ("id" in cmd && cmd.id && typeof cmd.id === "object") this.objPos.set(cmd.id.text, cmd.id.pos);
+    if (appends) this.indexAppended(cib, appends, cmd);
+    if (scratch === cib) return;
     cib.children = scratch.children;
     cib.attrs = scratch.attrs;
+  }
+
+  /** Add the object a command appended to the index, or drop the index if it is not where expected. */
+  private indexAppended(cib: XmlElement, sectionName: string, cmd: A.ConfigureCmd): void {
+    const sec = findSection(cib, sectionName);
+    const last = sec?.children[sec.children.length - 1];
+    const id = "id" in cmd && cmd.id && typeof cmd.id === "object" ? cmd.id.text : undefined;
+    if (sec && last && id !== undefined && last.attrs["id"] === id) attachIdIndex(cib).add(last, sec);
+    else detachIdIndex(cib);
   }
 
   private show(cib: XmlElement, args: A.Word[]): void {
