@@ -11,6 +11,7 @@ import { parseXml } from "@hacrm/cib";
 import { INFINITY, schedule } from "@hacrm/policy";
 import { compare } from "./policy-differential-lib.js";
 import { repoRoot } from "./policy-conformance-lib.js";
+import { check } from "./policy-property-lib.js";
 
 const fixture = (name: string): string => path.join(repoRoot, "test/fixtures/policy", name);
 
@@ -104,7 +105,8 @@ describe("migration-threshold (property)", () => {
   });
 
   it("a resource at its migration-threshold never runs on that node until the fail count expires or is cleared", () => {
-    fc.assert(
+    check(
+      "test/policy-failures.test.ts",
       fc.property(cases, (c) => {
         const res = schedule(parseXml(failureCib(c), "generated"), 0);
         c.resources.forEach((r, i) => {
@@ -123,7 +125,7 @@ describe("migration-threshold (property)", () => {
           }
         });
       }),
-      { numRuns: Number(process.env.POLICY_PROPERTY_RUNS ?? 200) },
+      200,
     );
   });
 });

@@ -1,5 +1,13 @@
-/** Property tests: score arithmetic and transition-graph invariants. */
+/**
+ * Property tests: score arithmetic and transition-graph invariants.
+ *
+ * Replayable (policy-property-lib.ts): PROPERTY_SEED and PROPERTY_RUNS; a
+ * generated CIB that breaks the engine is named by the gen-cib line that
+ * writes it.
+ */
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "@hacrm/cib";
@@ -14,7 +22,11 @@ import {
   type ScheduleResult,
   type TransitionGraph,
 } from "@hacrm/policy";
-import { genCib, SHAPES } from "./policy-differential-lib.js";
+import { compare, genCib, SHAPES } from "./policy-differential-lib.js";
+import { repoRoot } from "./policy-conformance-lib.js";
+import { budgetMs, check } from "./policy-property-lib.js";
+
+const FILE = "test/policy-properties.test.ts";
 
 const score = fc.oneof(
   fc.integer({ min: -2 * INFINITY, max: 2 * INFINITY }),
@@ -23,33 +35,39 @@ const score = fc.oneof(
 
 describe("score arithmetic", () => {
   it("stays within [-INFINITY, INFINITY] and is commutative", () => {
-    fc.assert(
+    check(
+      FILE,
       fc.property(score, score, (a, b) => {
         const s = addScores(a, b);
         expect(s).toBeGreaterThanOrEqual(-INFINITY);
         expect(s).toBeLessThanOrEqual(INFINITY);
         expect(addScores(b, a)).toBe(s);
       }),
+      100,
     );
   });
 
   it("-INFINITY wins over everything, +INFINITY over everything else", () => {
-    fc.assert(
+    check(
+      FILE,
       fc.property(score, (a) => {
         expect(addScores(a, -INFINITY)).toBe(-INFINITY);
         if (a > -INFINITY) expect(addScores(a, INFINITY)).toBe(INFINITY);
       }),
+      100,
     );
   });
 
   it("is plain addition away from the bounds, with 0 as identity", () => {
     const small = fc.integer({ min: -400_000, max: 400_000 });
-    fc.assert(
+    check(
+      FILE,
       fc.property(small, small, small, (a, b, c) => {
         expect(addScores(a, b)).toBe(a + b);
         expect(addScores(addScores(a, b), c)).toBe(addScores(a, addScores(b, c)));
         expect(addScores(a, 0)).toBe(a);
       }),
+      100,
     );
   });
 });
@@ -81,98 +99,119 @@ const PROPERTY_SHAPES: Record<string, string[]> = {
 };
 
 function generated(shape: string, seed: number): ScheduleResult {
-  const xml = execFileSync("node", [genCib, "--seed", String(seed), ...PROPERTY_SHAPES[shape]!], {
-    encoding: "utf8",
-  });
-  // schedule() asserts the transition invariants itself: a violation throws here.
-  return schedule(parseXml(xml, `${shape}-${seed}`), 0);
+  const args = ["--seed", String(seed), ...PROPERTY_SHAPES[shape]!];
+  const xml = execFileSync("node", [genCib, ...args], { encoding: "utf8" });
+  try {
+    // schedule() asserts the transition invariants itself: a violation throws here.
+    return schedule(parseXml(xml, `${shape}-${seed}`), 0);
+  } catch (err) {
+    (err as Error).message = `${shape} CIB (node ${genCib} ${args.join(" ")}): ${(err as Error).message}`;
+    throw err;
+  }
 }
 
 describe("transition graph invariants on generated CIBs", () => {
-  it("stops before starting a moved resource, acts only on eligible nodes, runs nothing twice", () => {
-    const shapes = Object.keys(PROPERTY_SHAPES);
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(...shapes), (seed, shape) => {
-        const res = generated(shape, seed);
-        const g = res.graph.actions;
-        expect(checkTransition(res.workingSet, res.graph)).toEqual([]);
-        const nodes = res.workingSet.nodesByName;
-        for (const a of g) {
-          if (a.pseudo || !a.node || a.task === "fence") continue;
-          const n = nodes.get(a.node)!;
-          expect(n.online, `${a.task} ${a.resource} on offline ${a.node}`).toBe(true);
-          if (a.task === "start" || a.task === "promote") {
-            expect(n.standby || n.shutdown || n.maintenance, `${a.task} ${a.resource} on ${a.node}`).toBe(
-              false,
-            );
-          }
-        }
-        for (const start of g.filter((a) => a.task === "start")) {
-          const stop = g.find(
-            (a) => a.task === "stop" && a.resource === start.resource && a.node !== start.node,
-          );
-          if (stop)
-            expect(ancestors(g, start.id).has(stop.id), `stop before start of ${start.resource}`).toBe(true);
-        }
-        const active = new Map<string, number>();
-        for (const p of res.placement) {
-          const rsc = res.workingSet.rscById.get(p.resource);
-          if (rsc?.parent?.kind === "clone" || rsc?.parent?.parent?.kind === "clone") continue;
-          active.set(p.resource, (active.get(p.resource) ?? 0) + 1);
-        }
-        for (const [r, count] of active)
-          expect(count, `${r} active on ${count} nodes`).toBeLessThanOrEqual(1);
-      }),
-      { numRuns: 30 },
-    );
-  }, 120_000);
-
-  it("with stonith-enabled=true, nothing that was on an unclean node starts elsewhere before its fence", () => {
-    let fenced = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
-        const res = generated("unclean", seed);
-        const ws = res.workingSet;
-        expect(ws.options.stonithEnabled).toBe(true);
-        const g = res.graph.actions;
-        for (const node of ws.nodes.filter((n) => n.unclean)) {
-          const fence = g.find((a) => a.task === "fence" && a.node === node.uname);
-          if (fence) fenced++;
-          for (const p of ws.primitives.filter((q) => q.runningOn.includes(node))) {
-            for (const a of g) {
-              if (a.resource !== p.id || a.pseudo || a.node === node.uname) continue;
-              if (a.task !== "start" && a.task !== "promote" && a.task !== "migrate_from") continue;
-              expect(
-                fence,
-                `${a.task} ${p.id} on ${a.node} while ${node.uname} is unclean and not fenced`,
-              ).toBeDefined();
-              expect(
-                ancestors(g, a.id).has(fence!.id),
-                `${a.task} ${p.id} before fencing ${node.uname}`,
-              ).toBe(true);
+  it(
+    "stops before starting a moved resource, acts only on eligible nodes, runs nothing twice",
+    () => {
+      const shapes = Object.keys(PROPERTY_SHAPES);
+      check(
+        FILE,
+        fc.property(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(...shapes), (seed, shape) => {
+          const res = generated(shape, seed);
+          const g = res.graph.actions;
+          expect(checkTransition(res.workingSet, res.graph)).toEqual([]);
+          const nodes = res.workingSet.nodesByName;
+          for (const a of g) {
+            if (a.pseudo || !a.node || a.task === "fence") continue;
+            const n = nodes.get(a.node)!;
+            expect(n.online, `${a.task} ${a.resource} on offline ${a.node}`).toBe(true);
+            if (a.task === "start" || a.task === "promote") {
+              expect(n.standby || n.shutdown || n.maintenance, `${a.task} ${a.resource} on ${a.node}`).toBe(
+                false,
+              );
             }
           }
-        }
-      }),
-      { numRuns: 10 },
-    );
-    // The generator's unclean nodes are fenced: the property is not vacuous.
-    expect(fenced).toBeGreaterThan(0);
-  }, 120_000);
+          for (const start of g.filter((a) => a.task === "start")) {
+            const stop = g.find(
+              (a) => a.task === "stop" && a.resource === start.resource && a.node !== start.node,
+            );
+            if (stop)
+              expect(ancestors(g, start.id).has(stop.id), `stop before start of ${start.resource}`).toBe(
+                true,
+              );
+          }
+          const active = new Map<string, number>();
+          for (const p of res.placement) {
+            const rsc = res.workingSet.rscById.get(p.resource);
+            if (rsc?.parent?.kind === "clone" || rsc?.parent?.parent?.kind === "clone") continue;
+            active.set(p.resource, (active.get(p.resource) ?? 0) + 1);
+          }
+          for (const [r, count] of active)
+            expect(count, `${r} active on ${count} nodes`).toBeLessThanOrEqual(1);
+        }),
+        30,
+      );
+    },
+    budgetMs(30),
+  );
 
-  it("with no-quorum-policy=stop and no quorum, nothing starts anywhere", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
-        const res = generated("noQuorumStop", seed);
-        expect(res.workingSet.options.haveQuorum).toBe(false);
-        const starts = res.graph.actions.filter(
-          (a) => !a.pseudo && (a.task === "start" || a.task === "promote"),
-        );
-        expect(starts.map((a) => `${a.task} ${a.resource} ${a.node}`)).toEqual([]);
-      }),
-      { numRuns: 10 },
-    );
-  }, 120_000);
+  it(
+    "with stonith-enabled=true, nothing that was on an unclean node starts elsewhere before its fence",
+    () => {
+      let fenced = 0;
+      check(
+        FILE,
+        fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
+          const res = generated("unclean", seed);
+          const ws = res.workingSet;
+          expect(ws.options.stonithEnabled).toBe(true);
+          const g = res.graph.actions;
+          for (const node of ws.nodes.filter((n) => n.unclean)) {
+            const fence = g.find((a) => a.task === "fence" && a.node === node.uname);
+            if (fence) fenced++;
+            for (const p of ws.primitives.filter((q) => q.runningOn.includes(node))) {
+              for (const a of g) {
+                if (a.resource !== p.id || a.pseudo || a.node === node.uname) continue;
+                if (a.task !== "start" && a.task !== "promote" && a.task !== "migrate_from") continue;
+                expect(
+                  fence,
+                  `${a.task} ${p.id} on ${a.node} while ${node.uname} is unclean and not fenced`,
+                ).toBeDefined();
+                expect(
+                  ancestors(g, a.id).has(fence!.id),
+                  `${a.task} ${p.id} before fencing ${node.uname}`,
+                ).toBe(true);
+              }
+            }
+          }
+        }),
+        10,
+      );
+      // The generator's unclean nodes are fenced: the property is not vacuous.
+      expect(fenced).toBeGreaterThan(0);
+    },
+    budgetMs(10),
+  );
+
+  it(
+    "with no-quorum-policy=stop and no quorum, nothing starts anywhere",
+    () => {
+      check(
+        FILE,
+        fc.property(fc.integer({ min: 1, max: 100_000 }), (seed) => {
+          const res = generated("noQuorumStop", seed);
+          expect(res.workingSet.options.haveQuorum).toBe(false);
+          const starts = res.graph.actions.filter(
+            (a) => !a.pseudo && (a.task === "start" || a.task === "promote"),
+          );
+          expect(starts.map((a) => `${a.task} ${a.resource} ${a.node}`)).toEqual([]);
+        }),
+        10,
+      );
+    },
+    budgetMs(10),
+  );
 
   it("assertAcyclic rejects a cycle", () => {
     const a = (id: number, inputs: number[]): GraphAction => ({
@@ -185,6 +224,36 @@ describe("transition graph invariants on generated CIBs", () => {
     });
     expect(() => assertAcyclic([a(0, [1]), a(1, [0])])).toThrow(/cycle/);
     expect(() => assertAcyclic([a(0, []), a(1, [0])])).not.toThrow();
+  });
+});
+
+describe("regressions found by the graph property", () => {
+  it("a promotable clone restarting beside a new instance: the new instance has no stop (smallRunning seed 4368)", async () => {
+    // p1:0 and p1:1 restart in place (their order after c1-clone, which starts
+    // new instances, requires it) while p1:2 starts on node1. The clone's stop
+    // used to give p1:2, active nowhere, a stop on no node, not ordered before
+    // its start: a graph action standing for nothing, which Pacemaker's graph
+    // does not hold.
+    const file = path.join(repoRoot, "test/fixtures/policy/promotable-restart-beside-new-instance.xml");
+    const xml = fs.readFileSync(file, "utf8");
+    const r = await compare(file, xml);
+    expect(r.ours, r.error).toEqual(r.theirs);
+    const res = schedule(parseXml(xml, file), 0);
+    const g = res.graph.actions;
+    expect(
+      g.filter((a) => a.resource?.startsWith("p1:2")).map((a) => `${a.task} ${a.node} ${a.intervalMs}`),
+    ).toEqual(expect.arrayContaining(["start node1 0", "monitor node1 11000"]));
+    expect(g.filter((a) => a.resource === "p1:2" && a.task === "stop")).toEqual([]);
+    const nodeless = g.filter(
+      (a) => a.node === undefined && res.workingSet.rscById.get(a.resource ?? "")?.kind === "primitive",
+    );
+    expect(nodeless.map((a) => `${a.task} ${a.resource}`)).toEqual([]);
+    for (const inst of ["p1:0", "p1:1"]) {
+      const stop = g.find((a) => a.task === "stop" && a.resource === inst)!;
+      const start = g.find((a) => a.task === "start" && a.resource === inst)!;
+      expect(ancestors(g, start.id).has(stop.id), `${inst} stops before it starts`).toBe(true);
+    }
+    expect(checkTransition(res.workingSet, res.graph)).toEqual([]);
   });
 });
 
@@ -253,6 +322,12 @@ describe("the transition invariants catch a broken graph", () => {
     expect(checkTransition(res.workingSet, graph)).toEqual([
       "r1 would be active on node1, node2 after the transition",
     ]);
+  });
+
+  it("an action of a resource on no node is caught", () => {
+    const { res, graph, stop } = fresh();
+    graph.actions.push({ ...stop, id: 100, node: undefined, pseudo: true, inputs: [] });
+    expect(checkTransition(res.workingSet, graph)).toEqual(["stop of r1 on no node"]);
   });
 
   it("a start on a node that cannot host it, or where it is banned, is caught", () => {

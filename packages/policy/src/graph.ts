@@ -21,10 +21,16 @@ export interface TransitionGraph {
   actions: GraphAction[];
 }
 
-/** Whether an action belongs in the executed graph. */
+/**
+ * Whether an action belongs in the executed graph. A primitive acts on a
+ * node: its node-less actions are placeholders an ordering on its parent
+ * touched (a clone instance with nothing to stop), which stand for nothing;
+ * orderings through them are kept (collectInputs).
+ */
 export function inGraph(a: Action): boolean {
   if (a.optional || !a.runnable) return false;
   if (a.pseudo && !a.rsc) return false;
+  if (a.rsc?.kind === "primitive") return a.node !== undefined;
   return a.node !== undefined || a.pseudo;
 }
 

@@ -16,7 +16,9 @@ import { canHost } from "./unpack-nodes.js";
  * 4. every stop of a resource comes before every start of it (a move or a
  *    restart never overlaps old and new instance), migrations aside;
  * 5. with fencing enabled, nothing that was active on an unclean node starts
- *    or is promoted elsewhere before that node's fence.
+ *    or is promoted elsewhere before that node's fence;
+ * 6. every action of a primitive names its node (pseudo ones included): an
+ *    action on no node stands for nothing and orders nothing.
  *
  * `schedule()` asserts these on every graph it returns; a violation is an
  * engine bug, never a configuration error.
@@ -27,6 +29,8 @@ export function checkTransition(ws: WorkingSet, graph: TransitionGraph): string[
   const byId = new Map(actions.map((a) => [a.id, a]));
   const byRsc = new Map<string, GraphAction[]>();
   for (const a of actions) {
+    if (a.resource !== undefined && a.node === undefined && ws.rscById.get(a.resource)?.kind === "primitive")
+      violations.push(`${a.task} of ${a.resource} on no node`);
     // Pseudo actions with a node count: a stop on a node that is down is implied, not executed.
     if (a.resource === undefined || a.node === undefined) continue;
     const l = byRsc.get(a.resource) ?? [];
