@@ -19,8 +19,10 @@ export interface Action {
   optional: boolean;
   runnable: boolean;
   pseudo: boolean;
-  /** Runnable when any (not all) of its runnable-left inputs is runnable. */
+  /** Runnable when any (not all) of its runnable-left inputs is runnable... */
   requireAny: boolean;
+  /** ...or, with requireAny, at least this many of them (a clone's clone-min). */
+  anyMin: number;
   /** The start or stop of a live migration: it does not force other resources to restart. */
   migrating: boolean;
   /** Parameters the action carries besides the resource's (clone notifications' CRM_meta_notify_*). */
@@ -66,6 +68,7 @@ export class ActionSet {
       timeoutMs?: number;
       runnable?: boolean;
       requireAny?: boolean;
+      anyMin?: number;
       /** Tells apart several actions of one task on one node (clone notifications). */
       tag?: string;
     },
@@ -87,6 +90,7 @@ export class ActionSet {
       runnable: opts.runnable ?? true,
       pseudo: opts.pseudo ?? false,
       requireAny: opts.requireAny ?? false,
+      anyMin: opts.anyMin ?? 1,
       migrating: false,
       reason: "",
       inEdges: [],

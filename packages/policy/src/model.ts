@@ -100,6 +100,8 @@ export interface Rsc {
   promotable: boolean;
   unique: boolean;
   cloneMax: number;
+  /** Instances that must be active before an order with this clone first lets its then side act (0: one). */
+  cloneMin: number;
   cloneNodeMax: number;
   promotedMax: number;
   promotedNodeMax: number;

@@ -139,6 +139,10 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
     link(set, o.first, fTask, o.then, tTask, flags | F_IMPLIES_THEN, `order ${o.id}`);
     return;
   }
+  if (o.first.kind === "clone" && o.first.cloneMin > 0) {
+    cloneMinOrder(set, o);
+    return;
+  }
   if (!o.requireAll && o.first.kind === "clone") {
     link(set, o.first, fTask, o.then, tTask, F_RUNNABLE_LEFT, `order ${o.id} (require-all=false)`, false);
     if (INVERSE[fTask] && INVERSE[tTask])
@@ -150,6 +154,30 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   link(set, o.first, fTask, o.then, tTask, flags, `order ${o.id}`, o.requireAll);
   if (INVERSE[fTask] && INVERSE[tTask])
     link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, F_IMPLIES_FIRST, `order ${o.id} (inverse)`);
+}
+
+/**
+ * An order whose first is a clone with clone-min: the then side may act once
+ * at least clone-min instances will be active (their start runnable), all
+ * instances counted alike, interleave or not. A new instance of the clone
+ * does not restart the then side; the inverse order still holds.
+ */
+function cloneMinOrder(set: ActionSet, o: OrderConstraint): void {
+  const fTask = o.firstAction;
+  const tTask = o.thenAction;
+  const source = `order ${o.id} (clone-min ${o.first.cloneMin})`;
+  // Required: it stays in the graph (as a pseudo action) to carry the ordering.
+  const gate = set.create(o.first, `${fTask}-clone-min:${o.id}`, undefined, {
+    optional: false,
+    pseudo: true,
+    requireAny: true,
+    anyMin: o.first.cloneMin,
+  });
+  for (const inst of o.first.children)
+    set.order(childAction(set, inst, fTask, COMPLETION[fTask] ?? fTask), gate, F_RUNNABLE_LEFT, source);
+  set.order(gate, thenEndpoint(set, o.then, tTask), F_RUNNABLE_LEFT, source);
+  if (INVERSE[fTask] && INVERSE[tTask])
+    link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
 }
 
 /** Group members start in order and stop in reverse order. */
@@ -179,7 +207,9 @@ export function propagate(set: ActionSet): void {
   for (const a of set.list) {
     if (!a.requireAny) continue;
     const rl = a.inEdges.filter((o) => o.flags & F_RUNNABLE_LEFT);
-    anyCount.set(a, rl.length);
+    // How many runnable-left inputs may still turn unrunnable before this action does.
+    anyCount.set(a, rl.length - (a.anyMin - 1));
+    if (a.anyMin > 1 && rl.length < a.anyMin) a.runnable = false;
   }
   const counted = new Set<unknown>();
   const queue: Action[] = [...set.list];

@@ -35,6 +35,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     promotable: false,
     unique: false,
     cloneMax: 0,
+    cloneMin: 0,
     cloneNodeMax: 1,
     promotedMax: 1,
     promotedNodeMax: 1,
@@ -188,6 +189,7 @@ function unpackClone(el: XmlElement, ctx: UnpackCtx, nodeCount: number): Rsc {
   rsc.promotable = el.name === "master" || isTrue(rsc.meta.get("promotable"));
   rsc.unique = isTrue(rsc.meta.get("globally-unique"));
   rsc.cloneMax = Math.max(0, intMeta(rsc, ["clone-max"], nodeCount));
+  rsc.cloneMin = Math.max(0, intMeta(rsc, ["clone-min"], 0));
   rsc.cloneNodeMax = Math.max(0, intMeta(rsc, ["clone-node-max"], 1));
   rsc.promotedMax = Math.max(0, intMeta(rsc, ["promoted-max", "master-max"], 1));
   rsc.promotedNodeMax = Math.max(0, intMeta(rsc, ["promoted-node-max", "master-node-max"], 1));
