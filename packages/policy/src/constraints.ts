@@ -196,6 +196,7 @@ function unpackOrderSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc
     fa: string | undefined,
     ta: string | undefined,
     requireAll: boolean,
+    anyOf?: string,
   ): void => {
     if (first === then) return;
     const firstAction = fa ?? "start";
@@ -208,6 +209,7 @@ function unpackOrderSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc
       kind,
       symmetrical,
       requireAll,
+      ...(anyOf !== undefined ? { anyOf } : {}),
     });
   };
   for (const set of sets) {
@@ -220,7 +222,8 @@ function unpackOrderSets(el: XmlElement, ws: WorkingSet, lookup: Map<string, Rsc
     const b = sets[i + 1]!;
     const firsts = a.sequential ? a.members.slice(-1) : a.members;
     const thens = b.sequential ? b.members.slice(0, 1) : b.members;
-    for (const f of firsts) for (const t of thens) add(f, t, a.action, b.action, a.requireAll);
+    const anyOf = a.requireAll ? undefined : `${id}:${i}`;
+    for (const f of firsts) for (const t of thens) add(f, t, a.action, b.action, a.requireAll, anyOf);
   }
 }
 

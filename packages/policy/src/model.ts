@@ -174,6 +174,12 @@ export interface OrderConstraint {
   kind: OrderKind;
   symmetrical: boolean;
   requireAll: boolean;
+  /**
+   * Orders from the members of one resource set with require-all=false to
+   * one then: this key is shared by them, and the then side acts once any
+   * of those firsts can.
+   */
+  anyOf?: string;
 }
 
 export interface LocationConstraint {

@@ -139,6 +139,10 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
     link(set, o.first, fTask, o.then, tTask, flags | F_IMPLIES_THEN, `order ${o.id}`);
     return;
   }
+  if (o.anyOf !== undefined && o.kind === "Mandatory") {
+    anyOfOrder(set, o, o.anyOf);
+    return;
+  }
   if (o.first.kind === "clone" && o.first.cloneMin > 0) {
     cloneMinOrder(set, o);
     return;
@@ -177,6 +181,28 @@ function cloneMinOrder(set: ActionSet, o: OrderConstraint): void {
     set.order(childAction(set, inst, fTask, COMPLETION[fTask] ?? fTask), gate, F_RUNNABLE_LEFT, source);
   set.order(gate, thenEndpoint(set, o.then, tTask), F_RUNNABLE_LEFT, source);
   if (INVERSE[fTask] && INVERSE[tTask])
+    link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
+}
+
+/**
+ * One of the orders from a require-all=false resource set to a then
+ * resource: the then side may act once any member of the set can (one
+ * pseudo action per set and then resource gathers them); a member that
+ * cannot run blocks nothing by itself, nor does one starting restart the
+ * then side. The inverse order still holds.
+ */
+function anyOfOrder(set: ActionSet, o: OrderConstraint, key: string): void {
+  const fTask = o.firstAction;
+  const tTask = o.thenAction;
+  const source = `order ${o.id} (require-all=false)`;
+  const gate = set.create(o.then, `${tTask}-after-any-of:${key}`, undefined, {
+    optional: false,
+    pseudo: true,
+    requireAny: true,
+  });
+  set.order(firstEndpoint(set, o.first, fTask), gate, F_RUNNABLE_LEFT, source);
+  if (!gate.outEdges.length) set.order(gate, thenEndpoint(set, o.then, tTask), F_RUNNABLE_LEFT, source);
+  if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask])
     link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
 }
 
