@@ -28,7 +28,7 @@ export function parseRole(v: string | undefined): Role {
 export interface PNode {
   id: string;
   uname: string;
-  /** Position in the configuration (stable order). */
+  /** Position in name order (compareNodeNames): the tie-break between equally good nodes. */
   index: number;
   online: boolean;
   standby: boolean;

@@ -50,7 +50,25 @@ export function unpackNodes(cib: XmlElement, ids: IdIndex, options: ClusterOptio
     if (suicide(options) && node.online) markUnclean(node, "cluster does not have quorum");
     nodes.push(node);
   }
+  // Ties between equally good nodes go by name, digits compared as numbers.
+  [...nodes].sort((a, b) => compareNodeNames(a.uname, b.uname)).forEach((n, i) => (n.index = i));
   return nodes;
+}
+
+/** Case-insensitive name order in which a run of digits compares by its value ("node2" < "node10"). */
+export function compareNodeNames(a: string, b: string): number {
+  const split = (s: string): string[] => s.toLowerCase().match(/\d+|\D+/g) ?? [];
+  const x = split(a);
+  const y = split(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p === q) continue;
+    const numeric = /^\d/.test(p) && /^\d/.test(q);
+    if (numeric && Number(p) !== Number(q)) return Number(p) - Number(q);
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 function inCcm(v: string | undefined): boolean {
