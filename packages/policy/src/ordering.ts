@@ -91,6 +91,49 @@ function instNode(inst: Rsc, task: string): string | undefined {
   return p.runningOn[0]?.id ?? p.allocatedTo?.id;
 }
 
+/** A clone instance left without a compatible interleaved peer (all its primitives unplaced). */
+function isUnplaced(set: ActionSet, inst: Rsc): boolean {
+  const prims = inst.kind === "group" ? inst.children : [inst];
+  return prims.length > 0 && prims.every((p) => set.unplaced.has(p));
+}
+
+/**
+ * Interleaved instances that will not run because the clone they are
+ * ordered after has no instance on their node: an instance left so counts
+ * as absent for what is ordered after it in turn, whatever order the
+ * constraints come in (repeated until nothing changes).
+ */
+function unplaceInterleaved(ws: WorkingSet, set: ActionSet): void {
+  const orders = ws.orders.filter(
+    (o) =>
+      o.kind === "Mandatory" &&
+      o.symmetrical &&
+      o.requireAll &&
+      o.anyOf === undefined &&
+      o.first.kind === "clone" &&
+      o.first.cloneMin === 0 &&
+      o.then.kind === "clone" &&
+      o.then.interleave &&
+      (o.firstAction === "start" || o.firstAction === "promote"),
+  );
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const o of orders) {
+      for (const t of o.then.children) {
+        const node = instNode(t, o.thenAction);
+        if (node === undefined || isUnplaced(set, t)) continue;
+        if (o.first.children.some((i) => instNode(i, o.firstAction) === node && !isUnplaced(set, i)))
+          continue;
+        for (const p of t.kind === "group" ? t.children : [t]) {
+          if (p.runningOn.length > 0 || set.unplaced.has(p)) continue;
+          set.unplaced.add(p);
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
 function interleave(
   set: ActionSet,
   first: Rsc,
@@ -103,7 +146,7 @@ function interleave(
   for (const t of then.children) {
     const node = instNode(t, tTask);
     if (node === undefined) continue;
-    const f = first.children.find((i) => instNode(i, fTask) === node);
+    const f = first.children.find((i) => instNode(i, fTask) === node && !isUnplaced(set, i));
     const thenA = childAction(set, t, tTask, tTask);
     if (!f) {
       if (flags & F_RUNNABLE_LEFT) {
@@ -308,5 +351,6 @@ export function orderAll(ws: WorkingSet, set: ActionSet): void {
     for (const c of r.children) visit(c);
   };
   for (const r of ws.resources) visit(r);
+  unplaceInterleaved(ws, set);
   for (const o of ws.orders) applyOrderConstraint(set, o);
 }
