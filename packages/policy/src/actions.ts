@@ -192,6 +192,10 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
     const elsewhere = stop.node !== next ? F_RUNNABLE_LEFT : 0;
     set.order(stop, start, F_IMPLIES_THEN | F_RESTART | elsewhere, "stop before start");
   }
+  // Only reloadable parameters changed: the agent reloads them in place (settleReloads drops it for a restart).
+  if (staying && p.reloadOn.has(next.id) && p.managed) {
+    set.create(p, "reload-agent", next, { optional: false, timeoutMs: opTimeout(p, "reload-agent") });
+  }
   // A start (a recovery) never runs while the source of a migration still has to be cleaned up.
   for (const stop of cleanups) set.order(stop, start, 0, "migration cleanup before start");
   if (stops.length === 1 && canMigrate(p)) createMigration(set, p, stops[0]!, start);
@@ -343,6 +347,15 @@ export function settleMigrations(set: ActionSet): boolean {
     changed = true;
   }
   return changed;
+}
+
+/** A reload is moot where the resource restarts anyway (its start is required). */
+export function settleReloads(set: ActionSet): void {
+  for (const a of set.list) {
+    if (a.task !== "reload-agent" || !a.rsc) continue;
+    const start = set.get(a.rsc, "start", a.node);
+    if (!start || !start.optional || !start.runnable) a.optional = true;
+  }
 }
 
 /** Pseudo actions of a group or clone and the orderings tying them to their children. */

@@ -43,44 +43,56 @@ interface RecordedOp {
   el: XmlElement;
 }
 
+/** What a changed definition asks of a resource where it runs. */
+export type DefinitionChange = "none" | "reload" | "restart";
+
 /**
- * Whether the resource must restart on this node because the parameters of
- * an operation in its current history (the last start and what followed)
- * differ from the configuration. Operations without a recorded digest, and
- * recurring operations (Pacemaker only reschedules those), never force a
- * restart; a change that only a reload would apply is not modelled.
+ * Whether the resource must restart (or reload) on this node because the
+ * parameters of an operation in its current history (the last start and
+ * what followed) differ from the configuration. Operations without a
+ * recorded digest, and recurring operations (Pacemaker only reschedules
+ * those), never force a restart. A change limited to parameters the agent
+ * can reload (the restart digest still matches) is a reload; a start still
+ * pending cannot be reloaded, so any change restarts it.
  */
-export function definitionChanged(rsc: Rsc, ops: RecordedOp[]): boolean {
+export function definitionChange(rsc: Rsc, ops: RecordedOp[]): DefinitionChange {
   let from = 0;
   for (let i = 0; i < ops.length; i++) {
     const t = ops[i]!.task;
     if ((t === "start" || t === "migrate_from") && ops[i]!.status === 0) from = i;
   }
+  let change: DefinitionChange = "none";
   for (const op of ops.slice(from)) {
-    if (op.status !== 0 || op.intervalMs > 0 || !CHECKED.has(op.task)) continue;
-    if (opChanged(rsc, op)) return true;
+    const pendingStart = op.status === -1 && op.task === "start";
+    if ((op.status !== 0 && !pendingStart) || op.intervalMs > 0 || !CHECKED.has(op.task)) continue;
+    const c = opChanged(rsc, op);
+    if (c === "restart" || (c === "reload" && pendingStart)) return "restart";
+    if (c === "reload") change = "reload";
   }
-  return false;
+  return change;
 }
 
-function opChanged(rsc: Rsc, op: RecordedOp): boolean {
+function opChanged(rsc: Rsc, op: RecordedOp): DefinitionChange {
   const recorded = op.el.attrs["op-digest"];
-  if (recorded === undefined) return false;
+  if (recorded === undefined) return "none";
   const def = rsc.ops.find((o) => o.name === op.task && o.intervalMs === op.intervalMs);
   const opParams = def?.params ?? new Map<string, string>();
   const restartRecorded = op.el.attrs["op-restart-digest"];
-  if (restartRecorded !== undefined) {
-    const listed = new Set((op.el.attrs["op-force-restart"] ?? "").split(/\s+/).filter(Boolean));
+  const forceRestart = op.el.attrs["op-force-restart"];
+  // Without the list of parameters that force a restart, the restart digest cannot be recomputed: not compared.
+  if (restartRecorded !== undefined && forceRestart !== undefined) {
+    const listed = new Set(forceRestart.split(/\s+/).filter(Boolean));
     const restartParams = new Map<string, string>();
     for (const [k, v] of rsc.params) if (listed.has(k)) restartParams.set(k, v);
     for (const [k, v] of opParams) restartParams.set(k, v);
-    if (paramsDigest(restartParams) !== restartRecorded) return true;
+    if (paramsDigest(restartParams) !== restartRecorded) return "restart";
   }
-  if (paramsDigest(allParams(rsc, def)) === recorded) return false;
-  if (secureDigestMatches(rsc, def, op)) return false;
-  // A mismatch that a reload could apply (restart digest matched, no
-  // operation parameters) is not a restart.
-  return restartRecorded === undefined || opParams.size > 0;
+  if (paramsDigest(allParams(rsc, def)) === recorded) return "none";
+  if (secureDigestMatches(rsc, def, op)) return "none";
+  // A mismatch that a reload can apply: the restart digest matched, no operation parameters changed,
+  // and the operation is one that started the agent with them (a probe that found it running is not).
+  const started = op.task === "start" || op.task === "migrate_from";
+  return restartRecorded === undefined || opParams.size > 0 || !started ? "restart" : "reload";
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   createPrimitiveActions,
   orderMigrations,
   settleMigrations,
+  settleReloads,
   type Action,
 } from "./actions.js";
 import { Allocator } from "./allocate.js";
@@ -115,6 +116,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   while (blockOrderLoops(ws, set)) propagate(set);
   for (let round = 0; round < 8 && blockColocatedDependents(ws, set); round++) propagate(set);
   if (settleMigrations(set)) propagate(set);
+  settleReloads(set);
   createNotifications(ws, set);
   createMonitors(ws, set);
   // The graph, checked against what must hold of any transition, and its summary.
@@ -212,7 +214,9 @@ function createMonitors(ws: WorkingSet, set: ActionSet): void {
     if (!next || p.nextRole === "Stopped") continue;
     const start = set.get(p, "start", next);
     const promote = set.get(p, "promote", next);
-    if (!start || start.optional || !start.runnable) continue;
+    const reload = set.get(p, "reload-agent", next);
+    const reloads = !!reload && !reload.optional && reload.runnable;
+    if (!start || (start.optional && !reloads) || !start.runnable) continue;
     for (const op of p.ops) {
       if (op.name !== "monitor" || op.intervalMs === 0 || !op.enabled) continue;
       const roleOk =
@@ -226,7 +230,8 @@ function createMonitors(ws: WorkingSet, set: ActionSet): void {
         intervalMs: op.intervalMs,
         timeoutMs: op.timeoutMs,
       });
-      set.order(op.role === "Promoted" && promote ? promote : start, m, 0, "start before monitor");
+      const after = reloads ? reload : op.role === "Promoted" && promote ? promote : start;
+      set.order(after, m, 0, "start before monitor");
     }
   }
 }

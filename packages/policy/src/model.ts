@@ -115,6 +115,8 @@ export interface Rsc {
   failedOn: Set<string>;
   /** Nodes where the recorded parameter digest no longer matches: restart there. */
   changedOn: Set<string>;
+  /** Nodes where only parameters the agent can reload changed: reload there unless it restarts anyway. */
+  reloadOn: Set<string>;
   /** The lrm_resource id this instance's history had, per node id (anonymous clones). */
   historyIds: Map<string, string>;
   /** Nodes where the state is known (lrm history exists). */

@@ -81,6 +81,9 @@ function pushStops(c: Ctx, withRole: boolean): void {
 /** Same role before and after: nothing, re-promote, stop, move, recover or restart. */
 function sameRole(c: Ctx, next: PNode): void {
   const { start, current } = c;
+  const reload = c.set.get(c.p, "reload-agent", next);
+  if (reload && !reload.optional && (!start || start.optional))
+    return push(c, "reload", { node: next.uname }, "Reload", next.uname, !reload.runnable);
   if (!start || start.optional) {
     if (c.demote && c.promote && !c.demote.optional && !c.promote.optional) {
       push(

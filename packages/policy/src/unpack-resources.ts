@@ -47,6 +47,7 @@ function newRsc(id: string, baseId: string, kind: RscKind, parent: Rsc | undefin
     failed: false,
     failedOn: new Set(),
     changedOn: new Set(),
+    reloadOn: new Set(),
     knownOn: new Set(),
     historyIds: new Map(),
     blocked: false,

@@ -4,7 +4,7 @@ import { addInstance, addOrphan, allPrimitives } from "./unpack-resources.js";
 import type { IdIndex } from "./id-index.js";
 import { INFINITY, scoreOr } from "./scores.js";
 import { section } from "./unpack-config.js";
-import { definitionChanged } from "./digest.js";
+import { definitionChange, type DefinitionChange } from "./digest.js";
 import { markUnclean } from "./unpack-nodes.js";
 
 /** What one resource's operation history on one node says. */
@@ -20,8 +20,8 @@ export interface HistoryResult {
   /** A failure whose answer is fencing the node (on-fail=fence; a failed stop by default). */
   fenceOnFail: boolean;
   known: boolean;
-  /** Active with parameters that differ from the recorded digest: restart. */
-  changed: boolean;
+  /** Active with parameters that differ from the recorded digest: restart, or reload. */
+  changed: DefinitionChange;
   /** Failures of operations with on-fail=ignore, and of the others. */
   ignoredFailures: number;
   countedFailures: number;
@@ -207,7 +207,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     demoteOnFail: false,
     fenceOnFail: false,
     known: true,
-    changed: false,
+    changed: "none",
     migratedTo: undefined,
     migratedFrom: undefined,
     ignoredFailures: 0,
@@ -267,7 +267,7 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
       applyFailure(rsc, res, op, "none");
     }
   }
-  res.changed = roleRank(res.role) >= roleRank("Started") && definitionChanged(rsc, ops);
+  if (roleRank(res.role) >= roleRank("Started")) res.changed = definitionChange(rsc, ops);
   return res;
 }
 
@@ -326,7 +326,8 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[], fe
     rsc.failed = true;
     rsc.failedOn.add(node.id);
   }
-  if (res.changed && roleRank(res.role) >= roleRank("Started")) rsc.changedOn.add(node.id);
+  if (res.changed === "restart" && roleRank(res.role) >= roleRank("Started")) rsc.changedOn.add(node.id);
+  if (res.changed === "reload" && roleRank(res.role) >= roleRank("Started")) rsc.reloadOn.add(node.id);
   if (res.blocked && roleRank(res.role) >= roleRank("Started")) {
     rsc.blocked = true;
     rsc.managed = false;
