@@ -1,4 +1,4 @@
-import { optionalDurationMs, type XmlElement } from "@hacrm/cib";
+import { optionalDurationMs, parseDurationMs, type XmlElement } from "@hacrm/cib";
 import { HacrmError } from "@hacrm/common";
 import { parseRole, type OpDef, type Rsc, type RscKind, type WorkingSet } from "./model.js";
 import type { IdIndex } from "./id-index.js";
@@ -129,9 +129,7 @@ function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
         0,
         `op ${op.attrs.id} interval`,
       ),
-      timeoutMs:
-        optionalDurationMs(op.attrs.timeout ?? meta.get("timeout"), 0, `op ${op.attrs.id} timeout`) ||
-        dfltTimeout,
+      timeoutMs: opTimeoutMs(op.attrs.timeout ?? meta.get("timeout"), dfltTimeout, `op ${op.attrs.id}`, ctx),
       role: parseRole(op.attrs.role),
       enabled: op.attrs.enabled === undefined ? true : isTrue(op.attrs.enabled),
       params: readNvsets(op, "instance_attributes", ctx.ids, { now: ctx.ws.now }),
@@ -140,6 +138,19 @@ function unpackOps(rsc: Rsc, el: XmlElement, ctx: UnpackCtx): void {
     if (onFail !== undefined) def.onFail = onFail;
     rsc.ops.push(def);
   }
+}
+
+/**
+ * An operation's timeout. One that is not a duration falls back to the
+ * default, with a warning (as Pacemaker does): unlike a bad interval, which
+ * would silently drop a monitor and stays an error, it changes no decision.
+ */
+function opTimeoutMs(text: string | undefined, dfltMs: number, where: string, ctx: UnpackCtx): number {
+  if (text === undefined || text.trim() === "") return dfltMs;
+  const t = parseDurationMs(text);
+  if (t.ok) return t.value || dfltMs;
+  ctx.ws.warnings.push(`${where} timeout: ${t.why}; the default ${dfltMs} ms is used`);
+  return dfltMs;
 }
 
 function register(rsc: Rsc, ctx: UnpackCtx): void {
