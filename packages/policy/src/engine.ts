@@ -173,16 +173,28 @@ function finalScores(ws: WorkingSet): ScoreReport[] {
 
 /**
  * A resource that must be colocated with a primary whose start cannot run
- * cannot start either (Pacemaker blocks mandatory colocation dependents).
- * Returns whether anything changed.
+ * cannot start either (Pacemaker blocks mandatory colocation dependents);
+ * a promotable clone whose promoted role must be with it cannot promote
+ * there. Returns whether anything changed.
  */
 function blockColocatedDependents(ws: WorkingSet, set: ActionSet): boolean {
   let changed = false;
   for (const c of ws.colocations) {
-    if (c.score < 1_000_000 || c.primary.kind !== "primitive" || c.dependent.kind !== "primitive") continue;
+    if (c.score < 1_000_000 || c.primary.kind !== "primitive") continue;
     const pNode = c.primary.allocatedTo;
     const pStart = pNode ? set.get(c.primary, "start", pNode) : undefined;
     if (!pStart || pStart.runnable) continue;
+    if (c.dependent.kind === "clone" && c.dependent.promotable && c.dependentRole === "Promoted") {
+      for (const p of allPrimitives(c.dependent)) {
+        const promote = set.get(p, "promote", pNode);
+        if (!promote || !promote.runnable) continue;
+        promote.runnable = false;
+        promote.reason = `colocation with ${c.primary.id}`;
+        changed = true;
+      }
+      continue;
+    }
+    if (c.dependent.kind !== "primitive") continue;
     const dNode = c.dependent.allocatedTo;
     const dStart = dNode ? set.get(c.dependent, "start", dNode) : undefined;
     if (dStart && dStart.runnable) {
