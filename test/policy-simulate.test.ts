@@ -90,8 +90,12 @@ describe("hacrm simulate", () => {
     }
   });
 
-  it("fails clearly without a CIB, on a missing file, and on what stays refused (bundles)", async () => {
-    expect((await run(["simulate"])).code).toBe(2);
+  it("fails clearly without a cluster to ask, on a missing file, and on what stays refused (bundles)", async () => {
+    // Without --xml-file or CIB_file it simulates on the running cluster's CIB (live mode): none here.
+    const socket = path.join(os.tmpdir(), `hacrm-no-daemon-${process.pid}.sock`);
+    const live = await run(["simulate"], { HACRM_SOCKET: socket });
+    expect(live.code).toBe(1);
+    expect(live.err).toMatch(/cannot connect[\s\S]*is hacrmd running/);
     const missing = await run(["simulate", "--xml-file", "/nonexistent/cib.xml"]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot read/);
