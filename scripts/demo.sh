@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# `make demo`: a local 3-node hacrm cluster on 127.0.0.1-3.
+# `make demo`: a local 3-node hacrm cluster on 127.0.0.1-3 doing its job.
 #  1. make a cluster key with `hacrm keygen` and a config in corosync.conf syntax
 #  2. start three hacrmd and show `hacrm membership`, `hacrm quorum`, the DC
 #     they elected and `hacrm status`
-#  3. write through a node that is not the DC and read it back on every node
-#  4. kill -9 the DC and show the new view, the new DC and the write kept
-#  5. restart it, show it rejoin with the write, then stop (also on Ctrl-C)
-#  6. offline, on a CIB for these three nodes: configure a DRBD-style
+#  3. configure resources on the running cluster with the crm shell (a
+#     service with a real process, a group of two), and see them started
+#  4. kill -9 the service's process: its monitor sees it, it is restarted
+#  5. kill -9 the hacrmd of the node running the group: it runs elsewhere
+#  6. restart that node, then stop the cluster (SIGTERM: each node moves or
+#     stops its resources before it leaves; also on Ctrl-C)
+#  7. offline, on a CIB for these three nodes: configure a DRBD-style
 #     promotable stack with the crm shell, verify it, ask the policy engine
 #     what it would do, and run an agent action by hand
-# State lives in ./.demo (override with DEMO_DIR); UDP port 15405 (DEMO_PORT).
+# Times are measured and printed. State lives in ./.demo (override with
+# DEMO_DIR); UDP port 15405 (DEMO_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +45,11 @@ stop_node() {
 cleanup() {
   trap - EXIT INT TERM
   for n in "${!PIDS[@]}"; do stop_node "$n"; done
+  # The sleeper service is a daemon of its own: without fencing, a node whose
+  # hacrmd was killed leaves it running; end what is left.
+  for f in "$DEMO_DIR"/node*/executor/rsctmp/hacrm-sleeper/hacrm-sleeper.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: interrupted, stopping the cluster"; exit 130' INT TERM
@@ -83,6 +92,28 @@ wait_dc() {
   done
   echo "demo: $n sees no DC; see $DEMO_DIR/$n.log" >&2
   return 1
+}
+
+# where RSC NODE: the node RSC runs on as NODE sees it (empty unless on exactly one node, started)
+where() {
+  "$HACRM" status --json --socket "$DEMO_DIR/$2.sock" 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const r=JSON.parse(s).resources.filter(x=>x.id===process.argv[1]);console.log(r.length===1&&r[0].role==="Started"?r[0].node:"")}catch{console.log("")}})' "$1"
+}
+
+# wait_where RSC NODE NOT: until NODE sees RSC started on one node other than NOT; prints it
+wait_where() {
+  local r=$1 n=$2 not=${3:-} at
+  for _ in $(seq 1 600); do
+    at=$(where "$r" "$n")
+    if [ -n "$at" ] && [ "$at" != "$not" ]; then echo "$at"; return 0; fi
+    sleep 0.05
+  done
+  echo "demo: $r did not start (as $n sees it); see $DEMO_DIR/*.log" >&2
+  return 1
+}
+
+sleeper_pid() {
+  cat "$DEMO_DIR/$1/executor/rsctmp/hacrm-sleeper/hacrm-sleeper.pid" 2>/dev/null || true
 }
 
 started=$(now_ms)
@@ -149,40 +180,56 @@ say "hacrm status (node1): the DC, quorum and the CIB version"
 
 DC=$(dc_of node1)
 OTHER=node1; [ "$DC" = node1 ] && OTHER=node2
-say "a write through $OTHER (not the DC): hacrm cib replace, returns once every member has it on disk"
-"$HACRM" cib query --socket "$DEMO_DIR/$OTHER.sock" |
-  sed 's#<crm_config/>#<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="demo-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>#' \
-    >"$DEMO_DIR/write.xml"
-"$HACRM" cib replace "$DEMO_DIR/write.xml" --socket "$DEMO_DIR/$OTHER.sock"
-for n in "${NODES[@]}"; do
-  printf '%s: ' "$n"
-  "$HACRM" cib query --section crm_config --socket "$DEMO_DIR/$n.sock" | grep -o 'name="stonith-enabled" value="[a-z]*"'
-done
-
-say "kill -9 the DC ($DC)"
-killed=$(now_ms)
-kill -KILL "${PIDS[$DC]}"
-wait "${PIDS[$DC]}" 2>/dev/null || true
-unset "PIDS[$DC]"
-wait_view "$OTHER" 2
-wait_dc "$OTHER" "$DC"
-echo "$OTHER sees a new DC, $(dc_of "$OTHER"), $(($(now_ms) - killed)) ms after the kill (token $TOKEN_MS ms)"
-say "hacrm status ($OTHER) after the kill: 2 of 3 votes, still quorate, the write kept"
+say "hacrm configure on the running cluster (through $OTHER, not the DC)"
+CRM_LIVE='property stonith-enabled=false
+primitive svc lsb:hacrm-sleeper op monitor interval=1s timeout=10s
+primitive fs ocf:hacrm:Dummy op monitor interval=1s timeout=10s
+primitive db ocf:hacrm:Dummy op monitor interval=1s timeout=10s
+group g_db fs db'
+echo "$CRM_LIVE"
+configured=$(now_ms)
+echo "$CRM_LIVE" | HACRM_SOCKET="$DEMO_DIR/$OTHER.sock" "$HACRM" configure
+SVC_AT=$(wait_where svc node1)
+DB_AT=$(wait_where db node1)
+echo "svc started on $SVC_AT, the group g_db on $DB_AT, $(($(now_ms) - configured)) ms after the configuration was committed (probes on every node first)"
+say "hacrm status ($OTHER)"
 "$HACRM" status --socket "$DEMO_DIR/$OTHER.sock"
 
-say "restarting $DC"
-start_node "$DC"
-for n in "${NODES[@]}"; do wait_view "$n" 3; done
-wait_dc "$DC" ""
-"$HACRM" membership --socket "$DEMO_DIR/$DC.sock"
-printf '%s has the write made while it was down: ' "$DC"
-"$HACRM" cib query --section crm_config --socket "$DEMO_DIR/$DC.sock" | grep -o 'name="stonith-enabled" value="[a-z]*"'
+PID=$(sleeper_pid "$SVC_AT")
+say "kill -9 the svc daemon (pid $PID on $SVC_AT): its monitor (every 1 s) sees it, the DC restarts it"
+killed=$(now_ms)
+kill -KILL "$PID"
+for _ in $(seq 1 400); do
+  NEW=$(sleeper_pid "$SVC_AT")
+  if [ -n "$NEW" ] && [ "$NEW" != "$PID" ] && kill -0 "$NEW" 2>/dev/null && [ -n "$(where svc node1)" ]; then break; fi
+  sleep 0.05
+done
+echo "svc runs again on $SVC_AT (pid $(sleeper_pid "$SVC_AT")), $(($(now_ms) - killed)) ms after the kill"
+"$HACRM" status --socket "$DEMO_DIR/$OTHER.sock" | sed -n '/Migration Summary/,$p'
 
-say "stopping the cluster"
+VICTIM=$DB_AT
+ALIVE=node1; [ "$VICTIM" = node1 ] && ALIVE=node2
+say "kill -9 the hacrmd of $VICTIM (it runs the group g_db)"
+killed=$(now_ms)
+kill -KILL "${PIDS[$VICTIM]}"
+wait "${PIDS[$VICTIM]}" 2>/dev/null || true
+unset "PIDS[$VICTIM]"
+NEW_AT=$(wait_where db "$ALIVE" "$VICTIM")
+echo "g_db runs on $NEW_AT, $(($(now_ms) - killed)) ms after the kill (token $TOKEN_MS ms; no fencing in this demo)"
+say "hacrm status ($ALIVE)"
+"$HACRM" status --socket "$DEMO_DIR/$ALIVE.sock"
+
+say "restarting $VICTIM: it rejoins, its probes find g_db still there (no fencing), the DC keeps one copy"
+start_node "$VICTIM"
+for n in "${NODES[@]}"; do wait_view "$n" 3; done
+sleep 2
+"$HACRM" status --socket "$DEMO_DIR/$VICTIM.sock"
+
+say "stopping the cluster (SIGTERM: each node moves or stops its resources first)"
 cleanup
 
-# Act 2. The transition engine is not built yet: the crm shell, the policy
-# engine and the executor work offline on a file.
+# Act 2. The crm shell, the policy engine and the executor also work offline
+# on a file (CIB_file), as Pacemaker's tools do.
 CIB="$DEMO_DIR/cib.xml"
 cat >"$CIB" <<EOF
 <cib validate-with="pacemaker-3.9" crm_feature_set="3.16.1" admin_epoch="0" epoch="1" num_updates="0" have-quorum="1">
