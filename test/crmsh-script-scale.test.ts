@@ -71,3 +71,38 @@ describe("a crm script's cost grows linearly with its length", () => {
     expect(ratio).toBeLessThan(5);
   }, 120_000);
 });
+
+describe("a script too large to be one is refused with one line, before it costs memory", () => {
+  async function configure(text: string) {
+    const file = join(dir, "bounded.xml");
+    writeFileSync(file, emptyCib);
+    const stdin = new PassThrough();
+    stdin.end(text);
+    let err = "";
+    const stderr = new PassThrough();
+    stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await runHacrm(["configure"], {
+      stdin,
+      stdout: new PassThrough(),
+      stderr,
+      env: { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf", CIB_file: file },
+      cwd: dir,
+    });
+    return { code, err, unchanged: readFileSync(file, "utf8") === emptyCib };
+  }
+
+  it("a 300 MB value (was: out of heap after minutes) and a 65 MB script", async () => {
+    const line = await configure(`primitive x ocf:heartbeat:Dummy params state=${"a".repeat(3_000_000)}\n`);
+    expect(line).toEqual({
+      code: 1,
+      err: "hacrm configure: <stdin>:1:1: command longer than 1000000 characters (split it, or load large values from a file)\n",
+      unchanged: true,
+    });
+    const huge = await configure(`primitive x ocf:heartbeat:Dummy params state=${"a".repeat(300_000_000)}\n`);
+    expect(huge).toEqual({
+      code: 1,
+      err: "hacrm configure: <stdin>: a script over 67108864 bytes (split it into several scripts)\n",
+      unchanged: true,
+    });
+  }, 60_000);
+});

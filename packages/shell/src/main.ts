@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { resolve } from "node:path";
 import { isHacrmError } from "@hacrm/common";
 import { ExitStatus, unreadableCodes, writeLine, type CommandIo } from "./command.js";
 import { editDistance } from "./crm/lang/suggest.js";
@@ -111,8 +112,12 @@ async function runScriptFile(io: CommandIo, file: string | undefined, extra: str
   const { readAll } = await import("./crm/session/script.js");
   let text: string;
   try {
-    text = file === undefined || file === "-" ? await readAll(io.stdin) : await readFile(file, "utf8");
+    text =
+      file === undefined || file === "-"
+        ? await readAll(io.stdin)
+        : await readAll(createReadStream(resolve(io.cwd, file)), file);
   } catch (err) {
+    if (isHacrmError(err)) return reportError("", err, io);
     writeLine(io.stderr, `hacrm: cannot read ${file ?? "<stdin>"}: ${(err as Error).message}`);
     return ExitStatus.usage;
   }

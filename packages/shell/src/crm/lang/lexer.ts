@@ -55,6 +55,20 @@ interface Cursor {
   i: number;
   line: number;
   col: number;
+  /** Where the command being read starts (for lineCharsMax). */
+  commandStart?: { i: number; pos: Pos };
+}
+
+/** A command longer than lineCharsMax is refused where it starts, before its words are built. */
+function checkLength(c: Cursor, source: string): void {
+  const s = c.commandStart;
+  if (s && c.i - s.i > lexLimits.lineCharsMax)
+    throw syntaxError(
+      source,
+      s.pos,
+      `command longer than ${lexLimits.lineCharsMax} characters`,
+      "split it, or load large values from a file",
+    );
 }
 
 function advance(c: Cursor): string {
@@ -117,11 +131,13 @@ function skipBlanks(c: Cursor): void {
 function readCommand(c: Cursor, source: string): CommandLine {
   const pos = { line: c.line, col: c.col };
   const start = c.i;
+  c.commandStart = { i: start, pos };
   const tokens: Token[] = [];
   for (;;) {
     skipBlanks(c);
     if (c.i >= c.text.length || c.text[c.i] === "\n") break;
     tokens.push(readWord(c, source));
+    checkLength(c, source);
     if (tokens.length > lexLimits.tokensPerCommandMax) {
       throw syntaxError(source, pos, `command has more than ${lexLimits.tokensPerCommandMax} words`);
     }
@@ -140,6 +156,7 @@ function readWord(c: Cursor, source: string): Token {
   while (c.i < c.text.length) {
     const ch = c.text[c.i] ?? "";
     if (ch === " " || ch === "\t" || ch === "\r" || ch === "\n" || continuationAt(c)) break;
+    if ((c.i & 0xfff) === 0) checkLength(c, source);
     if (ch === '"' || ch === "'") {
       quoted = true;
       text += readQuoted(c, source);
@@ -171,6 +188,7 @@ function readQuoted(c: Cursor, source: string): string {
       );
     const ch = advance(c);
     if (ch === q) return s;
+    if ((c.i & 0xfff) === 0) checkLength(c, source);
     if (ch === "\\" && q === '"' && c.i < c.text.length) {
       const next = c.text[c.i];
       if (next === '"' || next === "\\") {

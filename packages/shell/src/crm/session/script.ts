@@ -1,15 +1,32 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { isHacrmError } from "@hacrm/common";
+import { HacrmError, isHacrmError } from "@hacrm/common";
 import type { Command, CommandIo } from "../../command.js";
 import { createAgentCatalog } from "./installed-agents.js";
 import { Session, type Level, type SessionDeps } from "./session.js";
 import { storeFromEnv } from "./store.js";
 
-export async function readAll(stream: Readable): Promise<string> {
+/** Largest script read from standard input or a file (a 20,000-line script is about 2 MB). */
+export const scriptBytesMax = 64 * 1024 * 1024;
+
+export async function readAll(stream: Readable, source = "<stdin>"): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+  let bytes = 0;
+  for await (const c of stream) {
+    const b = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
+    bytes += b.length;
+    if (bytes > scriptBytesMax) {
+      stream.destroy();
+      throw new HacrmError({
+        code: "SCRIPT_TOO_LARGE",
+        where: source,
+        message: `a script over ${scriptBytesMax} bytes`,
+        hint: "split it into several scripts",
+      });
+    }
+    chunks.push(b);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -31,7 +48,8 @@ export function sessionDeps(io: CommandIo, json: boolean): SessionDeps {
     out: (t) => io.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
     info: (t) => io.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
     now: () => new Date(),
-    readText: (path) => (path === "-" ? readAll(io.stdin) : readFile(resolve(io.cwd, path), "utf8")),
+    readText: (path) =>
+      path === "-" ? readAll(io.stdin) : readAll(createReadStream(resolve(io.cwd, path)), path),
     json,
     force: io.force ?? false,
     ...(io.commands ? { others: io.commands } : {}),
