@@ -127,6 +127,12 @@ export interface Rsc {
   migratedTo: { source: PNode; target: string }[];
   /** Nodes (ids) with a migrate_from in their current history, and its source node name. */
   migratedFrom: Map<string, string>;
+  /** Failed migrate_to operations still current on their source node, and the target node name. */
+  failedMigrateTo: { source: PNode; target: string }[];
+  /** Nodes (ids) whose current history holds a failed migrate_from, and its source node name. */
+  failedMigrateFrom: Map<string, string>;
+  /** Nodes (ids) where the history holds more than probes. */
+  historyBeyondProbesOn: Set<string>;
   /** Nodes a completed migration left the resource on, to be cleaned up with a stop (not a state change). */
   danglingOn: PNode[];
   /** A migration half done (migrate_to succeeded, target online): placing it there completes it. */

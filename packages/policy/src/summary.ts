@@ -194,8 +194,10 @@ function roleChange(c: Ctx): void {
 
 /** The transition summary lines for one primitive (after propagation), as crm_simulate words them. */
 export function summarizePrimitive(set: ActionSet, p: Rsc): SummaryAction[] {
-  const current = p.runningOn[0];
   const next = p.allocatedTo && p.nextRole !== "Stopped" ? p.allocatedTo : undefined;
+  // Failed while active on several nodes and staying on one of them: it is recovered there.
+  const inPlace = p.failed && next && p.runningOn.length > 1 && p.runningOn.includes(next);
+  const current = inPlace ? next : p.runningOn[0];
   if (!p.managed || (!current && !next)) return [];
   const start = find(set, p, "start", next);
   const startNode = start && start.runnable ? current : undefined;

@@ -29,6 +29,12 @@ export interface HistoryResult {
   migratedTo: string | undefined;
   /** The history since the last start or stop holds a migrate_from from this node name. */
   migratedFrom: string | undefined;
+  /** A migrate_to towards this node name failed, and no start or migration here followed it. */
+  failedMigrateTo: string | undefined;
+  /** A migrate_from from this node name failed here, and no start or migration here followed it. */
+  failedMigrateFrom: string | undefined;
+  /** The history holds nothing but probes. */
+  onlyProbes: boolean;
 }
 
 interface OpRecord {
@@ -210,11 +216,15 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
     changed: "none",
     migratedTo: undefined,
     migratedFrom: undefined,
+    failedMigrateTo: undefined,
+    failedMigrateFrom: undefined,
+    onlyProbes: true,
     ignoredFailures: 0,
     countedFailures: 0,
   };
   for (const op of ops) {
     const probe = op.task === "monitor" && op.intervalMs === 0;
+    if (!probe) res.onlyProbes = false;
     trackMigration(res, op);
     if (op.status === -1) {
       if (op.task === "start" || op.task === "migrate_from") res.role = "Started";
@@ -274,16 +284,25 @@ export function replayHistory(rsc: Rsc, lrmRsc: XmlElement, ctx?: ReplayContext)
 /** Which migration the history's latest operations belong to (settled across nodes in resolveMigrations). */
 function trackMigration(res: HistoryResult, op: OpRecord): void {
   if (op.status === -1 || op.status === 1) return;
+  const ok = op.rc === 0 && op.status === 0;
   switch (op.task) {
     case "migrate_to":
-      res.migratedTo = op.rc === 0 && op.status === 0 ? op.el.attrs.migrate_target : undefined;
+      res.migratedTo = ok ? op.el.attrs.migrate_target : undefined;
+      res.failedMigrateTo = ok ? undefined : op.el.attrs.migrate_target;
       break;
     case "migrate_from":
       res.migratedFrom = op.el.attrs.migrate_source ?? "";
+      res.failedMigrateFrom = ok ? undefined : op.el.attrs.migrate_source;
+      res.failedMigrateTo = undefined;
       break;
     case "start":
-    case "stop":
     case "promote":
+      res.failedMigrateTo = undefined;
+      res.failedMigrateFrom = undefined;
+      res.migratedTo = undefined;
+      res.migratedFrom = undefined;
+      break;
+    case "stop":
     case "demote":
       res.migratedTo = undefined;
       res.migratedFrom = undefined;
@@ -315,6 +334,10 @@ function recordResult(rsc: Rsc, node: PNode, res: HistoryResult, bans: Ban[], fe
   if (res.migratedTo !== undefined && roleRank(res.role) >= roleRank("Started"))
     rsc.migratedTo.push({ source: node, target: res.migratedTo });
   if (res.migratedFrom !== undefined) rsc.migratedFrom.set(node.id, res.migratedFrom);
+  if (res.failedMigrateTo !== undefined)
+    rsc.failedMigrateTo.push({ source: node, target: res.failedMigrateTo });
+  if (res.failedMigrateFrom !== undefined) rsc.failedMigrateFrom.set(node.id, res.failedMigrateFrom);
+  if (!res.onlyProbes) rsc.historyBeyondProbesOn.add(node.id);
   if (res.ignoredFailures > 0 && res.countedFailures === 0) rsc.failuresIgnoredOn.add(node.id);
   if (roleRank(res.role) >= roleRank("Started")) {
     rsc.runningOn.push(node);
@@ -529,7 +552,12 @@ function applyMultipleActive(p: Rsc): void {
 function resolveMigrations(ws: WorkingSet, p: Rsc): void {
   for (const m of p.migratedTo) {
     const target = ws.nodesByName.get(m.target) ?? ws.nodesById.get(m.target);
-    if (target && p.migratedFrom.has(target.id) && p.runningOn.includes(target)) {
+    const stoppedSince = target && !p.runningOn.includes(target);
+    if (target && stoppedSince && p.failedMigrateFrom.get(target.id) === m.source.uname) {
+      // The target could not take it over and was stopped since: it is still on the source, failed.
+      p.failed = true;
+      p.failedOn.add(m.source.id);
+    } else if (target && p.migratedFrom.has(target.id) && p.runningOn.includes(target)) {
       p.runningOn = p.runningOn.filter((n) => n !== m.source);
       p.failedOn.delete(m.source.id);
       p.danglingOn.push(m.source);
@@ -541,6 +569,28 @@ function resolveMigrations(ws: WorkingSet, p: Rsc): void {
     }
   }
   if (p.danglingOn.length > 0) p.failed = p.failedOn.size > 0;
+  for (const m of p.failedMigrateTo) resolveFailedMigrateTo(ws, p, m.source, m.target);
+}
+
+/**
+ * A migrate_to that failed may have left the resource half running on its
+ * target: unless the target's own history says otherwise (anything beyond
+ * probes), it counts as active there too. Failed there as well while the
+ * source still holds it; when the source was stopped since, it only has to
+ * be stopped and started again there (a restart).
+ */
+function resolveFailedMigrateTo(ws: WorkingSet, p: Rsc, source: PNode, targetName: string): void {
+  const target = ws.nodesByName.get(targetName) ?? ws.nodesById.get(targetName);
+  if (!target || !target.online || target.unclean) return;
+  if (p.runningOn.includes(target) || p.historyBeyondProbesOn.has(target.id)) return;
+  p.runningOn.push(target);
+  if (p.role === "Unknown" || p.role === "Stopped") p.role = "Started";
+  if (p.runningOn.includes(source)) {
+    p.failed = true;
+    p.failedOn.add(target.id);
+  } else {
+    p.changedOn.add(target.id);
+  }
 }
 
 /** A resource whose fail count on a node reached its migration-threshold (and has not expired) is banned there. */
