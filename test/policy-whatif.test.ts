@@ -73,6 +73,18 @@ describe("hacrm simulate what-if injections, against crm_simulate", () => {
     expect(r.placement).toContain("mfs-master Started mfs2");
   });
 
+  it("--node-fail with stonith-enabled=true and no fencing device: nothing is recovered, never two promoted disks", async () => {
+    // Nothing can fence the lost node, so start-up is disabled: the promoted disk there may still run.
+    const file = path.join(dir, "moosefs-stonith-no-device.xml");
+    const xml = fs.readFileSync(moosefs, "utf8");
+    const fenced = xml.replace('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="true"');
+    expect(fenced).not.toBe(xml);
+    fs.writeFileSync(file, fenced);
+    const r = await agree(file, ["--node-fail", "mfs1"]);
+    expect(r.actions).toEqual([]);
+    expect(r.placement.filter((p) => p.startsWith("drbd-mfs Promoted"))).toEqual(["drbd-mfs Promoted mfs1"]);
+  });
+
   it("--op-inject: a failed monitor of the unpromoted disk is recovered", async () => {
     const r = await agree(moosefs, ["--op-inject", "drbd-mfs_monitor_31000@mfs2=7"]);
     expect(r.actions).toContain("recover drbd-mfs mfs2");

@@ -18,7 +18,7 @@ import { orderAll, propagate } from "./ordering.js";
 import { applyPromotionPreferences, type PromotionDetail } from "./promotable.js";
 import { allResources, initialScores, unavailableReason } from "./scoring.js";
 import { summarize, type PlacementEntry, type SummaryAction } from "./summary.js";
-import { scheduleFencing, scheduleUnfencing } from "./fencing.js";
+import { disableStartupWithoutFencing, scheduleFencing, scheduleUnfencing } from "./fencing.js";
 import { blockOrderLoops } from "./order-loops.js";
 import { applyQuorumPolicy } from "./quorum.js";
 import { buildGraph, type TransitionGraph } from "./graph.js";
@@ -92,6 +92,7 @@ export function schedule(cib: XmlElement | string, nowSec: number): ScheduleResu
   // Unpack: options, nodes, resources, then what the status section says of them.
   const ws = unpackCib(doc, nowSec, ids);
   const bans = unpackStatus(doc, ws, ids);
+  disableStartupWithoutFencing(ws);
   unpackConstraints(doc, ws, ids);
   normalizeRoles(ws);
   // Scores: locations, bans, stickiness, promotion preferences; then colocations.

@@ -64,6 +64,24 @@ export function scheduleFencing(ws: WorkingSet, set: ActionSet): Action[] {
   return fences;
 }
 
+/**
+ * Fencing is enabled but nothing can fence: no fencing device is configured
+ * and the nodes cannot fence themselves (no watchdog). Pacemaker then
+ * disables resource start-up; hacrm leaves every resource as it is (as if
+ * unmanaged): nothing starts, is promoted, moved or stopped, and probes
+ * still run. Returns whether it did.
+ */
+export function disableStartupWithoutFencing(ws: WorkingSet): boolean {
+  if (!ws.options.stonithEnabled || ws.options.haveWatchdog || ws.primitives.some(isFencingDevice))
+    return false;
+  if (ws.primitives.length === 0) return false;
+  for (const p of ws.primitives) p.managed = false;
+  ws.warnings.push(
+    "resource start-up disabled: stonith-enabled=true but no fencing device is configured (add one, or set stonith-enabled=false)",
+  );
+  return true;
+}
+
 /** A fencing device that provides unfencing (fence_scsi and the like): nodes are unfenced before use. */
 function unfencingInUse(ws: WorkingSet): boolean {
   return (

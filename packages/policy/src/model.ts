@@ -203,6 +203,8 @@ export interface ClusterOptions {
   symmetric: boolean;
   noQuorumPolicy: string;
   stonithEnabled: boolean;
+  /** The nodes can fence themselves (sbd's watchdog): fencing works without a fencing device. */
+  haveWatchdog: boolean;
   /** reboot or off: what fencing does to a node. */
   stonithAction: string;
   /** Nodes never seen by the cluster are fenced. */

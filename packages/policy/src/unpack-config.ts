@@ -27,6 +27,7 @@ export function unpackOptions(cib: XmlElement, ids: IdIndex, now: number): Clust
     symmetric: boolOpt(props, "symmetric-cluster", true),
     noQuorumPolicy: (props.get("no-quorum-policy") ?? "stop").toLowerCase(),
     stonithEnabled: boolOpt(props, "stonith-enabled", true),
+    haveWatchdog: boolOpt(props, "have-watchdog", false),
     stonithAction: ["off", "poweroff"].includes((props.get("stonith-action") ?? "").toLowerCase())
       ? "off"
       : "reboot",
