@@ -54,21 +54,32 @@ function total(rscs: Rsc[]): Map<string, number> {
 
 /**
  * Ban the nodes that lack capacity: for `p` together with the unassigned
- * resources colocated with it when some node can take them all, for `p`
- * alone otherwise.
+ * resources colocated with it when some node can take them all; otherwise
+ * every node but the one with the most capacity left (which must still
+ * take `p` alone), so that as many of them as fit follow it there.
  */
 export function banInsufficientCapacity(ws: WorkingSet, p: Rsc): void {
   if (!usesUtilization(ws) || p.utilization.size === 0) return;
-  const together = total(colocatedUnassigned(p));
+  const group = colocatedUnassigned(p);
+  const together = total(group);
   const candidates: PNode[] = [];
   for (const [nid, e] of p.allowed) {
     const n = ws.nodesById.get(nid);
     if (n && canHost(n) && e.score >= 0) candidates.push(n);
   }
-  const need = candidates.some((n) => hasCapacity(n, together)) ? together : p.utilization;
+  candidates.sort((a, b) => a.index - b.index);
+  let keep = (n: PNode): boolean => hasCapacity(n, together);
+  if (!candidates.some(keep)) {
+    let most: PNode | undefined;
+    for (const n of candidates) if (!most || compareCapacity(n, most) > 0) most = n;
+    keep =
+      group.length > 1
+        ? (n) => n === most && hasCapacity(n, p.utilization)
+        : (n) => hasCapacity(n, p.utilization);
+  }
   for (const [nid, e] of p.allowed) {
     const n = ws.nodesById.get(nid);
-    if (!n || hasCapacity(n, need) || e.score <= -INFINITY) continue;
+    if (!n || keep(n) || e.score <= -INFINITY) continue;
     e.score = -INFINITY;
     e.parts.push({ source: `node ${n.uname} has not enough capacity left`, score: -INFINITY });
   }
