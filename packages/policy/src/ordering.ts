@@ -1,4 +1,5 @@
 import type { OrderConstraint, Rsc, WorkingSet } from "./model.js";
+import { allPrimitives } from "./unpack-resources.js";
 import {
   childAction,
   F_ASYMMETRIC,
@@ -172,6 +173,13 @@ export function applyOrderConstraint(set: ActionSet, o: OrderConstraint): void {
   if (o.kind !== "Mandatory") {
     const restartType = o.kind === "Optional" && o.then.meta.get("restart-type") === "restart";
     link(set, o.first, fTask, o.then, tTask, restartType ? F_IMPLIES_THEN : 0, `order ${o.id}`);
+    // restart-type=restart: any member of a group or clone doing it makes the then side do it too.
+    if (restartType && o.first.kind !== "primitive") {
+      const then = thenEndpoint(set, o.then, tTask);
+      for (const p of allPrimitives(o.first))
+        for (const a of set.ofRsc(p, fTask))
+          if (a.node) set.order(a, then, F_IMPLIES_THEN, `order ${o.id} (restart-type)`);
+    }
     if (o.symmetrical && INVERSE[fTask] && INVERSE[tTask])
       link(set, o.then, INVERSE[tTask]!, o.first, INVERSE[fTask]!, 0, `order ${o.id} (inverse)`);
     return;
