@@ -190,7 +190,9 @@ export function createPrimitiveActions(ws: WorkingSet, set: ActionSet, p: Rsc): 
   // A move never overlaps old and new instance: when the stop elsewhere cannot run, neither can the start.
   for (const stop of stops) {
     const elsewhere = stop.node !== next ? F_RUNNABLE_LEFT : 0;
-    set.order(stop, start, F_IMPLIES_THEN | F_RESTART | elsewhere, "stop before start");
+    // A second copy on a node to be fenced goes with the fencing: the copy that stays is not restarted.
+    const implies = staying && stop.node?.unclean ? 0 : F_IMPLIES_THEN;
+    set.order(stop, start, implies | F_RESTART | elsewhere, "stop before start");
   }
   // Only reloadable parameters changed: the agent reloads them in place (settleReloads drops it for a restart).
   if (staying && p.reloadOn.has(next.id) && p.managed) {
