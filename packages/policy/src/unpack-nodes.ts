@@ -113,8 +113,9 @@ function applyNodeState(node: PNode, state: XmlElement | undefined, options: Clu
     node.online = crmd;
   } else if (state.attrs.in_ccm === undefined) {
     markUnclean(node, "peer has not been seen by the cluster");
-  } else if (join === "nack") {
-    markUnclean(node, "peer failed the membership criteria");
+  } else if (join === "banned" || join === "nack") {
+    // The DC refused it at join ("banned" is what the controller writes).
+    markUnclean(node, "peer failed Pacemaker membership criteria");
   } else if (!terminate && !expectedUp) {
     if (member || crmd) node.pending = true;
   } else if (terminate && join === "down" && !member && !crmd) {
