@@ -4,6 +4,7 @@ import {
   ActionSet,
   createCollectiveActions,
   createPrimitiveActions,
+  F_RUNNABLE_LEFT,
   orderMigrations,
   settleMigrations,
   settleReloads,
@@ -207,13 +208,25 @@ function blockColocatedDependents(ws: WorkingSet, set: ActionSet): boolean {
   return changed;
 }
 
-/** Probes (monitor interval 0) where a resource's state on a node is unknown. */
+/**
+ * Probes (monitor interval 0) where a resource's state on a node is unknown.
+ * A node still joining (pending) cannot be probed yet, and the resource
+ * might be active there: it cannot start anywhere until it has been.
+ */
 function createProbes(ws: WorkingSet, set: ActionSet): void {
   for (const p of ws.primitives) {
     if (p.orphan || !p.managed) continue;
     const starts = set.ofRsc(p, "start").filter((a) => a.node);
     for (const n of ws.nodes) {
-      if (!n.online || p.knownOn.has(n.id)) continue;
+      if (p.knownOn.has(n.id)) continue;
+      if (n.pending && !n.online && !n.unclean) {
+        const probe = set.create(p, "monitor", n, { optional: false, runnable: false, timeoutMs: 20_000 });
+        probe.reason = `${n.uname} is pending`;
+        for (const s of starts)
+          if (!p.runningOn.includes(s.node!)) set.order(probe, s, F_RUNNABLE_LEFT, "probe before start");
+        continue;
+      }
+      if (!n.online) continue;
       const probe = set.create(p, "monitor", n, { optional: false, timeoutMs: 20_000 });
       for (const s of starts) set.order(probe, s, 0, "probe before start");
     }
