@@ -13,7 +13,15 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Harness, agreedView, buildOnce, sleep, waitFor, writeConfig } from "../test/membership-e2e-lib.js";
+import {
+  Harness,
+  NetnsBridge,
+  agreedView,
+  buildOnce,
+  sleep,
+  waitFor,
+  writeConfig,
+} from "../test/membership-e2e-lib.js";
 
 const seconds = Number(process.env["BENCH_LOSS_SECONDS"] ?? 60);
 const rates = (process.env["BENCH_LOSS_RATES"] ?? "0.2,0.4").split(",").map(Number);
@@ -22,7 +30,7 @@ const tokenMs = 1000;
 const tag = `ml${process.pid % 100000}`;
 const subnet = `10.${200 + (process.pid % 50)}.${process.pid % 250}`;
 const addr = (i: number) => `${subnet}.${i}`;
-const ns = (i: number) => `${tag}-${i}`;
+const ns = (i: number) => `${tag}-${i}`; // NetnsBridge's names
 const nodes = [1, 2, 3];
 const names = nodes.map((i) => `n${i}`);
 const hacrmPort = 5505;
@@ -35,56 +43,6 @@ function requireTools(): boolean {
     return process.getuid?.() === 0;
   } catch {
     return false;
-  }
-}
-
-function buildNetwork(h: Harness): void {
-  h.addNetns(`${tag}-hub`);
-  sh(["ip", "-n", `${tag}-hub`, "link", "add", "br0", "type", "bridge"]);
-  sh(["ip", "-n", `${tag}-hub`, "link", "set", "br0", "up"]);
-  for (const i of nodes) {
-    h.addNetns(ns(i));
-    sh(["ip", "-n", ns(i), "link", "set", "lo", "up"]);
-    sh([
-      "ip",
-      "-n",
-      `${tag}-hub`,
-      "link",
-      "add",
-      `v${i}`,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "eth0",
-      "netns",
-      ns(i),
-    ]);
-    sh(["ip", "-n", `${tag}-hub`, "link", "set", `v${i}`, "master", "br0", "up"]);
-    sh(["ip", "-n", ns(i), "addr", "add", `${addr(i)}/24`, "dev", "eth0"]);
-    sh(["ip", "-n", ns(i), "link", "set", "eth0", "up"]);
-  }
-}
-
-function lossRule(op: "-A" | "-D", rate: number): void {
-  for (const i of nodes) {
-    sh(
-      [
-        "ip",
-        "netns",
-        "exec",
-        ns(i),
-        "iptables",
-        op,
-        "INPUT",
-        "-i",
-        "eth0",
-        "-p",
-        "udp",
-        "-m",
-        "statistic",
-      ].concat(["--mode", "random", "--probability", String(rate), "-j", "DROP"]),
-    );
   }
 }
 
@@ -198,7 +156,8 @@ const fmt = (xs: number[]) => (xs.length ? `median ${median(xs)} ms (${xs.join("
 
 async function runRate(rate: number): Promise<string> {
   const h = new Harness();
-  buildNetwork(h);
+  const net = new NetnsBridge(h, tag, nodes.length, addr);
+  net.build();
   h.makeKey();
   writeConfig(h.config, {
     nodes: nodes.map((i) => ({ name: `n${i}`, nodeid: i, addrs: [addr(i)] })),
@@ -218,7 +177,7 @@ async function runRate(rate: number): Promise<string> {
       cs.formed(nodes, nodes) ? true : undefined,
     );
     await sleep(2000);
-    lossRule("-A", rate);
+    net.inboundLoss("-A", rate);
     const from = Date.now();
     const csBefore = cs.events.length;
     await sleep(seconds * 1000);

@@ -1,19 +1,17 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PassThrough } from "node:stream";
 import Database from "better-sqlite3";
 import { createSilentLogger } from "@hacrm/common/logger";
 import { openCibStore } from "@hacrm/cib/store";
 import { parseXml, parseXmlReference, problemLine, serializeXml, type XmlElement } from "@hacrm/cib";
 import { validateCibFile } from "@hacrm/cib/file";
 import { validateCibText } from "@hacrm/cib/validate";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { crmVerify, hacrmIn } from "./hacrm-cli-lib.js";
 
 const dir = fileURLToPath(new URL("./fixtures/bad-cib/", import.meta.url));
 const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Record<string, string[]>;
@@ -27,30 +25,7 @@ const good = readFileSync(
 const deps = { clock: { nowMs: () => 0, wallMs: () => 0 }, logger: createSilentLogger() };
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
-async function verify(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(["verify", ...args], {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: {},
-    cwd: dir,
-  });
-  return { code, out, err };
-}
-
-function crmVerify(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    execFile("crm_verify", ["-x", path], { timeout: 30_000 }, (e) =>
-      resolve(e ? (typeof e.code === "number" ? e.code : -1) : 0),
-    );
-  });
-}
+const verify = (args: string[]) => hacrmIn(["verify", ...args], { cwd: dir });
 
 describe("bad-input corpus (test/fixtures/bad-cib)", () => {
   it("has at least 40 inputs, each with its expected problem lines", () => {

@@ -1,11 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "@hacrm/cib";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 
 // `hacrm configure` can never commit what `hacrm verify` rejects (issue 9):
 // the verbatim seed line with a missing space, and every document of the
@@ -21,24 +20,8 @@ const emptyCib = `<cib validate-with="pacemaker-3.9" crm_feature_set="3.17.4" ad
 </cib>
 `;
 
-async function hacrm(args: string[], env: Record<string, string>, stdin = "") {
-  const input = new PassThrough();
-  input.end(stdin);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(args, {
-    stdin: input,
-    stdout,
-    stderr,
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    cwd: badDir,
-  });
-  return { code, out, err };
-}
+const hacrm = (args: string[], env: Record<string, string>, stdin = "") =>
+  hacrmIn(args, { env: { PATH: process.env["PATH"] ?? "", ...env }, stdin, cwd: badDir });
 
 function scratchCib(): string {
   const file = join(mkdtempSync(join(tmpdir(), "hacrm-commit-")), "cib.xml");

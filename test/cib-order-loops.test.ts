@@ -1,13 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { checkWarnings, parseXml, problemLine } from "@hacrm/cib";
 import { validateCib } from "@hacrm/cib/validate";
 import { schedule } from "@hacrm/policy";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { crmVerifyText, hacrmIn } from "./hacrm-cli-lib.js";
 
 // Issue 14 item 8: an order loop. Debian's crm_verify accepts one (and
 // aborts on a resource ordered after itself); its scheduler writes a graph
@@ -29,15 +27,7 @@ const abc = prim("a") + prim("b") + prim("c");
 const lines = (text: string) => validateCib(parseXml(text)).map(problemLine);
 
 const dir = mkdtempSync(join(tmpdir(), "hacrm-loops-"));
-function crmVerify(text: string, name: string): Promise<number | string> {
-  const path = join(dir, `${name}.xml`);
-  writeFileSync(path, text);
-  return new Promise((resolve) =>
-    execFile("crm_verify", ["-x", path], { timeout: 30_000 }, (e) =>
-      resolve(e ? (typeof e.code === "number" ? e.code : (e.signal ?? -1)) : 0),
-    ),
-  );
-}
+const crmVerify = (text: string, name: string) => crmVerifyText(dir, name, text);
 
 const refused: { name: string; text: string; line: string }[] = [
   {
@@ -183,15 +173,8 @@ describe("hacrm configure refuses to commit a loop and writes nothing", () => {
     const file = join(dir, "commit.xml");
     writeFileSync(file, cib(abc, order("o1", "a", "b")));
     const before = readFileSync(file, "utf8");
-    const stderr = new PassThrough();
-    let err = "";
-    stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const stdin = new PassThrough();
-    stdin.end("order o2 Mandatory: b c\norder o3 Mandatory: c a\n");
-    const code = await runHacrm(["configure"], {
-      stdin,
-      stdout: new PassThrough(),
-      stderr,
+    const { code, err } = await hacrmIn(["configure"], {
+      stdin: "order o2 Mandatory: b c\norder o3 Mandatory: c a\n",
       env: { PATH: process.env["PATH"] ?? "", CIB_file: file },
       cwd: dir,
     });

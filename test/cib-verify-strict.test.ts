@@ -1,10 +1,10 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { element, parseXml, problemLine, serializeXml } from "@hacrm/cib";
 import { validateCib } from "@hacrm/cib/validate";
+import { crmVerifyText } from "./hacrm-cli-lib.js";
 
 // Issue 14 items 9 and 10: what hacrm verify (and so every commit) refuses
 // beyond the schema, each compared with Debian's crm_verify -x. Where
@@ -23,15 +23,7 @@ const op = (id: string, name: string, interval: string, extra = "") =>
   `<op id="${id}" name="${name}" interval="${interval}"${extra}/>`;
 
 const dir = mkdtempSync(join(tmpdir(), "hacrm-strict-"));
-function crmVerify(text: string, name: string): Promise<number> {
-  const path = join(dir, `${name}.xml`);
-  writeFileSync(path, text);
-  return new Promise((resolve) =>
-    execFile("crm_verify", ["-x", path], { timeout: 30_000 }, (e) =>
-      resolve(e ? (typeof e.code === "number" ? e.code : -1) : 0),
-    ),
-  );
-}
+const crmVerify = (text: string, name: string) => crmVerifyText(dir, name, text);
 
 const cases: { name: string; text: string; line: RegExp; crmVerify: "rejects" | "warns" }[] = [
   {

@@ -2,9 +2,8 @@ import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 
 // Issue 14 item 10, the rest: what passed silently. A location on a node the
 // CIB does not know and an agent not installed here are warnings in
@@ -26,22 +25,8 @@ function fresh(name: string, body = text): string {
   return file;
 }
 
-async function hacrm(args: string[], env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(args, {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf", ...env },
-    cwd: dir,
-  });
-  return { code, out, err };
-}
+const hacrm = (args: string[], env: Record<string, string>) =>
+  hacrmIn(args, { env: { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf", ...env }, cwd: dir });
 
 function real(cmd: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; out: string }>((resolve) =>

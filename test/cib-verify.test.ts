@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { parseXml, problemLine } from "@hacrm/cib";
 import { validateCib } from "@hacrm/cib/validate";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 
 const cases = new URL("../../shared/conformance/scheduler/cases/", import.meta.url);
 
@@ -17,17 +16,8 @@ function cib(resources: string, constraints = "", extra = ""): string {
 const dummy = (id: string, meta = "") =>
   `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta}</primitive>`;
 
-async function run(args: string[], env: Record<string, string> = {}, input?: string) {
-  const stdin = new PassThrough();
-  stdin.end(input ?? "");
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (d: Buffer) => (chunks.out += d.toString()));
-  stderr.on("data", (d: Buffer) => (chunks.err += d.toString()));
-  const code = await runHacrm(args, { stdin, stdout, stderr, env, cwd: process.cwd() });
-  return { code, ...chunks };
-}
+const run = (args: string[], env: Record<string, string> = {}, input?: string) =>
+  hacrmIn(args, { env, ...(input !== undefined ? { stdin: input } : {}) });
 
 describe("validateCib", () => {
   it("accepts a small valid CIB", () => {
@@ -97,8 +87,10 @@ describe("hacrm verify", () => {
     );
   });
 
-  it("is a usage error without a file, and a clear error for a missing file", async () => {
-    expect((await run(["verify"])).code).toBe(2);
+  it("without a file asks the running cluster, and a missing file is a clear error", async () => {
+    const live = await run(["verify"], { HACRM_SOCKET: join(dir, "no.sock") });
+    expect(live.code).toBe(1);
+    expect(live.err).toMatch(/no\.sock: cannot connect: .*is hacrmd running\?/);
     const r = await run(["verify", "-x", join(dir, "missing.xml")]);
     expect(r.code).toBe(66); // could not read, not invalid (1)
     expect(r.err).toMatch(/^hacrm verify: .*missing\.xml: cannot read the CIB file/);

@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Session as Inspector } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 import { crmScript } from "./crm-script-gen.js";
 
 // Issue 14 item 12: a crm script's cost grows linearly with its length (a
@@ -24,16 +23,9 @@ const inspector = new Inspector();
 async function counted(n: number): Promise<{ work: number; resources: number }> {
   const file = join(dir, `cib-${n}.xml`);
   writeFileSync(file, emptyCib);
-  const stdin = new PassThrough();
-  stdin.end(crmScript(n));
-  let err = "";
-  const stderr = new PassThrough();
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
   await inspector.post("Profiler.takePreciseCoverage"); // counts start from here
-  const code = await runHacrm(["configure"], {
-    stdin,
-    stdout: new PassThrough(),
-    stderr,
+  const { code, err } = await hacrmIn(["configure"], {
+    stdin: crmScript(n),
     env: { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf", CIB_file: file },
     cwd: dir,
   });
@@ -76,15 +68,8 @@ describe("a script too large to be one is refused with one line, before it costs
   async function configure(text: string) {
     const file = join(dir, "bounded.xml");
     writeFileSync(file, emptyCib);
-    const stdin = new PassThrough();
-    stdin.end(text);
-    let err = "";
-    const stderr = new PassThrough();
-    stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const code = await runHacrm(["configure"], {
-      stdin,
-      stdout: new PassThrough(),
-      stderr,
+    const { code, err } = await hacrmIn(["configure"], {
+      stdin: text,
       env: { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf", CIB_file: file },
       cwd: dir,
     });

@@ -11,7 +11,15 @@ import { createCodec, type HeartbeatWire } from "@hacrm/membership";
 import { PassThrough } from "node:stream";
 import { command as membershipCommand } from "../packages/shell/src/commands/membership.js";
 import { command as quorumCommand } from "../packages/shell/src/commands/quorum.js";
-import { Harness, agreedView, buildOnce, sleep, status, waitFor, writeConfig } from "./membership-e2e-lib.js";
+import {
+  Harness,
+  agreedView,
+  buildOnce,
+  sleep,
+  status,
+  waitFor,
+  writeLoopbackConfig,
+} from "./membership-e2e-lib.js";
 
 const port = 31000 + (process.pid % 4000) * 2;
 const names = ["h1", "h2", "h3"];
@@ -34,17 +42,7 @@ describe("hostile input to hacrmd", () => {
 
   beforeAll(async () => {
     buildOnce();
-    h.makeKey();
-    writeConfig(h.config, {
-      nodes: [
-        ...names.map((n, i) => ({ name: n, nodeid: i + 1, addrs: [`127.0.0.${i + 1}`] })),
-        { name: "h4", nodeid: 4, addrs: ["127.0.0.4"] }, // configured, never started
-      ],
-      port,
-      tokenMs: 1000,
-      keyFile: h.keyFile,
-      cipher: "none",
-    });
+    writeLoopbackConfig(h, names, port); // h4 configured, never started
     for (const n of names) h.start(n);
     // Node 4's address: datagrams naming node 4 as sender from anywhere else
     // are dropped as wrong_source before any other check.

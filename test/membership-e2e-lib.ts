@@ -8,7 +8,6 @@ import { connect } from "node:net";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import type { MembershipStatus } from "@hacrm/membership";
 
 export const repoRoot = resolve(new URL(".", import.meta.url).pathname, "..");
@@ -196,6 +195,25 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
+/**
+ * Key and config of the loopback clusters that hostile tests attack: the
+ * named nodes on 127.0.0.1, .2, ... and one more node, configured and never
+ * started, at the next address (datagrams claiming to be it come from
+ * elsewhere; tests bind its address to send from it).
+ */
+export function writeLoopbackConfig(h: Harness, names: string[], port: number): string {
+  const spare = `h${names.length + 1}`;
+  h.makeKey();
+  writeConfig(h.config, {
+    nodes: [...names, spare].map((n, i) => ({ name: n, nodeid: i + 1, addrs: [`127.0.0.${i + 1}`] })),
+    port,
+    tokenMs: 1000,
+    keyFile: h.keyFile,
+    cipher: "none",
+  });
+  return spare;
+}
+
 /** All named daemons report one view with exactly `members`. */
 export async function agreedView(
   h: Harness,
@@ -262,6 +280,25 @@ export class NetnsBridge {
   heal(): void {
     for (let i = 1; i <= this.count; i++) execFileSync("ip", ["netns", "exec", this.ns(i), "iptables", "-F"]);
   }
+
+  /** Add (-A) or remove (-D) a random drop of `rate` of each node's inbound UDP (`iptables -m statistic`). */
+  inboundLoss(op: "-A" | "-D", rate: number): void {
+    for (let i = 1; i <= this.count; i++) {
+      const rule = ["INPUT", "-i", "eth0", "-p", "udp", "-m", "statistic", "--mode", "random"];
+      execFileSync("ip", [
+        "netns",
+        "exec",
+        this.ns(i),
+        "iptables",
+        op,
+        ...rule,
+        "--probability",
+        String(rate),
+        "-j",
+        "DROP",
+      ]);
+    }
+  }
 }
 
 /** Like agreedView, and every one of them also reports the quorum state `quorate` (it follows the view by a heartbeat exchange). */
@@ -282,22 +319,8 @@ export async function hacrmLive(
   stdin = "",
   env: Record<string, string> = {},
 ): Promise<{ status: number; out: string; err: string }> {
-  const { runHacrm } = await import("@hacrm/shell");
-  const input = new PassThrough();
-  input.end(stdin);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const { hacrmIn } = await import("./hacrm-cli-lib.js");
   const base: NodeJS.ProcessEnv = { PATH: process.env["PATH"] ?? "", OCF_ROOT: "/usr/lib/ocf" };
-  const status = await runHacrm(args, {
-    stdin: input,
-    stdout,
-    stderr,
-    env: { ...base, HACRM_SOCKET: socket, ...env },
-    cwd: repoRoot,
-  });
-  return { status, out, err };
+  const r = await hacrmIn(args, { stdin, env: { ...base, HACRM_SOCKET: socket, ...env }, cwd: repoRoot });
+  return { status: r.code, out: r.out, err: r.err };
 }

@@ -4,46 +4,24 @@
  * For 20 s no daemon changes its view; then kill -9 of one node is still seen
  * by both survivors within token + 0.5 s, with the loss applied.
  */
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Harness, agreedView, buildOnce, sleep, waitFor, writeConfig } from "./membership-e2e-lib.js";
+import {
+  Harness,
+  NetnsBridge,
+  agreedView,
+  buildOnce,
+  sleep,
+  waitFor,
+  writeConfig,
+} from "./membership-e2e-lib.js";
 
 const tokenMs = 1000;
 const lossSeconds = 20;
 const tag = `hm${process.pid % 100000}`;
 const net = (i: number) => `10.236.${(process.pid % 200) + 1}.${i}`;
-const ns = (i: number) => `${tag}-${i}`;
 const names = ["m1", "m2", "m3"];
 const h = new Harness();
-const sh = (args: string[]) => execFileSync(args[0] as string, args.slice(1), { stdio: "pipe" });
-
-function buildNetwork(): void {
-  h.addNetns(`${tag}-hub`);
-  sh(["ip", "-n", `${tag}-hub`, "link", "add", "br0", "type", "bridge"]);
-  sh(["ip", "-n", `${tag}-hub`, "link", "set", "br0", "up"]);
-  for (const i of [1, 2, 3]) {
-    h.addNetns(ns(i));
-    sh(["ip", "-n", ns(i), "link", "set", "lo", "up"]);
-    sh([
-      "ip",
-      "-n",
-      `${tag}-hub`,
-      "link",
-      "add",
-      `v${i}`,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "eth0",
-      "netns",
-      ns(i),
-    ]);
-    sh(["ip", "-n", `${tag}-hub`, "link", "set", `v${i}`, "master", "br0", "up"]);
-    sh(["ip", "-n", ns(i), "addr", "add", `${net(i)}/24`, "dev", "eth0"]);
-    sh(["ip", "-n", ns(i), "link", "set", "eth0", "up"]);
-  }
-}
+const bridge = new NetnsBridge(h, tag, 3, net);
 
 function viewChanges(name: string): { time: number; left: string[] }[] {
   return h
@@ -56,7 +34,7 @@ function viewChanges(name: string): { time: number; left: string[] }[] {
 describe("membership with 20% inbound loss on every node", () => {
   beforeAll(async () => {
     buildOnce();
-    buildNetwork();
+    bridge.build();
     h.makeKey();
     writeConfig(h.config, {
       nodes: names.map((name, i) => ({ name, nodeid: i + 1, addrs: [net(i + 1)] })),
@@ -65,26 +43,13 @@ describe("membership with 20% inbound loss on every node", () => {
       keyFile: h.keyFile,
     });
     for (const [i, name] of names.entries())
-      h.start(name, { netns: ns(i + 1), env: { HACRM_LOG_LEVEL: "info" } });
+      h.start(name, { netns: bridge.ns(i + 1), env: { HACRM_LOG_LEVEL: "info" } });
     await waitFor("3-node view", 30_000, () => agreedView(h, names, names));
   });
   afterAll(() => h.cleanup());
 
   it(`no view change in ${lossSeconds} s, then a kill -9 is seen within token + 0.5 s`, async () => {
-    for (const i of [1, 2, 3]) {
-      sh(
-        ["ip", "netns", "exec", ns(i), "iptables", "-A", "INPUT", "-i", "eth0", "-p", "udp"].concat([
-          "-m",
-          "statistic",
-          "--mode",
-          "random",
-          "--probability",
-          "0.2",
-          "-j",
-          "DROP",
-        ]),
-      );
-    }
+    bridge.inboundLoss("-A", 0.2);
     const from = Date.now();
     expect(names.every((n) => viewChanges(n).length > 0)).toBe(true); // the logs do record views
     await sleep(lossSeconds * 1000);

@@ -2,24 +2,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 import { corpusDir } from "./policy-conformance-lib.js";
 
-async function run(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(args, { stdin: new PassThrough(), stdout, stderr, env, cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => hacrmIn(args, { env });
 
 const caseFile = (name: string): string => path.join(corpusDir, "cases", `${name}.xml`);
 

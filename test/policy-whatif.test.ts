@@ -7,9 +7,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { runHacrm } from "../packages/shell/src/main.js";
+import { hacrmIn } from "./hacrm-cli-lib.js";
 import { corpusDir, loadCanon, repoRoot } from "./policy-conformance-lib.js";
 
 interface Canon {
@@ -21,22 +20,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hacrm-whatif-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const moosefs = path.join(repoRoot, "test/fixtures/policy/moosefs-failcount.xml");
 
-async function hacrm(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await runHacrm(["simulate", ...args], {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: {},
-    cwd: dir,
-  });
-  return { code, out, err };
-}
+const hacrm = (args: string[]) => hacrmIn(["simulate", ...args], { cwd: dir });
 
 async function ours(file: string, args: string[]): Promise<Canon> {
   const canon = await loadCanon();

@@ -17,6 +17,7 @@ import {
   type OpResult,
 } from "@hacrm/lrm";
 import { ExitStatus, writeLine, type Command, type CommandIo } from "../command.js";
+import { resolveBareType } from "../crm/session/installed-agents.js";
 
 const usage = `Usage: hacrm ra classes
        hacrm ra list [CLASS[:PROVIDER] | CLASS [PROVIDER]]
@@ -120,19 +121,7 @@ function providers(args: string[], io: CommandIo): number {
 /** A bare TYPE to CLASS:PROVIDER:TYPE as crmsh looks it up (ocf:heartbeat first); names with a class stay. */
 export function resolveAgentName(name: string, env: NodeJS.ProcessEnv): string {
   if (name.includes(":")) return name;
-  const rank = (a: string): number =>
-    a.startsWith("ocf:heartbeat:")
-      ? 0
-      : a.startsWith("ocf:pacemaker:")
-        ? 1
-        : a.startsWith("ocf:")
-          ? 2
-          : a.startsWith("lsb:")
-            ? 3
-            : 4;
-  const found = listAgents("", resolveAgentPaths({ env }))
-    .filter((a) => a.split(":").pop() === name)
-    .sort((a, b) => rank(a) - rank(b))[0];
+  const found = resolveBareType(listAgents("", resolveAgentPaths({ env })), name);
   if (!found)
     throw new HacrmError({
       code: "AGENT_NOT_FOUND",

@@ -8,6 +8,19 @@ import {
 } from "@hacrm/lrm";
 import type { AgentCatalog } from "../lang/agent-catalog.js";
 
+/** crmsh's order for a bare agent TYPE: ocf:heartbeat, ocf:pacemaker, other ocf providers, lsb, the rest. */
+function agentRank(a: string): number {
+  if (a.startsWith("ocf:heartbeat:")) return 0;
+  if (a.startsWith("ocf:pacemaker:")) return 1;
+  if (a.startsWith("ocf:")) return 2;
+  return a.startsWith("lsb:") ? 3 : 4;
+}
+
+/** The installed agent a bare TYPE names, as crmsh looks it up (ocf:heartbeat first), or undefined. */
+export function resolveBareType(installed: readonly string[], type: string): string | undefined {
+  return installed.filter((a) => a.split(":").pop() === type).sort((a, b) => agentRank(a) - agentRank(b))[0];
+}
+
 /** Agents found on this machine through @hacrm/lrm's search path; meta-data cached per catalog. */
 export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatalog {
   const paths = resolveAgentPaths({ env: opts.env });
@@ -40,18 +53,7 @@ export function createAgentCatalog(opts: { env: NodeJS.ProcessEnv }): AgentCatal
       return list().includes(agent);
     },
     resolveType(type) {
-      const all = list();
-      const rank = (a: string): number =>
-        a.startsWith("ocf:heartbeat:")
-          ? 0
-          : a.startsWith("ocf:pacemaker:")
-            ? 1
-            : a.startsWith("ocf:")
-              ? 2
-              : a.startsWith("lsb:")
-                ? 3
-                : 4;
-      return all.filter((a) => a.split(":").pop() === type).sort((a, b) => rank(a) - rank(b))[0];
+      return resolveBareType(list(), type);
     },
     async parameters(agent) {
       const md = await metadata(agent);
