@@ -36,11 +36,23 @@ function detail(r: CaseResult | undefined): string {
 /** Lower bounds on the tier sizes, so an emptied index cannot pass vacuously. */
 const minCases: Record<number, number> = { 1: 60, 2: 100, 3: 380, 4: 240 };
 
+/**
+ * Floors on the share of passing cases (issue 10: tier 1 and 2 all, tier 3
+ * at least 90%; tier 2 is at 104/105, `inc6` being crm_simulate's own
+ * bookkeeping), so growing a known-failure list cannot hide a regression.
+ */
+const passFloor: Record<number, number> = { 1: 1, 2: 104 / 105, 3: 0.9, 4: 0 };
+
 describe("scheduler conformance (in-process), failures known by name", () => {
   for (const tier of [1, 2, 3, 4]) {
     it(`tier ${tier}: exactly the cases in known-failures/scheduler-tier${tier}.txt fail`, async () => {
       const results = await runTier(tier);
       expect(results.length).toBeGreaterThanOrEqual(minCases[tier]!);
+      const passed = results.filter((r) => r.pass).length;
+      expect(
+        passed / results.length,
+        `tier ${tier}: ${passed}/${results.length} pass`,
+      ).toBeGreaterThanOrEqual(passFloor[tier]!);
       const byName = new Map(results.map((r) => [r.name, r]));
       const list = `scheduler-tier${tier}`;
       const diff = checkKnownFailures(
