@@ -237,7 +237,9 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     const node = c.inst.allocatedTo!;
     const n = perNode.get(node.id) ?? 0;
     if (n >= clone.promotedNodeMax) continue;
-    if (quorumLost(ws) && !allPrimitives(c.inst).some((q) => mayPromoteWithoutQuorum(ws, q))) continue;
+    // Without quorum, "stop" places (and promotes) as usual and blocks the actions; the other policies do not promote.
+    const noPromotion = quorumLost(ws) && ws.options.noQuorumPolicy !== "stop";
+    if (noPromotion && !allPrimitives(c.inst).some((q) => mayPromoteWithoutQuorum(ws, q))) continue;
     perNode.set(node.id, n + 1);
     promoted++;
     setRole(c.inst, "Promoted");
