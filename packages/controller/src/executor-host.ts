@@ -103,6 +103,7 @@ export class ExecutorHost {
   private configDigest = "";
   private closed = false;
   private stepQueued = false;
+  private reconciledAt = "";
 
   constructor(
     private readonly opts: ExecutorHostOptions,
@@ -180,7 +181,12 @@ export class ExecutorHost {
       if (followCib(this.history, s.cib.doc)) this.publishLocalState();
     }
     // Joined to a DC: what this node's history has and the CIB lacks (a refused write) goes again.
-    if (s.dc !== null) for (const w of reconcileWrites(this.history, s.cib.doc)) this.submitWrite(w);
+    // Once per change of view, DC, quorum or CIB: a write refused at once (no quorum) is not retried in a loop.
+    const key = `${s.view?.id}/${s.dc}/${s.quorate}/${s.cib.digest}`;
+    if (s.dc !== null && key !== this.reconciledAt) {
+      this.reconciledAt = key;
+      for (const w of reconcileWrites(this.history, s.cib.doc)) this.submitWrite(w);
+    }
     const dc = roleOf(s) === "dc";
     this.performAll(
       transitionStep(

@@ -88,6 +88,10 @@ export interface TransitionResult {
 }
 
 const wallBaseMs = 1_700_000_000_000;
+/** A bound on simulation steps per seed: a seed that loops at one virtual time fails instead of hanging. */
+const stepsMax = 2_000_000;
+
+class RunawayError extends Error {}
 
 interface Host {
   id: number;
@@ -98,6 +102,7 @@ interface Host {
   exec: ExecutorCore;
   te: TransitionState;
   lastDigest: string;
+  reconciledAt: string;
   pendingView: ViewInfo | undefined;
   pendingQuorate: boolean | undefined;
   quorate: boolean;
@@ -246,6 +251,7 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
       exec: new ExecutorCore({ actionsInFlightMax: 4, queuedOpsMax: 1000 }),
       te: createTransitionState({ selfId: id, nodes, plan: schedule, digest: paramsDigest }),
       lastDigest: "",
+      reconciledAt: "",
       pendingView: undefined,
       pendingQuorate: undefined,
       quorate: false,
@@ -309,7 +315,12 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
       h.lastDigest = s.cib.digest;
       if (followCib(h.history, s.cib.doc)) publish(h);
     }
-    if (s.dc !== null) for (const w of reconcileWrites(h.history, s.cib.doc)) submit(h, w);
+    // Once per change of view, DC, quorum or CIB: a write refused at once (no quorum) is not retried in a loop.
+    const key = `${s.view?.id}/${s.dc}/${s.quorate}/${s.cib.digest}`;
+    if (s.dc !== null && key !== h.reconciledAt) {
+      h.reconciledAt = key;
+      for (const w of reconcileWrites(h.history, s.cib.doc)) submit(h, w);
+    }
     const dc = roleOf(s) === "dc";
     const fx = transitionStep(
       h.te,
@@ -553,7 +564,9 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
   }
 
   // ---- invariants after every step
+  let steps = 0;
   function checkStep(): void {
+    if (++steps > stepsMax) throw new RunawayError(`more than ${stepsMax} simulation steps`);
     flushAll();
     for (const [rsc, m] of active) {
       if (clones.has(rsc) || m.size < 2) {
@@ -629,7 +642,13 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
   }
   for (const id of ids) start(id);
   const faultsEnd = formMs + shape.faultPhaseMs;
-  sim.runUntil(faultsEnd, checkStep);
+  try {
+    sim.runUntil(faultsEnd, checkStep);
+  } catch (err) {
+    if (!(err instanceof RunawayError)) throw err;
+    fail(`${err.message} before the faults stopped (a loop at one virtual time?)`);
+    return result(-1);
+  }
 
   // ---- faults stop
   sim.net.healAll();
@@ -640,26 +659,35 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
   const boundMs = 30_000;
   let settleMs = -1;
   let why = "";
-  while (sim.sched.runOne(tf + boundMs)) {
-    checkStep();
-    why = unsettled();
-    if (why === "") {
-      settleMs = sim.now() - tf;
-      break;
+  try {
+    while (sim.sched.runOne(tf + boundMs)) {
+      checkStep();
+      why = unsettled();
+      if (why === "") {
+        settleMs = sim.now() - tf;
+        break;
+      }
     }
+  } catch (err) {
+    if (!(err instanceof RunawayError)) throw err;
+    why = `${err.message} (a loop at one virtual time?)`;
   }
   if (settleMs < 0) fail(`not settled ${boundMs} ms after the faults stopped: ${why}`);
   else checkFinal();
   log(`settled after ${settleMs} ms; ${stats.operations} operations, ${stats.transitions} transitions`);
-  return {
-    seed,
-    shape,
-    violations,
-    operations: stats.operations,
-    transitions: stats.transitions,
-    doubleActiveWindows: stats.windows,
-    settleMs,
-  };
+  return result(settleMs);
+
+  function result(settle: number): TransitionResult {
+    return {
+      seed,
+      shape,
+      violations,
+      operations: stats.operations,
+      transitions: stats.transitions,
+      doubleActiveWindows: stats.windows,
+      settleMs: settle,
+    };
+  }
 
   /** "" when settled, else what is missing. */
   function unsettled(): string {
