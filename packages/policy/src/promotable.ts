@@ -218,6 +218,11 @@ export function setPromotionRoles(ws: WorkingSet, clone: Rsc): PromotionDetail[]
     }
     if (prims.some((p) => !p.managed))
       score = prims.some((p) => p.role === "Promoted") ? INFINITY : -INFINITY;
+    // A group instance is promoted whole: a member that will not run with it keeps it unpromoted.
+    if (inst.kind === "group" && prims.some((p) => p.allocatedTo !== node)) {
+      score = -INFINITY;
+      parts.push({ source: "a member of the group cannot run here", score });
+    }
     details.push({ instance: inst.id, node: node.uname, score, parts });
     cand.push({ inst, score, i: inst.instance });
   }
