@@ -636,9 +636,15 @@ function commit(
   }
   if (out.kind !== "none") {
     const patch = diffCib(s.cib.doc, out.doc);
-    persist(s, fx, { ...s.cib, doc: out.doc, version: patch.to.version, digest: patch.to.digest });
+    // The patch goes out before the DC's own copy is made durable, so the members'
+    // fsyncs overlap the DC's: no reply depends on these sends, and an
+    // acknowledgement waits for every member's `applied`, which comes after this
+    // step, whose persist is performed before the host reads another input. A DC
+    // that dies between the two leaves members a version it never had: not
+    // acknowledged, and the next join adopts it like any newer copy.
     const body = encode({ t: "patch", view: (s.view as ViewInfo).id, patch });
     for (const m of others(s)) fx.push({ type: "send", to: m, body });
+    persist(s, fx, { ...s.cib, doc: out.doc, version: patch.to.version, digest: patch.to.digest });
     if (out.kind === "configuration") {
       lead.changeLog.push({
         version: patch.to.version,
