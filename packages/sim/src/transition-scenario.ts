@@ -133,10 +133,10 @@ export function transitionShapeFromSeed(seed: number): TransitionShape {
   for (let i = prng.int(1, 5); i > 0; i--) faults.push(prng.pick(kinds));
   return {
     seed,
-    nodeCount: prng.pick([3, 3, 4]),
+    nodeCount: prng.pick([3, 3, 4, 5]),
     tokenMs,
     consensusMs: Math.round(tokenMs * 1.2),
-    primitives: prng.int(1, 4),
+    primitives: prng.int(1, 6),
     group: prng.chance(0.5),
     clone: prng.chance(0.4),
     batchLimit: prng.pick([0, 0, 2, 5]),
