@@ -55,7 +55,11 @@ async function clusterStatus(node: string): Promise<StatusJson> {
   return JSON.parse(r.out) as StatusJson;
 }
 
-/** Where `svc` runs, when every named node agrees it runs on exactly one node and is not failed. */
+/**
+ * Where `rsc` runs, when every named node agrees it runs on exactly one node
+ * and is not failed, and the agent's own evidence is there (its state file or
+ * pid file: the status already says Started while the start is pending).
+ */
 async function runningOn(nodes: string[], rsc = "svc"): Promise<string | undefined> {
   const all = await Promise.all(nodes.map(clusterStatus));
   const where = new Set<string>();
@@ -64,7 +68,10 @@ async function runningOn(nodes: string[], rsc = "svc"): Promise<string | undefin
     if (entries.length !== 1 || entries[0]?.role !== "Started" || !entries[0].node) return undefined;
     where.add(entries[0].node);
   }
-  return where.size === 1 ? [...where][0] : undefined;
+  const at = where.size === 1 ? [...where][0] : undefined;
+  if (at === undefined) return undefined;
+  const real = rsc === "sleeper" ? sleeperPid(at) !== undefined : existsSync(dummyState(at, rsc));
+  return real ? at : undefined;
 }
 
 async function queryXml(node: string): Promise<string> {
