@@ -182,9 +182,9 @@ DC=$(dc_of node1)
 OTHER=node1; [ "$DC" = node1 ] && OTHER=node2
 say "hacrm configure on the running cluster (through $OTHER, not the DC)"
 CRM_LIVE='property stonith-enabled=false
-primitive svc lsb:hacrm-sleeper op monitor interval=1s timeout=10s
-primitive fs ocf:hacrm:Dummy op monitor interval=1s timeout=10s
-primitive db ocf:hacrm:Dummy op monitor interval=1s timeout=10s
+primitive svc lsb:hacrm-sleeper op monitor interval=1s timeout=15s
+primitive fs ocf:hacrm:Dummy op monitor interval=1s timeout=20s
+primitive db ocf:hacrm:Dummy op monitor interval=1s timeout=20s
 group g_db fs db'
 echo "$CRM_LIVE"
 configured=$(now_ms)
