@@ -337,13 +337,19 @@ describe("hacrmd against local users, full disks, bad state and floods", () => {
   it("a replay flood from another address and from a member's own address changes no view", async () => {
     // Capture one real heartbeat of h2 by listening on h4's address.
     const cap = createSocket("udp4");
-    const captured = await new Promise<Buffer>((resolve) => {
+    const captured = await new Promise<Buffer>((resolve, reject) => {
+      // h2 heartbeats every nodelist member, h4 included, every token/10: seconds are plenty.
+      const timer = setTimeout(
+        () => reject(new Error("no heartbeat of h2 reached 127.0.0.4 in 10 s")),
+        10_000,
+      );
       cap.on("message", (m) => {
-        if (m.readUInt32BE(4) === 2) resolve(m);
+        if (m.readUInt32BE(4) !== 2) return;
+        clearTimeout(timer);
+        resolve(m);
       });
       cap.bind(port, "127.0.0.4");
-    });
-    cap.close();
+    }).finally(() => cap.close());
     // A view that has held for 3 s (an earlier test restarted h3).
     const stable = async () => {
       const a = await agreedView(h, names, names);
