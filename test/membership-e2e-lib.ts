@@ -107,7 +107,9 @@ export class Harness {
     const waits: Promise<void>[] = [];
     for (const d of this.daemons.values()) {
       const p = d.proc;
-      if (!p || p.exitCode !== null) continue;
+      // A daemon killed by a signal has a null exitCode and its signalCode set: it is gone too
+      // (waiting for its exit again would wait forever).
+      if (!p || p.exitCode !== null || p.signalCode !== null) continue;
       waits.push(new Promise((res) => p.once("exit", () => res())));
       p.kill("SIGTERM");
       setTimeout(() => p.kill("SIGKILL"), 3000).unref();

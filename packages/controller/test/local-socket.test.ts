@@ -127,20 +127,37 @@ describe("local socket against hostile clients", () => {
   });
 
   it("500 idle connections: the ones over the limit get BUSY, all are cut off, then it serves again", async () => {
+    // A connection the kernel turns away (its backlog full on a loaded machine) ends with an
+    // error and no reply: it was refused too, just before hacrmd saw it.
     const conns = Array.from({ length: 500 }, () => {
       const c = connect(path);
       let out = "";
+      let err = "";
       c.on("data", (d) => (out += d.toString()));
-      c.on("error", () => undefined);
-      return new Promise<string>((resolve) => c.on("close", () => resolve(out)));
+      c.on("error", (e: NodeJS.ErrnoException) => (err = e.code ?? "error"));
+      return new Promise<{ out: string; err: string }>((resolve) =>
+        c.on("close", () => resolve({ out, err })),
+      );
     });
-    const replies = (await Promise.all(conns)).map(replyOf);
+    const ends = await Promise.all(conns);
+    const refusedByKernel = ends.filter(
+      (e) => e.out === "" && ["EAGAIN", "ECONNREFUSED"].includes(e.err),
+    ).length;
+    const replies = ends.filter((e) => e.out !== "").map((e) => replyOf(e.out));
+    expect(replies.length + refusedByKernel).toBe(500);
     const busy = replies.filter((r) => r.code === "BUSY").length;
     // Slots free up as the first ones time out, so somewhat more than the limit are served.
-    expect(busy).toBeGreaterThan(0);
-    expect(500 - busy).toBeGreaterThanOrEqual(limits.connectionsMax);
+    expect(busy + refusedByKernel).toBeGreaterThan(0);
+    expect(replies.length - busy).toBeGreaterThanOrEqual(limits.connectionsMax);
     expect(replies.every((r) => r.code === "BUSY" || r.code === "REQUEST_TIMEOUT")).toBe(true);
-    expect(replyOf(await exchange('{"cmd":"status"}\n'))).toEqual({ ok: true });
+    // hacrmd frees a slot when it sees the connection close, which may come just after the
+    // client saw it: a client asking again (as hacrm's does on BUSY) is served within moments.
+    let again = replyOf(await exchange('{"cmd":"status"}\n'));
+    for (let i = 0; i < 20 && again.code === "BUSY"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = replyOf(await exchange('{"cmd":"status"}\n'));
+    }
+    expect(again).toEqual({ ok: true });
   });
 
   it("--socket: a regular file and a live socket are refused, a stale socket is removed", async () => {
