@@ -28,6 +28,7 @@ import { paramsDigest, schedule } from "@hacrm/policy";
 import type { CibHost } from "./cib-host.js";
 import {
   OpStatus,
+  pendingRecord,
   activeResources,
   createOperationHistory,
   setNodeAttribute,
@@ -283,22 +284,8 @@ export class ExecutorHost {
     const key = `${r.resource}_${r.task}_${r.intervalMs}`;
     this.requests.set(key, r);
     this.sentAt.set(key, Date.now());
-    // What changes a resource's state is recorded as pending first (a DC elected meanwhile sees it under way).
-    if (changesState(r.task))
-      this.record({
-        resource: r.resource,
-        agent: r.agent,
-        task: r.task,
-        intervalMs: r.intervalMs,
-        callId: -1,
-        rc: 0,
-        opStatus: OpStatus.pending,
-        transitionKey: r.transitionKey,
-        execMs: 0,
-        queueMs: 0,
-        nowSec: Math.floor(Date.now() / 1000),
-        digest: r.digest,
-      });
+    const pending = pendingRecord(r, Math.floor(Date.now() / 1000));
+    if (pending) this.record(pending);
     void this.executor
       .execute({
         resource: r.resource,
@@ -365,10 +352,6 @@ export class ExecutorHost {
 }
 
 /** Operations whose pending record matters to a DC elected while they run (not probes and monitors). */
-export function changesState(task: string): boolean {
-  return task !== "monitor" && task !== "notify" && task !== "meta-data";
-}
-
 function optionValue(doc: XmlElement, name: string): string | undefined {
   const conf = child(doc, "configuration");
   const crm = conf ? child(conf, "crm_config") : undefined;

@@ -28,6 +28,7 @@ import { childrenNamed, child, parseXml, type XmlElement } from "@hacrm/cib";
 import { validateCib } from "@hacrm/cib/validate";
 import {
   OpStatus,
+  pendingRecord,
   controllerStep,
   createControllerState,
   createOperationHistory,
@@ -387,21 +388,8 @@ export function runTransitionScenario(seed: number, trace?: (line: string) => vo
   // ---- a node's executor with simulated agents
   function nodeExecute(h: Host, r: ActionRequest): void {
     h.requests.set(`${r.resource}_${r.task}_${r.intervalMs}`, r);
-    if (r.task !== "monitor")
-      record(h, {
-        resource: r.resource,
-        agent: r.agent,
-        task: r.task,
-        intervalMs: r.intervalMs,
-        callId: -1,
-        rc: 0,
-        opStatus: OpStatus.pending,
-        transitionKey: r.transitionKey,
-        execMs: 0,
-        queueMs: 0,
-        nowSec: Math.floor(wall(h) / 1000),
-        digest: r.digest,
-      });
+    const pending = pendingRecord(r, Math.floor(wall(h) / 1000));
+    if (pending) record(h, pending);
     const op: OperationRequest = {
       resource: r.resource,
       agent: r.agent,

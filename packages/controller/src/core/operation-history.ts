@@ -73,6 +73,44 @@ export interface HistoryOptions {
   startFailureIsFatal: boolean;
 }
 
+/** Whether an action changes a resource's state (monitors, notifications and meta-data do not). */
+export function changesState(task: string): boolean {
+  return task !== "monitor" && task !== "notify" && task !== "meta-data";
+}
+
+/**
+ * The pending record of an action that changes a resource's state, written before it runs so that a DC
+ * elected meanwhile sees it under way; null for the others.
+ */
+export function pendingRecord(
+  r: {
+    resource: string;
+    agent: string;
+    task: string;
+    intervalMs: number;
+    transitionKey: string;
+    digest?: string;
+  },
+  nowSec: number,
+): ExecutedOp | null {
+  if (!changesState(r.task)) return null;
+  const op: ExecutedOp = {
+    resource: r.resource,
+    agent: r.agent,
+    task: r.task,
+    intervalMs: r.intervalMs,
+    callId: -1,
+    rc: 0,
+    opStatus: OpStatus.pending,
+    transitionKey: r.transitionKey,
+    execMs: 0,
+    queueMs: 0,
+    nowSec,
+  };
+  if (r.digest !== undefined) op.digest = r.digest;
+  return op;
+}
+
 export function createOperationHistory(nodeId: string, uname: string): OperationHistory {
   return { nodeId, uname, resources: new Map(), attrs: new Map(), writesInFlight: new Map() };
 }
